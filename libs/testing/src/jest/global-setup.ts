@@ -1,3 +1,6 @@
+import { startTestStack } from './test-stack.ts';
+
+/** Jest globalSetup (every project of the root config points here; only the first call starts anything). */
 export default async function globalSetup(): Promise<void> {
-  console.log('setup', process.version);
+  await startTestStack();
 }

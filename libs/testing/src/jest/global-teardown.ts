@@ -1,1 +1,6 @@
-export default async function globalTeardown(): Promise<void> {}
+import { stopTestStack } from './test-stack.ts';
+
+/** Jest globalTeardown: runs after every test file of the run; later calls find nothing left to stop. */
+export default async function globalTeardown(): Promise<void> {
+  await stopTestStack();
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
+import { eventually } from '@omtobe/testing';
+import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type HandledEvent } from './index.ts';
+import { consumeUntil, openHarness, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
+
+const usersTopic = (h: Harness) => h.prefix + topics.users.name;
+
+function registered(userId: string, timezone: string): Buffer {
+  return Buffer.from(
+    toBinary(UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone, registeredAt: timestampFromDate(new Date()) })),
+  );
+}
+
+async function produce(h: Harness, key: string, value: Buffer, headers: Record<string, string>): Promise<void> {
+  await h.producer.send({ topic: usersTopic(h), acks: -1, messages: [{ key, value, headers }] });
+}
+
+function envelope(eventId: string, type: string = UserRegisteredSchema.typeName): Record<string, string> {
+  return { [headerNames.eventId]: eventId, [headerNames.eventType]: type, [headerNames.occurredAt]: new Date().toISOString() };
+}
+
+const effectsOf = (h: Harness, userId: string) =>
+  h.db.selectFrom('effects').selectAll().where('user_id', '=', userId).orderBy('value').execute();
+
+function recordingConsumer(h: Harness, groupId: string, handled: HandledEvent[], failFor?: string) {
+  return new EventConsumer<TestDB>({
+    kafka: h.kafka,
+    groupId,
+    db: h.db,
+    producer: h.producer,
+    logger: silentLogger,
+    topicPrefix: h.prefix,
+    sessionTimeoutMs: 4_000,
+    maxWaitTimeMs: 100,
+    maxAttempts: 3,
+    retryBaseMs: 10,
+    onHandled: (e) => handled.push(e),
+    subscriptions: [
+      {
+        topic: topics.users,
+        handlers: [
+          on(UserRegisteredSchema, async (event, { eventId, trx }) => {
+            await trx.insertInto('effects').values({ event_id: eventId, user_id: event.userId, value: event.timezone }).execute();
+            if (event.userId === failFor) throw new Error('this handler always fails for this user');
+          }),
+        ],
+      },
+    ],
+  });
+}
+
+describe('event consumer', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('sees an event again after a crash between its effect and its offset commit, with no second effect', async () => {
+    const groupId = `crash-${randomUUID()}`;
+    const eventId = randomUUID();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../test/crashing-consumer.ts', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: h.databaseUrl, KAFKA_BROKERS: h.brokers.join(','), TOPIC_PREFIX: h.prefix, GROUP_ID: groupId },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    try {
+      await once(child.stdout!, 'data'); // "consuming"
+      await produce(h, 'u-crash', registered('u-crash', 'Europe/London'), envelope(eventId));
+      const [, signal] = await exited;
+      expect(signal).toBe('SIGKILL');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(await effectsOf(h, 'u-crash')).toHaveLength(1);
+
+    const handled: HandledEvent[] = [];
+    const consumer = recordingConsumer(h, groupId, handled);
+    await consumer.start();
+    try {
+      await eventually(() => handled, (seen) => seen.some((e) => e.eventId === eventId), 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(handled.filter((e) => e.eventId === eventId).map((e) => e.duplicate)).toEqual([true]);
+    expect(await effectsOf(h, 'u-crash')).toHaveLength(1);
+  });
+
+  it('parks poison messages and failing events in the dead-letter topic and goes on with the partition', async () => {
+    const groupId = `poison-${randomUUID()}`;
+    const key = 'u-poison'; // one key: every message below is on the same partition, in this order
+    await produce(h, key, Buffer.from([0xff, 0xff, 0xff, 0xff]), envelope(randomUUID()));
+    await produce(h, key, registered(key, 'no-headers'), {});
+    await produce(h, key, registered(key, 'unknown-type'), envelope(randomUUID(), 'omtobe.gateway.v1.NoSuchEvent'));
+    await produce(h, key, registered('u-always-fails', 'fails'), envelope(randomUUID()));
+    const ignoredId = randomUUID();
+    await produce(
+      h,
+      key,
+      Buffer.from(toBinary(UserDeletedSchema, create(UserDeletedSchema, { userId: key }))),
+      envelope(ignoredId, UserDeletedSchema.typeName),
+    );
+    const goodId = randomUUID();
+    await produce(h, key, registered(key, 'after-the-poison'), envelope(goodId));
+
+    const handled: HandledEvent[] = [];
+    const consumer = recordingConsumer(h, groupId, handled, 'u-always-fails');
+    await consumer.start();
+    try {
+      await eventually(() => handled, (seen) => seen.some((e) => e.eventId === goodId));
+    } finally {
+      await consumer.stop();
+    }
+    expect((await effectsOf(h, key)).map((r) => r.value)).toEqual(['after-the-poison']);
+    // The failing handler's effect rolled back with each attempt.
+    expect(await effectsOf(h, 'u-always-fails')).toEqual([]);
+    // An event without a handler here is acknowledged, not parked.
+    expect(handled.some((e) => e.eventId === ignoredId)).toBe(false);
+
+    const letters = await consumeUntil(h.kafka, deadLetterTopicName(usersTopic(h)), (r) => r.length >= 4);
+    expect(letters.map((l) => headerValue(l.message.headers, 'dlq-reason'))).toEqual([
+      'undecodable',
+      'missing_headers',
+      'unknown_event_type',
+      'handler_failed',
+    ]);
+    expect(letters.every((l) => headerValue(l.message.headers, 'dlq-source-topic') === usersTopic(h))).toBe(true);
+    expect(letters[0]!.message.value).toEqual(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+  });
+});
+

@@ -1,0 +1,102 @@
+import { describe, expect, it } from '@jest/globals';
+import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import { Health } from '@omtobe/proto/grpc/health/v1';
+import { StateEngineService } from '@omtobe/proto/state-engine/v1';
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnavailableError,
+  type DomainError,
+} from './errors.ts';
+import { createErrorInterceptor, createLoggingInterceptor, errorReasonHeader, rpcLoggerKey } from './interceptors.ts';
+import { captureLogs, rejection } from '../test/support.ts';
+
+function clientThrowing(error: () => unknown) {
+  const { logger, lines } = captureLogs();
+  const transport = createRouterTransport(
+    (router) => {
+      router.service(StateEngineService, {
+        getState: () => {
+          throw error();
+        },
+      });
+      router.service(Health, {
+        async *watch() {
+          yield { status: 1 };
+          throw error();
+        },
+      });
+    },
+    { router: { interceptors: [createLoggingInterceptor(logger), createErrorInterceptor(logger)] } },
+  );
+  return { state: createClient(StateEngineService, transport), health: createClient(Health, transport), lines };
+}
+
+const cases: [string, () => DomainError, Code][] = [
+  ['InvalidArgumentError', () => new InvalidArgumentError('bad'), Code.InvalidArgument],
+  ['NotFoundError', () => new NotFoundError('bad'), Code.NotFound],
+  ['AlreadyExistsError', () => new AlreadyExistsError('bad'), Code.AlreadyExists],
+  ['FailedPreconditionError', () => new FailedPreconditionError('bad'), Code.FailedPrecondition],
+  ['PermissionDeniedError', () => new PermissionDeniedError('bad'), Code.PermissionDenied],
+  ['ResourceExhaustedError', () => new ResourceExhaustedError('bad'), Code.ResourceExhausted],
+  ['UnavailableError', () => new UnavailableError('bad'), Code.Unavailable],
+];
+
+describe('error interceptor', () => {
+  it.each(cases)('maps %s to its code and keeps its message', async (_name, make, code) => {
+    const { state, lines } = clientThrowing(make);
+    const error = await rejection(state.getState({}));
+    expect(error).toMatchObject({ code, rawMessage: 'bad' });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]); // expected outcomes are not errors to log
+  });
+
+  it('sends the reason as a header', async () => {
+    const { state } = clientThrowing(() => new FailedPreconditionError('no brake is pending', { reason: 'NO_PENDING_BRAKE' }));
+    const error = await rejection(state.getState({}));
+    expect(error.metadata.get(errorReasonHeader)).toBe('NO_PENDING_BRAKE');
+  });
+
+  it('passes ConnectErrors through', async () => {
+    const { state } = clientThrowing(() => new ConnectError('slow down', Code.ResourceExhausted));
+    await expect(state.getState({})).rejects.toMatchObject({ code: Code.ResourceExhausted, rawMessage: 'slow down' });
+  });
+
+  it('hides and logs anything else, in streams too', async () => {
+    const { health, lines } = clientThrowing(() => new TypeError('cannot read properties of undefined (reading "hrv")'));
+    const seen: number[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const response of health.watch({})) seen.push(response.status);
+      })(),
+    );
+    expect(seen).toEqual([1]);
+    expect(error).toMatchObject({ code: Code.Internal, rawMessage: 'internal error' });
+    expect(lines.find((l) => l.msg === 'unhandled error in rpc')).toMatchObject({
+      rpc: 'grpc.health.v1.Health/Watch',
+      err: { type: 'TypeError', message: expect.stringContaining('"hrv"') },
+    });
+    expect(lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ rpc: 'grpc.health.v1.Health/Watch', code: 'internal' });
+  });
+});
+
+describe('logging interceptor', () => {
+  it('gives handlers a logger that names the rpc', async () => {
+    const { logger, lines } = captureLogs();
+    const transport = createRouterTransport(
+      (router) =>
+        router.service(StateEngineService, {
+          getState(_request, context) {
+            context.values.get(rpcLoggerKey)?.info('inside');
+            return {};
+          },
+        }),
+      { router: { interceptors: [createLoggingInterceptor(logger)] } },
+    );
+    await createClient(StateEngineService, transport).getState({});
+    expect(lines.find((l) => l.msg === 'inside')).toMatchObject({ rpc: 'omtobe.state_engine.v1.StateEngineService/GetState' });
+  });
+});

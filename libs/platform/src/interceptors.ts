@@ -1,0 +1,91 @@
+import { Code, ConnectError, createContextKey, type Interceptor } from '@connectrpc/connect';
+import { codeToString } from '@connectrpc/connect/protocol-connect';
+import {
+  AlreadyExistsError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from './errors.ts';
+import { rpcLogger, type Logger } from './logger.ts';
+import { hookStream } from './stream-hooks.ts';
+
+/** The response header that carries a DomainError's `reason`. */
+export const errorReasonHeader = 'omtobe-error-reason';
+
+/** The request's logger (with `rpc`), for handlers: `context.values.get(rpcLoggerKey)`. */
+export const rpcLoggerKey = createContextKey<Logger | undefined>(undefined, { description: 'logger of the current RPC' });
+
+const domainCodes: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainError, Code]> = [
+  [InvalidArgumentError, Code.InvalidArgument],
+  [NotFoundError, Code.NotFound],
+  [AlreadyExistsError, Code.AlreadyExists],
+  [FailedPreconditionError, Code.FailedPrecondition],
+  [PermissionDeniedError, Code.PermissionDenied],
+  [ResourceExhaustedError, Code.ResourceExhausted],
+  [UnavailableError, Code.Unavailable],
+];
+
+/**
+ * The one place where errors become RPC status: DomainErrors get their code (and message),
+ * ConnectErrors pass through, anything else is logged with its stack and answered with a generic
+ * Internal — its message may hold SQL, hostnames or personal data.
+ */
+export function createErrorInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const rpc = `${req.service.typeName}/${req.method.name}`;
+    const map = (error: unknown) => toConnectError(error, { rpc, signal: req.signal, logger });
+    try {
+      const res = await next(req);
+      return res.stream ? { ...res, message: hookStream(res.message, { mapError: map }) } : res;
+    } catch (error) {
+      throw map(error);
+    }
+  };
+}
+
+export function toConnectError(error: unknown, call: { rpc: string; signal: AbortSignal; logger: Logger }): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof DomainError) {
+    const code = domainCodes.find(([type]) => error instanceof type)?.[1];
+    if (code !== undefined) {
+      return new ConnectError(error.message, code, error.reason === undefined ? undefined : { [errorReasonHeader]: error.reason });
+    }
+  }
+  // The call was cancelled or timed out and the handler surfaced that as its own error type.
+  if (call.signal.aborted) return ConnectError.from(call.signal.reason);
+  call.logger.error({ rpc: call.rpc, err: error }, 'unhandled error in rpc');
+  return new ConnectError('internal error', Code.Internal);
+}
+
+/**
+ * One line per finished RPC: `rpc`, `code`, `duration_ms` (and the trace id through the logger).
+ * Never request or response bodies. Services in `quiet` (health probes, reflection) log at debug.
+ */
+export function createLoggingInterceptor(logger: Logger, options: { quiet?: Iterable<string> } = {}): Interceptor {
+  const quiet = new Set(options.quiet ?? []);
+  return (next) => async (req) => {
+    const log = rpcLogger(logger, `${req.service.typeName}/${req.method.name}`);
+    req.contextValues.set(rpcLoggerKey, log);
+    const level = quiet.has(req.service.typeName) ? 'debug' : 'info';
+    const started = performance.now();
+    const done = (error: unknown) => {
+      const code = error === undefined ? 'ok' : codeToString(ConnectError.from(error).code);
+      log[level]({ code, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'rpc finished');
+    };
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        done(undefined);
+        return res;
+      }
+      return { ...res, message: hookStream(res.message, { onEnd: done }) };
+    } catch (error) {
+      done(error);
+      throw error;
+    }
+  };
+}

