@@ -39,8 +39,10 @@ function ensureNodeModules() {
   const stamp = join(root, 'node_modules', '.omtobe-lock-sha256');
   const want = createHash('sha256').update(readFileSync(lock)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
-  say('installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  // `npm install`, not `npm ci`: the registry reachable here lacks other platforms' optional packages
+  // (e.g. @bufbuild/buf-darwin-arm64), which `npm ci` insists on finding in the lock file.
+  say('installing npm dependencies (npm install, as locked)');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
   writeFileSync(stamp, want);
 }
 

@@ -1,3 +1,4 @@
 export * from './database.ts';
 export * from './migrate.ts';
 export type * from './types.ts';
+export * from './service-database.ts';

@@ -7,3 +7,4 @@ export * from './inbox.ts';
 export * from './consumer.ts';
 export * from './dead-letter.ts';
 export * from './migrations.ts';
+export * from './service-events.ts';

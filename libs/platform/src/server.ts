@@ -27,6 +27,8 @@ export interface ServerOptions {
   reflectionFiles?: readonly DescFile[];
   /** Largest request message accepted. Default 4 MiB, as gRPC's default. */
   readMaxBytes?: number;
+  /** Answers requests that are not RPCs (the gateway's REST API); 404 when absent. */
+  fallback?: RequestHandler;
 }
 
 export interface Server {
@@ -74,6 +76,7 @@ export function createServer(options: ServerOptions): Server {
     grpcWeb: true,
     connect: true,
     readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+    ...(options.fallback ? { fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]['fallback'] } : {}),
   });
   const listener = createHttpListener(handler as RequestHandler);
 

@@ -15,6 +15,11 @@ export interface DevBrokerOptions {
   brokers?: number;
   /** How long to wait for the launcher to report ready (default 10 s). */
   startTimeoutMs?: number;
+  /**
+   * Run the launcher in its own process group, so a terminal's Ctrl-C reaches only the parent, which then
+   * stops the broker after the services that use it (`npm start`). It still exits when the parent dies (stdin EOF).
+   */
+  detached?: boolean;
 }
 
 export interface DevBroker {
@@ -49,7 +54,7 @@ function launcherArgs(options: DevBrokerOptions): string[] {
  */
 export async function startDevBroker(options: DevBrokerOptions): Promise<DevBroker> {
   const args = launcherArgs(options);
-  const child = spawn(await buildLauncher(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(await buildLauncher(), args, { stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached ?? false });
 
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -19,7 +19,8 @@ export class ProcessGroup {
   onUnexpectedExit: (name: string, code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
 
   start(spec: ChildSpec): ChildProcess {
-    const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: a terminal's Ctrl-C reaches only main.ts, which stops the children in order.
+    const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     printPrefixed(spec.name, child.stdout!);
     printPrefixed(spec.name, child.stderr!, process.stderr);
     child.on('exit', (code, signal) => {

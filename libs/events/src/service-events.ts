@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { Partitioners, type Producer } from 'kafkajs';
+import { envInt, type Lifecycle, type Logger } from '@omtobe/platform';
+import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
+import type { InboxTables } from './inbox.ts';
+import { createKafka } from './kafka.ts';
+import { OutboxRelay } from './outbox-relay.ts';
+
+/** The Kafka variables every service reads (merged into its config schema). */
+export const kafkaConfigSchema = z.object({
+  /** Prepended to every topic name: lets several stacks or test files share one broker. */
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
+  KAFKA_SESSION_TIMEOUT_MS: envInt({ min: 3_000 }).default(10_000),
+  KAFKA_MAX_WAIT_MS: envInt({ min: 10, max: 10_000 }).default(250),
+  OUTBOX_POLL_INTERVAL_MS: envInt({ min: 50 }).default(1_000),
+});
+
+export interface ServiceEventsOptions<DB> {
+  config: z.output<typeof kafkaConfigSchema> & { KAFKA_BROKERS: readonly string[]; SERVICE_NAME: string };
+  logger: Logger;
+  lifecycle: Lifecycle;
+  db: Kysely<DB & InboxTables>;
+  pool: pg.Pool;
+  /** What the service consumes; none for a service that only publishes. */
+  subscriptions?: ReadonlyArray<TopicHandlers<DB>>;
+  onHandled?: (handled: HandledEvent) => void;
+}
+
+/**
+ * A service's Kafka side, started in order and stopped in reverse through the lifecycle:
+ * producer → outbox relay → consumer (group = service name). On shutdown the consumer stops first,
+ * then the relay publishes what is left, then the producer disconnects.
+ */
+export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>): Promise<{ producer: Producer; relay: OutboxRelay }> {
+  const { config, logger, lifecycle, db, pool } = options;
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  // One request in flight per broker: a retried send can never overtake the one after it.
+  const producer = kafka.producer({
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // murmur2 of the key, as Java clients: a user's records land on the same partition whoever produces them.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  lifecycle.onStop('kafka producer', () => producer.disconnect());
+
+  const relay = new OutboxRelay({
+    db,
+    pool,
+    producer,
+    logger: logger.child({ component: 'outbox' }),
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+  });
+  await relay.start();
+  lifecycle.onStop('outbox relay (flush)', () => relay.stop());
+
+  if (options.subscriptions && options.subscriptions.length > 0) {
+    const consumer = new EventConsumer<DB>({
+      kafka,
+      groupId: config.SERVICE_NAME,
+      db,
+      producer,
+      logger: logger.child({ component: 'consumer' }),
+      subscriptions: options.subscriptions,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      maxWaitTimeMs: config.KAFKA_MAX_WAIT_MS,
+      ...(options.onHandled ? { onHandled: options.onHandled } : {}),
+    });
+    await consumer.start();
+    lifecycle.onStop('kafka consumer', () => consumer.stop());
+  }
+  return { producer, relay };
+}
