@@ -2,10 +2,11 @@
 // Ctrl-C stops everything in reverse order.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkHealth, waitUntilServing } from './health.ts';
+import { checkHealth } from './health.ts';
 import { startInfrastructure } from './infrastructure.ts';
 import { ProcessGroup } from './process-group.ts';
-import { peerUrls, services } from './services.ts';
+import { services } from './services.ts';
+import { startServices } from './stack.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const say = (line: string) => process.stdout.write(`\x1b[1momtobe\x1b[0m        | ${line}\n`);
@@ -39,21 +40,10 @@ const env = {
   // The development broker holds every empty fetch for this long: keep event delivery snappy.
   KAFKA_MAX_WAIT_MS: process.env.KAFKA_MAX_WAIT_MS ?? '100',
   KAFKA_SESSION_TIMEOUT_MS: process.env.KAFKA_SESSION_TIMEOUT_MS ?? '6000',
-  ...peerUrls(),
 };
 
 try {
-  for (const service of services) {
-    group.start({
-      name: service.name,
-      command: process.execPath,
-      // kafkajs 2.2.4 sets negative timers on Node 24 (harmless, and noisy on every start).
-      args: ['--disable-warning=ExperimentalWarning', '--disable-warning=TimeoutNegativeWarning', path.join(root, 'services', service.name, 'src', 'main.ts')],
-      env: { ...env, PORT: String(service.port) },
-      cwd: root,
-    });
-    await waitUntilServing(service.name, service.port, 60_000, stopping.signal);
-  }
+  await startServices({ root, group, env, stopping: stopping.signal });
 } catch (error) {
   say(`start failed: ${(error as Error).message}`);
   await shutdown(1);

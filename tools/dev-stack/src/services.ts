@@ -11,12 +11,3 @@ export const services: readonly ServiceSpec[] = [
   { name: 'integrations', port: 50053 },
   { name: 'gateway', port: 8080 },
 ];
-
-/** Where the gateway finds the other services (`<NAME>_URL`, as in every deployment). */
-export function peerUrls(host = '127.0.0.1'): Record<string, string> {
-  const urls: Record<string, string> = {};
-  for (const s of services) {
-    if (s.name !== 'gateway') urls[`${s.name.toUpperCase().replace('-', '_')}_URL`] = `http://${host}:${s.port}`;
-  }
-  return urls;
-}
