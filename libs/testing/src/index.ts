@@ -3,3 +3,4 @@ export * from './postgres/embedded.ts';
 export * from './postgres/test-database.ts';
 export * from './kafka/test-brokers.ts';
 export * from './eventually.ts';
+export * from './kafka/publish-event.ts';

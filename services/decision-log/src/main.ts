@@ -1,9 +1,13 @@
-// The decision log's composition root: config → telemetry → logger → database → Kafka and outbox → server → SERVING.
+// The decision log's composition root: config → telemetry → logger → database → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry } from '@omtobe/platform';
+import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { openServiceDatabase } from '@omtobe/db';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
+import { decisionsSubscription } from './consumers/decisions.ts';
+import { usersSubscription } from './consumers/users.ts';
+import { createDecisionLogMetrics } from './metrics.ts';
+import { startRetentionJob } from './retention-job.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
 
@@ -18,12 +22,30 @@ await runService({
   health,
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
+    const metrics = createDecisionLogMetrics(); // after telemetry: it takes the registered meter provider
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
-    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool });
-    const server = createServer({ routes: decisionLogRoutes(), port: config.PORT, logger, health });
+    await startServiceEvents<Database>({
+      config,
+      logger,
+      lifecycle,
+      db,
+      pool,
+      subscriptions: [decisionsSubscription({ metrics }), usersSubscription({ metrics })],
+    });
+    if (config.DECISION_LOG_RETENTION_DAYS !== undefined) {
+      const retention = startRetentionJob({
+        db,
+        clock: systemClock,
+        logger: logger.child({ component: 'retention' }),
+        retentionDays: config.DECISION_LOG_RETENTION_DAYS,
+        intervalMs: config.DECISION_LOG_RETENTION_INTERVAL_MS,
+      });
+      lifecycle.onStop('retention purge', () => retention.stop());
+    }
+    const server = createServer({ routes: decisionLogRoutes({ db }), port: config.PORT, logger, health });
     const port = await server.listen();
     lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
     health.setStatus('SERVING');
-    logger.info({ port }, 'decision-log serving');
+    logger.info({ port, retention_days: config.DECISION_LOG_RETENTION_DAYS ?? 'keep' }, 'decision-log serving');
   },
 });

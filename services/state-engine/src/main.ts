@@ -1,16 +1,25 @@
-// The state engine's composition root: config → telemetry → logger → database → Kafka and outbox → server → SERVING.
-import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry } from '@omtobe/platform';
+// The state engine's composition root: config → telemetry → logger → database → Kafka, outbox and
+// consumers → due-work loop → server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
+import { startServiceEvents } from '@omtobe/events';
+import { createLogger, createServer, HealthRegistry, OffsetClock, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { stateEngineRoutes } from './api/routes.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, rulesFrom } from './config.ts';
+import { calendarConsumer } from './consumers/calendar.ts';
+import { hrvConsumer } from './consumers/hrv.ts';
+import { usersConsumer } from './consumers/users.ts';
+import type { Engine } from './engine/engine.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
+import { startDueWork } from './work/due-work.ts';
 
 const config = loadConfig();
 const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
 const health = new HealthRegistry();
+const rules = rulesFrom(config);
+// Development mode can move the service's clock forward ("advance time"); production runs on the system clock.
+const devClock = config.OMTOBE_MODE === 'development' ? new OffsetClock() : undefined;
 
 await runService({
   name: config.SERVICE_NAME,
@@ -19,11 +28,25 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
-    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool });
-    const server = createServer({ routes: stateEngineRoutes(), port: config.PORT, logger, health });
+    const engine: Engine = { db, clock: devClock ?? systemClock, rules, logger };
+    await startServiceEvents<Database>({
+      config,
+      logger,
+      lifecycle,
+      db,
+      pool,
+      subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer],
+    });
+    const dueWork = startDueWork(engine, {
+      intervalMs: config.DUE_WORK_INTERVAL_MS,
+      retention: { hrvDays: config.HRV_RETENTION_DAYS, eventHours: config.EVENT_RETENTION_HOURS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS },
+      logger: logger.child({ component: 'due-work' }),
+    });
+    lifecycle.onStop('due-work loop', () => dueWork.stop());
+    const server = createServer({ routes: stateEngineRoutes({ engine, ...(devClock ? { devClock } : {}) }), port: config.PORT, logger, health });
     const port = await server.listen();
     lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
     health.setStatus('SERVING');
-    logger.info({ port }, 'state-engine serving');
+    logger.info({ port, mode: config.OMTOBE_MODE }, 'state-engine serving');
   },
 });

@@ -1,9 +1,118 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { StateEngineService } from '@omtobe/proto/state-engine/v1';
+import { FailedPreconditionError, InvalidArgumentError, type OffsetClock } from '@omtobe/platform';
+import {
+  AdvanceClockResponseSchema,
+  CheckBrakeResponseSchema,
+  Decision,
+  GetStateResponseSchema,
+  ReflectionResponse,
+  SetCycleDayResponseSchema,
+  StateEngineService,
+} from '@omtobe/proto/state-engine/v1';
+import { checkBrake } from '../engine/check-brake.ts';
+import { advanceClock, setCycleDay } from '../engine/dev-controls.ts';
+import type { Engine } from '../engine/engine.ts';
+import { getState } from '../engine/get-state.ts';
+import { submitDecision } from '../engine/submit-decision.ts';
+import { submitReflection } from '../engine/submit-reflection.ts';
+import { eventToProto, phaseToProto, readingToProto, reasonToProto } from './mappers.ts';
 
-/** The state engine's RPCs. The brake, state, decision and reflection handlers arrive with the state-engine issue; until then every RPC answers UNIMPLEMENTED. */
-export function stateEngineRoutes() {
+export interface RouteDependencies {
+  engine: Engine;
+  /** Present only in development mode: SetCycleDay and AdvanceClock refuse without it. */
+  devClock?: OffsetClock;
+}
+
+function requireUserId(userId: string): string {
+  if (!/^[A-Za-z0-9._:@|-]{1,128}$/.test(userId)) {
+    throw new InvalidArgumentError('user_id must be 1-128 characters of letters, digits and . _ : @ | -', { reason: 'invalid_user_id' });
+  }
+  return userId;
+}
+
+function idempotencyKey(key: string): string {
+  if (key.length > 200) throw new InvalidArgumentError('idempotency_key must be at most 200 characters', { reason: 'invalid_idempotency_key' });
+  return key;
+}
+
+function devOnly(deps: RouteDependencies): OffsetClock {
+  if (!deps.devClock) throw new FailedPreconditionError('development controls are off (OMTOBE_MODE is not development)', { reason: 'development_only' });
+  return deps.devClock;
+}
+
+/** The state engine's RPCs: validate, run the use case, map to the contract. */
+export function stateEngineRoutes(deps: RouteDependencies) {
+  const { engine } = deps;
   return (router: ConnectRouter) => {
-    router.service(StateEngineService, {});
+    router.service(StateEngineService, {
+      async checkBrake(req) {
+        const check = await checkBrake(engine, requireUserId(req.userId));
+        return create(CheckBrakeResponseSchema, {
+          shouldDisplay: check.decision.show,
+          reason: check.decision.show ? 0 : reasonToProto[check.decision.reason],
+          ...(check.decision.show ? { event: eventToProto(check.decision.event) } : {}),
+          currentDay: check.day,
+          phase: phaseToProto[check.phase],
+          ...(check.reading ? readingToProto(check.reading) : {}),
+          ...(check.coolingUntil ? { coolingUntil: timestampFromDate(check.coolingUntil) } : {}),
+          decisionLocked: check.decisionLocked,
+          evaluatedAt: timestampFromDate(check.evaluatedAt),
+        });
+      },
+      async getState(req) {
+        const s = await getState(engine, requireUserId(req.userId));
+        const toEvent = (e: { event_id: string; title: string; starts_at: Date; ends_at: Date }) =>
+          eventToProto({ id: e.event_id, title: e.title, startsAt: e.starts_at, endsAt: e.ends_at });
+        return create(GetStateResponseSchema, {
+          userId: s.userId,
+          currentDay: s.day,
+          phase: phaseToProto[s.phase],
+          timezone: s.timezone,
+          cycleStart: timestampFromDate(s.cycleStart),
+          nextCycleStart: timestampFromDate(s.nextCycleStart),
+          coolingActive: s.coolingUntil !== undefined,
+          ...(s.coolingUntil ? { coolingUntil: timestampFromDate(s.coolingUntil) } : {}),
+          lockedEventIds: s.lockedEventIds,
+          ...(s.pendingEvent ? { pendingBrakeEvent: toEvent(s.pendingEvent) } : {}),
+          shouldDisplayReflection: s.shouldDisplayReflection,
+          reflectionOpensAt: timestampFromDate(s.reflectionOpensAt),
+          reflectionAnswered: s.reflectionAnswered,
+          ...(s.reading ? readingToProto(s.reading) : {}),
+          upcomingEvents: s.upcomingEvents.map(toEvent),
+          evaluatedAt: timestampFromDate(s.evaluatedAt),
+        });
+      },
+      async submitDecision(req) {
+        const decision = req.decision === Decision.PROCEED ? 'proceed' : req.decision === Decision.DELAY ? 'delay' : undefined;
+        if (!decision) throw new InvalidArgumentError('decision must be PROCEED or DELAY', { reason: 'invalid_decision' });
+        return submitDecision(engine, requireUserId(req.userId), decision, idempotencyKey(req.idempotencyKey));
+      },
+      async submitReflection(req) {
+        const responses = { [ReflectionResponse.YES]: 'yes', [ReflectionResponse.NO]: 'no', [ReflectionResponse.SKIP]: 'skip' } as const;
+        const response = responses[req.response as keyof typeof responses];
+        if (!response) throw new InvalidArgumentError('response must be YES, NO or SKIP', { reason: 'invalid_response' });
+        return submitReflection(engine, requireUserId(req.userId), response, idempotencyKey(req.idempotencyKey));
+      },
+      async setCycleDay(req) {
+        devOnly(deps);
+        if (!Number.isInteger(req.day) || req.day < 1 || req.day > 7) {
+          throw new InvalidArgumentError('day must be 1-7', { reason: 'invalid_day' });
+        }
+        await setCycleDay(engine, requireUserId(req.userId), req.day);
+        const state = await getState(engine, req.userId);
+        return create(SetCycleDayResponseSchema, { currentDay: state.day, cycleStart: timestampFromDate(state.cycleStart) });
+      },
+      async advanceClock(req) {
+        const clock = devOnly(deps);
+        const ms = req.by ? Number(req.by.seconds) * 1000 + Math.floor(req.by.nanos / 1e6) : 0;
+        if (!(ms > 0) || ms > 60 * 24 * 3_600_000) {
+          throw new InvalidArgumentError('by must be a positive duration of at most 60 days', { reason: 'invalid_duration' });
+        }
+        return create(AdvanceClockResponseSchema, { now: timestampFromDate(advanceClock(clock, ms)) });
+      },
+    });
   };
 }
+

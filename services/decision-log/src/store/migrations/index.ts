@@ -1,8 +1,12 @@
 import { createInboxTable, createOutboxTable } from '@omtobe/events';
 import type { Migrations } from '@omtobe/db';
+import { createDecisionLogs } from './0003-create-decision-logs.ts';
+import { createReflectionLogs } from './0004-create-reflection-logs.ts';
 
 /** Every migration of schema `decision_log`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
   '0001_outbox': createOutboxTable,
   '0002_inbox': createInboxTable,
+  '0003_decision_logs': createDecisionLogs,
+  '0004_reflection_logs': createReflectionLogs,
 };

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { errorReasonHeader, HealthRegistry, createServer, type Server } from '@omtobe/platform';
+import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
+import { Decision, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
+import { decision, minutesAfter, openTestDb, reflection, silentLogger, type TestDb } from '../../test/support.ts';
+import { encodePageToken } from '../domain/page-token.ts';
+import { insertDecision } from '../store/decisions.repo.ts';
+import { insertReflection } from '../store/reflections.repo.ts';
+import { decisionLogRoutes } from './routes.ts';
+
+async function rejection(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function expectInvalid(call: Promise<unknown>, reason: string): Promise<void> {
+  const error = await rejection(call);
+  expect(error.code).toBe(Code.InvalidArgument);
+  expect(error.metadata.get(errorReasonHeader)).toBe(reason);
+}
+
+describe('DecisionLogService over Connect (a real server on a free port)', () => {
+  let t: TestDb;
+  let server: Server;
+  let client: Client<typeof DecisionLogService>;
+
+  beforeAll(async () => {
+    t = await openTestDb('decision_log_api');
+    server = createServer({ routes: decisionLogRoutes({ db: t.db }), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
+    const port = await server.listen();
+    client = createClient(DecisionLogService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1' }));
+  });
+  afterAll(async () => {
+    await server?.close(1_000);
+    await t?.close();
+  });
+
+  it('requires user_id for history and export', async () => {
+    await expectInvalid(client.listDecisions({ userId: '' }), 'missing_user_id');
+    await expectInvalid(client.listReflections({ userId: '  ' }), 'missing_user_id');
+    await expectInvalid(client.exportUserData({ userId: '' }), 'missing_user_id');
+  });
+
+  it('refuses malformed, tampered and foreign page tokens', async () => {
+    const userId = 'token-user';
+    const valid = encodePageToken('decisions', { time: new Date('2025-01-08T10:00:00Z'), id: randomUUID() });
+    const tampered = Buffer.from(Buffer.from(valid, 'base64url').toString().replace(/^1\./, '9.')).toString('base64url');
+    for (const pageToken of ['garbage!', 'Zm9v', `${valid}x`, tampered, encodePageToken('reflections', { time: new Date(), id: randomUUID() })]) {
+      await expectInvalid(client.listDecisions({ userId, pageToken }), 'invalid_page_token');
+    }
+    await expectInvalid(client.listReflections({ userId, pageToken: valid }), 'invalid_page_token');
+    // The genuine token is accepted (an empty page: this user has nothing older).
+    expect((await client.listDecisions({ userId, pageToken: valid })).decisions).toEqual([]);
+  });
+
+  it('serves 20 rows by default and never more than 100 however many are asked for', async () => {
+    const userId = 'many';
+    for (let i = 0; i < 130; i += 1) await insertDecision(t.db, decision({ userId, decidedAt: minutesAfter('2025-01-08T00:00:00Z', i) }));
+    const byDefault = await client.listDecisions({ userId });
+    expect(byDefault.decisions).toHaveLength(20);
+    expect(byDefault.nextPageToken).not.toBe('');
+    const capped = await client.listDecisions({ userId, pageSize: 4_000_000_000 });
+    expect(capped.decisions).toHaveLength(100);
+    const rest = await client.listDecisions({ userId, pageSize: 100, pageToken: capped.nextPageToken });
+    expect(rest.decisions).toHaveLength(30);
+    expect(rest.nextPageToken).toBe('');
+    expect(capped.decisions[0]!.decidedAt).toEqual(timestampFromDate(minutesAfter('2025-01-08T00:00:00Z', 129)));
+    expect(rest.decisions.at(-1)!.decidedAt).toEqual(timestampFromDate(new Date('2025-01-08T00:00:00Z')));
+  });
+
+  it('refuses a summary without from or to, or with from not before to', async () => {
+    const at = (iso: string) => timestampFromDate(new Date(iso));
+    await expectInvalid(client.getSummary({ to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
+    await expectInvalid(client.getSummary({ from: at('2025-01-01T00:00:00Z') }), 'invalid_range');
+    await expectInvalid(client.getSummary({ from: at('2025-01-02T00:00:00Z'), to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
+    await expectInvalid(client.getSummary({ from: at('2025-01-03T00:00:00Z'), to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
+  });
+
+  it('answers a summary with the counts of the range', async () => {
+    const userId = 'summarised';
+    const base = '2031-03-04T10:00:00.000Z';
+    await insertDecision(t.db, decision({ userId, decidedAt: new Date(base), decision: 'Delay', cycleDay: 3 }));
+    await insertDecision(t.db, decision({ userId, decidedAt: minutesAfter(base, 21), decision: 'Proceed', cycleDay: 3 }));
+    await insertReflection(t.db, reflection({ userId, answeredAt: minutesAfter(base, 4 * 24 * 60), response: 'No' }));
+    const summary = await client.getSummary({ from: timestampFromDate(new Date('2031-03-01T00:00:00Z')), to: timestampFromDate(new Date('2031-04-01T00:00:00Z')) });
+    expect(summary).toMatchObject({
+      proceedCount: 1n,
+      delayCount: 1n,
+      delayFollowedByBrakeCount: 1n,
+      reflectionYesCount: 0n,
+      reflectionNoCount: 1n,
+      reflectionSkipCount: 0n,
+    });
+  });
+
+  it('exports everything about one user, newest first, and nothing about anyone else', async () => {
+    const userId = 'exporter';
+    const older = decision({ userId, decidedAt: new Date('2025-01-08T10:00:00.000Z'), decision: 'Delay', cycleDay: 3 });
+    const newer = decision({ userId, decidedAt: new Date('2025-01-08T10:20:00.000Z'), decision: 'Proceed', cycleDay: 3 });
+    const answer = reflection({ userId, response: 'Yes' });
+    for (const row of [older, newer]) await insertDecision(t.db, row);
+    await insertReflection(t.db, answer);
+    await insertDecision(t.db, decision({ userId: 'someone-else' }));
+
+    const exported = await client.exportUserData({ userId });
+    expect(exported.decisions.map((d) => [d.decisionId, d.decision, d.cycleDay])).toEqual([
+      [newer.decisionId, Decision.PROCEED, 3],
+      [older.decisionId, Decision.DELAY, 3],
+    ]);
+    expect(exported.decisions[0]!.decidedAt).toEqual(timestampFromDate(newer.decidedAt));
+    expect(exported.reflections).toHaveLength(1);
+    expect(exported.reflections[0]).toMatchObject({
+      reflectionId: answer.reflectionId,
+      response: ReflectionResponse.YES,
+      answeredAt: timestampFromDate(answer.answeredAt),
+      cycleStart: timestampFromDate(answer.cycleStart),
+    });
+    expect(await client.exportUserData({ userId: 'nobody' })).toMatchObject({ decisions: [], reflections: [] });
+  });
+
+  it('pages through a history while rows are inserted: every row that existed at the first page exactly once', async () => {
+    const userId = 'busy';
+    const base = '2025-02-03T09:00:00.000Z';
+    // 60 rows, many sharing a time (ties are broken by id), inserted out of time order.
+    const existing = Array.from({ length: 60 }, (_, i) => decision({ userId, decidedAt: minutesAfter(base, Math.floor(i / 4)) })).reverse();
+    for (const row of existing.toReversed().filter((_, i) => i % 2 === 0)) await insertDecision(t.db, row);
+    for (const row of existing.toReversed().filter((_, i) => i % 2 === 1)) await insertDecision(t.db, row);
+
+    // Writers keep going while the reader pages: new decisions (newer than anything), and late arrivals
+    // of older ones (an event delivered late), including some at exactly an existing row's time.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      for (let i = 0; writing; i += 1) {
+        const late = i % 3 === 0;
+        const decidedAt = late ? minutesAfter(base, (i % 15) - 5) : minutesAfter(base, 100 + i);
+        await insertDecision(t.db, decision({ userId, decidedAt }));
+        written += 1;
+      }
+    })();
+
+    const seen: Array<{ id: string; at: number }> = [];
+    let pageToken = '';
+    let pages = 0;
+    try {
+      do {
+        const page = await client.listDecisions({ userId, pageSize: 7, pageToken });
+        seen.push(...page.decisions.map((d) => ({ id: d.decisionId, at: Number(d.decidedAt!.seconds) * 1000 + d.decidedAt!.nanos / 1e6 })));
+        pageToken = page.nextPageToken;
+        pages += 1;
+        // Make sure rows really arrive between pages, whatever the scheduling.
+        const before = written;
+        while (written < before + 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      } while (pageToken !== '');
+    } finally {
+      writing = false;
+      await writer;
+    }
+
+    const ids = seen.map((s) => s.id);
+    expect(pages).toBeGreaterThan(60 / 7);
+    expect(new Set(ids).size).toBe(ids.length); // nothing repeated
+    for (const row of existing) expect(ids.filter((id) => id === row.decisionId)).toHaveLength(1);
+    // And the whole walk is in (time desc, id desc) order: each row strictly after the one before.
+    for (let i = 1; i < seen.length; i += 1) {
+      const [prev, next] = [seen[i - 1]!, seen[i]!];
+      expect(prev.at > next.at || (prev.at === next.at && prev.id > next.id)).toBe(true);
+    }
+  });
+});

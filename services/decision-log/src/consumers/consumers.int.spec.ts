@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { Producer } from 'kafkajs';
+import { deadLetterTopicName, headerNames, headerValue, topics } from '@omtobe/events';
+import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
+import {
+  CycleResetReason,
+  CycleResetSchema,
+  Decision,
+  DecisionRecordedSchema,
+  ReflectionRecordedSchema,
+  ReflectionResponse,
+} from '@omtobe/proto/state-engine/v1';
+import { eventually } from '@omtobe/testing';
+import { connectProducer, decisionRecorded, produceEvent, startConsumers, type Consumers } from '../../test/events.ts';
+import { decision, minutesAfter, openTestDb, reflection, type TestDb } from '../../test/support.ts';
+import type { DecisionLogMetrics } from '../metrics.ts';
+import { allDecisions, insertDecision } from '../store/decisions.repo.ts';
+import { allReflections, insertReflection } from '../store/reflections.repo.ts';
+
+/** Remembers what the consumers counted. */
+function recordingMetrics() {
+  const calls: string[] = [];
+  const metrics: DecisionLogMetrics = {
+    decisionRecorded: (d) => calls.push(`decision:${d}`),
+    reflectionRecorded: (r) => calls.push(`reflection:${r}`),
+    cycleReset: (reason) => calls.push(`reset:${CycleResetReason[reason]}`),
+    userErased: () => calls.push('erased'),
+  };
+  return { metrics, calls };
+}
+
+const handledIds = (c: Consumers) => c.handled.map((h) => h.eventId);
+const handledAll = (c: Consumers, ids: string[]) => () => ids.every((id) => handledIds(c).includes(id));
+const count = async (t: TestDb, table: 'decision_logs' | 'reflection_logs', userId: string) =>
+  (await t.db.selectFrom(table).select('user_id').where('user_id', '=', userId).execute()).length;
+
+describe('decision-log consumers against the broker and PostgreSQL', () => {
+  let t: TestDb;
+  let producer: Producer;
+  const prefix = `t${randomUUID().slice(0, 8)}.`;
+  // A group of this file's own: files share the broker, and a shared group would rebalance across them.
+  const groupId = `decision-log-test-${randomUUID().slice(0, 8)}`;
+  const recorded = recordingMetrics();
+  let consumers: Consumers;
+
+  beforeAll(async () => {
+    t = await openTestDb('decision_log_consumers');
+    producer = await connectProducer();
+    consumers = await startConsumers(t, { prefix, groupId, metrics: recorded.metrics });
+  });
+  afterAll(async () => {
+    await consumers?.stop();
+    await producer?.disconnect();
+    await t?.close();
+  });
+
+  it('stores a replayed or duplicated event exactly once', async () => {
+    const userId = 'dup-user';
+    const decisionId = randomUUID();
+    const reflectionId = randomUUID();
+    const decidedAt = new Date('2025-01-08T10:00:00.000Z');
+    const decisionEvent = decisionRecorded(userId, decisionId, decidedAt);
+    const reflectionEvent = {
+      userId,
+      reflectionId,
+      response: ReflectionResponse.NO,
+      answeredAt: timestampFromDate(new Date('2025-01-12T10:00:00.000Z')),
+      cycleStart: timestampFromDate(new Date('2025-01-06T00:00:00.000Z')),
+    };
+    const send = {
+      decision: (eventId?: string) => produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionEvent, { key: userId, eventId }),
+      reflection: (eventId?: string) =>
+        produceEvent(producer, prefix, topics.decisions, ReflectionRecordedSchema, reflectionEvent, { key: userId, eventId }),
+    };
+
+    const decisionEventId = await send.decision();
+    await send.decision(decisionEventId); // replayed: the same event again
+    const decisionAgain = await send.decision(); // the same decision under a new event id
+    const reflectionEventId = await send.reflection();
+    await send.reflection(reflectionEventId);
+    const reflectionAgain = await send.reflection();
+    const resetId = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      CycleResetSchema,
+      { userId, reason: CycleResetReason.REFLECTED, previousCycleStart: timestampFromDate(new Date('2025-01-06T00:00:00Z')) },
+      { key: userId },
+    );
+
+    const ids = [decisionEventId, decisionAgain, reflectionEventId, reflectionAgain, resetId];
+    await eventually(() => consumers.handled.filter((h) => ids.includes(h.eventId)).length, (n) => n === 7);
+    expect(consumers.handled.filter((h) => h.eventId === decisionEventId).map((h) => h.duplicate)).toEqual([false, true]);
+    expect(consumers.handled.filter((h) => h.eventId === reflectionEventId).map((h) => h.duplicate)).toEqual([false, true]);
+
+    expect(await allDecisions(t.db, userId)).toEqual([{ decisionId, decidedAt, decision: 'Delay', cycleDay: 3 }]);
+    expect(await allReflections(t.db, userId)).toEqual([
+      { reflectionId, answeredAt: new Date('2025-01-12T10:00:00.000Z'), response: 'No', cycleStart: new Date('2025-01-06T00:00:00.000Z') },
+    ]);
+    // The cycle reset stores nothing; it is only counted. Duplicates are not counted twice.
+    expect(recorded.calls.filter((c) => !c.startsWith('erased'))).toEqual(['decision:Delay', 'reflection:No', 'reset:REFLECTED']);
+  });
+
+  it('keeps history in time order whatever order the events arrive in', async () => {
+    const userId = 'late-user';
+    const base = new Date('2025-01-09T12:00:00.000Z');
+    const rows = [0, 20, 40, 60].map((m) => ({ id: randomUUID(), at: minutesAfter(base, m) }));
+    const ids: string[] = [];
+    for (const row of rows.toReversed()) {
+      ids.push(await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, row.id, row.at), { key: userId }));
+    }
+    await eventually(() => handledIds(consumers), handledAll(consumers, ids));
+    expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual(rows.toReversed().map((r) => r.id));
+  });
+
+  it('erases every row of a deleted user and leaves other users alone', async () => {
+    const leaving = 'erased-user';
+    const staying = 'other-user';
+    for (const userId of [leaving, staying]) {
+      await insertDecision(t.db, decision({ userId }));
+      await insertReflection(t.db, reflection({ userId }));
+    }
+    // One more decision for the leaving user arrives through the topic just before the erasure.
+    const viaTopic = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z'), { decision: Decision.PROCEED }),
+      { key: leaving },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [viaTopic]));
+    expect(await count(t, 'decision_logs', leaving)).toBe(2);
+
+    const erasure = await produceEvent(
+      producer,
+      prefix,
+      topics.users,
+      UserDeletedSchema,
+      { userId: leaving, deletedAt: timestampFromDate(new Date()) },
+      { key: leaving },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
+    expect(await count(t, 'decision_logs', leaving)).toBe(0);
+    expect(await count(t, 'reflection_logs', leaving)).toBe(0);
+    expect(await count(t, 'decision_logs', staying)).toBe(1);
+    expect(await count(t, 'reflection_logs', staying)).toBe(1);
+
+    // A redelivered copy of the erased decision's event finds its id in the inbox: the row does not come back.
+    const replayed = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z')),
+      { key: leaving, eventId: viaTopic },
+    );
+    await eventually(() => consumers.handled.filter((h) => h.eventId === replayed).length, (n) => n === 2);
+    expect(await count(t, 'decision_logs', leaving)).toBe(0);
+  });
+
+  it('parks an event that breaks the contract and goes on with the user\'s next event', async () => {
+    const userId = 'bad-event-user';
+    const bad = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(userId, randomUUID(), new Date('2025-01-08T10:00:00.000Z'), { cycleDay: 9 }),
+      { key: userId },
+    );
+    const goodId = randomUUID();
+    const good = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(userId, goodId, new Date('2025-01-08T10:20:00.000Z')),
+      { key: userId },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [good]));
+    expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual([goodId]);
+
+    const reader = (await import('kafkajs')).Kafka;
+    const kafka = new reader({ brokers: (process.env.OMTOBE_TEST_KAFKA_BROKERS ?? '').split(','), logLevel: 0 });
+    const dlq = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 100, sessionTimeout: 6_000 });
+    const parked: string[] = [];
+    await dlq.connect();
+    await dlq.subscribe({ topics: [deadLetterTopicName(prefix + topics.decisions.name)], fromBeginning: true });
+    await dlq.run({
+      eachMessage: async ({ message }) => {
+        parked.push(`${headerValue(message.headers, headerNames.eventId)}:${headerValue(message.headers, 'dlq-reason')}`);
+      },
+    });
+    try {
+      await eventually(() => parked, (p) => p.includes(`${bad}:handler_failed`));
+    } finally {
+      await dlq.disconnect();
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { CycleResetSchema, DecisionRecordedSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { decisionFromEvent, reflectionFromEvent } from '../domain/event-records.ts';
+import type { DecisionLogMetrics } from '../metrics.ts';
+import type { Database } from '../store/database.ts';
+import { insertDecision } from '../store/decisions.repo.ts';
+import { insertReflection } from '../store/reflections.repo.ts';
+
+/**
+ * decisions.v1 → the two logs. Each handler runs in the transaction that claims the event id in the
+ * inbox (one effect per event id); rows are keyed by the state engine's ids, so the same decision under
+ * another event id, or events of one user arriving out of order after a rebalance, change nothing —
+ * history is read ordered by time, never by arrival.
+ */
+export function decisionsSubscription(deps: { metrics: DecisionLogMetrics }): TopicHandlers<Database> {
+  const { metrics } = deps;
+  return {
+    topic: topics.decisions,
+    handlers: [
+      on(DecisionRecordedSchema, async (event, { trx, logger }) => {
+        const record = decisionFromEvent(event);
+        if (await insertDecision(trx, record)) metrics.decisionRecorded(record.decision);
+        else logger.debug({ decision_id: record.decisionId }, 'decision already recorded');
+      }),
+      on(ReflectionRecordedSchema, async (event, { trx, logger }) => {
+        const record = reflectionFromEvent(event);
+        if (await insertReflection(trx, record)) metrics.reflectionRecorded(record.response);
+        else logger.debug({ reflection_id: record.reflectionId }, 'reflection already recorded');
+      }),
+      // Nothing to keep: the reflection (if any) arrived as its own event. Counted for operators only.
+      on(CycleResetSchema, async (event) => {
+        metrics.cycleReset(event.reason);
+      }),
+    ],
+  };
+}

@@ -1,0 +1,21 @@
+import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
+import type { DecisionLogMetrics } from '../metrics.ts';
+import type { Database } from '../store/database.ts';
+import { eraseUser } from '../store/users.repo.ts';
+
+/** users.v1: erasure. UserDeleted removes every row of the user; registration and timezone changes are not ours to keep. */
+export function usersSubscription(deps: { metrics: DecisionLogMetrics }): TopicHandlers<Database> {
+  return {
+    topic: topics.users,
+    handlers: [
+      on(UserDeletedSchema, async (event, { trx, logger }) => {
+        if (event.userId === '') throw new Error('invalid event: UserDeleted without user_id');
+        const erased = await eraseUser(trx, event.userId);
+        deps.metrics.userErased();
+        // Counts only: the user id is on the record key already, and this line must not become a list of who left.
+        logger.info({ decisions: erased.decisions, reflections: erased.reflections }, 'user erased');
+      }),
+    ],
+  };
+}

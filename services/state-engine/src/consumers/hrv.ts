@@ -1,0 +1,43 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema } from '@omtobe/proto/integrations/v1';
+import type { Rules } from '../domain/index.ts';
+import { refreshLatest } from '../engine/baselines.ts';
+import type { Database, HrvMetricName } from '../store/database.ts';
+import type { Db } from '../store/db.ts';
+import { deleteSample, upsertSample } from '../store/hrv.repo.ts';
+import { findUserState } from '../store/user-states.repo.ts';
+
+function metricName(metric: HrvMetric): HrvMetricName | undefined {
+  if (metric === HrvMetric.SDNN) return 'sdnn';
+  if (metric === HrvMetric.RMSSD) return 'rmssd';
+  return undefined;
+}
+
+/** Local days of a baseline are counted in the user's zone; before registration, in UTC. */
+async function timeZoneOf(trx: Db, userId: string): Promise<string> {
+  return (await findUserState(trx, userId))?.timezone ?? 'UTC';
+}
+
+/** hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. */
+export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
+  return {
+    topic: topics.hrv,
+    handlers: [
+      on(HrvSampleRecordedSchema, async (event, { trx, logger }) => {
+        const metric = metricName(event.metric);
+        if (!metric || !event.measuredAt || !(event.valueMs > 0)) {
+          return logger.error({ user_id: event.userId }, 'HrvSampleRecorded without a metric, time or positive value ignored');
+        }
+        await upsertSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt: timestampDate(event.measuredAt) });
+        await refreshLatest(trx, event.userId, metric, await timeZoneOf(trx, event.userId), rules);
+      }),
+      on(HrvSampleDeletedSchema, async (event, { trx }) => {
+        const metric = metricName(event.metric);
+        if (!metric) return;
+        await deleteSample(trx, event.userId, metric, event.sampleId);
+        await refreshLatest(trx, event.userId, metric, await timeZoneOf(trx, event.userId), rules);
+      }),
+    ],
+  };
+}

@@ -1,0 +1,40 @@
+import { NotFoundError } from '@omtobe/platform';
+import type { Baseline } from '../domain/index.ts';
+import type { HrvLatest } from '../store/hrv.repo.ts';
+import { findUserState, lockUserState, type UserState } from '../store/user-states.repo.ts';
+import type { Engine } from './engine.ts';
+import { rollOverIfDue } from './rollover.ts';
+
+/** The user's state as of `now`, with any due cycle rollover applied first (in its own transaction). */
+export async function currentUserState(engine: Engine, userId: string, now: Date): Promise<UserState> {
+  const state = await findUserState(engine.db, userId);
+  if (!state) throw unknownUser();
+  if (state.due_at.getTime() > now.getTime()) return state;
+  return engine.db.transaction().execute(async (trx) => {
+    const locked = await lockUserState(trx, userId);
+    if (!locked) throw unknownUser();
+    return rollOverIfDue(trx, locked, now);
+  });
+}
+
+export function unknownUser(): NotFoundError {
+  return new NotFoundError('the user is not registered (yet) with the state engine', { reason: 'unknown_user' });
+}
+
+export interface Reading {
+  valueMs: number;
+  metric: 'sdnn' | 'rmssd';
+  measuredAt: Date;
+  baseline?: Baseline;
+}
+
+/** The most recent reading over both metrics, with the baseline of its own metric. */
+export function latestReading(readings: readonly HrvLatest[]): Reading | undefined {
+  const latest = readings.reduce<HrvLatest | undefined>((best, r) => (!best || r.measured_at > best.measured_at ? r : best), undefined);
+  if (!latest) return undefined;
+  const baseline =
+    latest.baseline_mean_ms !== null && latest.baseline_std_dev_ms !== null
+      ? { meanMs: latest.baseline_mean_ms, stdDevMs: latest.baseline_std_dev_ms, sampleCount: latest.baseline_sample_count }
+      : undefined;
+  return { valueMs: latest.value_ms, metric: latest.metric, measuredAt: latest.measured_at, ...(baseline ? { baseline } : {}) };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { enqueueEvent, topics } from '@omtobe/events';
+import {
+  Decision,
+  DecisionRecordedSchema,
+  NextAction,
+  SubmitDecisionResponseSchema,
+  type SubmitDecisionResponse,
+} from '@omtobe/proto/state-engine/v1';
+import { applyDecision, cycleDay } from '../domain/index.ts';
+import { findEvent } from '../store/events.repo.ts';
+import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
+import type { Engine } from './engine.ts';
+import { once } from './idempotency.ts';
+import { rollOverIfDue } from './rollover.ts';
+import { unknownUser } from './snapshot.ts';
+
+/**
+ * SubmitDecision: answers the pending brake under the user's row lock, so two concurrent answers to one
+ * brake record exactly one decision (the second finds no pending brake). The DecisionRecorded event is
+ * written to the outbox in the same transaction.
+ */
+export async function submitDecision(
+  engine: Engine,
+  userId: string,
+  decision: 'proceed' | 'delay',
+  idempotencyKey: string,
+): Promise<SubmitDecisionResponse> {
+  const now = engine.clock.now();
+  return engine.db.transaction().execute(async (trx) => {
+    const locked = await lockUserState(trx, userId);
+    if (!locked) throw unknownUser();
+    const scope = { userId, key: idempotencyKey, request: `decision:${decision}`, schema: SubmitDecisionResponseSchema, now };
+    return once(trx, scope, async () => {
+      const state = await rollOverIfDue(trx, locked, now);
+      // A brake whose event has ended is no longer waiting for an answer.
+      const pending = state.pending_event_id ? await findEvent(trx, userId, state.pending_event_id) : undefined;
+      const pendingEventId = pending && pending.ends_at > now ? pending.event_id : undefined;
+      const { state: next, outcome } = applyDecision(
+        {
+          lockedEventIds: new Set(state.locked_event_ids),
+          ...(pendingEventId ? { pendingEventId } : {}),
+          ...(state.cooling_until ? { coolingUntil: state.cooling_until } : {}),
+        },
+        decision,
+        now,
+        engine.rules,
+      );
+      await updateUserState(trx, userId, {
+        pending_event_id: null,
+        cooling_until: next.coolingUntil ?? null,
+        locked_event_ids: [...next.lockedEventIds],
+        updated_at: now,
+      });
+      const day = cycleDay(state.cycle_start_date, now, state.timezone);
+      const decisionId = randomUUID();
+      const protoDecision = decision === 'proceed' ? Decision.PROCEED : Decision.DELAY;
+      await enqueueEvent(trx, {
+        topic: topics.decisions,
+        key: userId,
+        schema: DecisionRecordedSchema,
+        message: create(DecisionRecordedSchema, { userId, decisionId, decision: protoDecision, cycleDay: day, decidedAt: timestampFromDate(now) }),
+        occurredAt: now,
+      });
+      return create(SubmitDecisionResponseSchema, {
+        decision: protoDecision,
+        recordedAt: timestampFromDate(now),
+        cycleDay: day,
+        nextAction: outcome.nextAction === 'cooling_period_activated' ? NextAction.COOLING_PERIOD_ACTIVATED : NextAction.DECISION_LOCKED,
+        ...(outcome.reTriggerAt ? { reTriggerTime: timestampFromDate(outcome.reTriggerAt) } : {}),
+        eventId: outcome.eventId,
+        decisionId,
+      });
+    });
+  });
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { enqueueEvent, topics } from '@omtobe/events';
+import {
+  ReflectionRecordedSchema,
+  ReflectionResponse,
+  SubmitReflectionResponseSchema,
+  type SubmitReflectionResponse,
+} from '@omtobe/proto/state-engine/v1';
+import { applyReflection, cycleStart } from '../domain/index.ts';
+import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
+import type { Engine } from './engine.ts';
+import { once } from './idempotency.ts';
+import { dueAtOf, rollOverIfDue } from './rollover.ts';
+import { unknownUser } from './snapshot.ts';
+
+const toProto = { yes: ReflectionResponse.YES, no: ReflectionResponse.NO, skip: ReflectionResponse.SKIP } as const;
+
+/**
+ * SubmitReflection: records the Day 7 answer and schedules the next cycle for the next local midnight
+ * (the due-work loop starts it and publishes CycleReset then).
+ */
+export async function submitReflection(
+  engine: Engine,
+  userId: string,
+  response: 'yes' | 'no' | 'skip',
+  idempotencyKey: string,
+): Promise<SubmitReflectionResponse> {
+  const now = engine.clock.now();
+  return engine.db.transaction().execute(async (trx) => {
+    const locked = await lockUserState(trx, userId);
+    if (!locked) throw unknownUser();
+    const scope = { userId, key: idempotencyKey, request: `reflection:${response}`, schema: SubmitReflectionResponseSchema, now };
+    return once(trx, scope, async () => {
+      const state = await rollOverIfDue(trx, locked, now);
+      const cycle = { startDate: state.cycle_start_date, ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}) };
+      const { answeredAt, nextCycleStartDate } = applyReflection(cycle, now, state.timezone, engine.rules);
+      const next = { ...state, reflection_answered_at: answeredAt, next_cycle_start_date: nextCycleStartDate };
+      const dueAt = dueAtOf(next);
+      await updateUserState(trx, userId, {
+        reflection_answered_at: answeredAt,
+        next_cycle_start_date: nextCycleStartDate,
+        due_at: dueAt,
+        updated_at: now,
+      });
+      const reflectionId = randomUUID();
+      await enqueueEvent(trx, {
+        topic: topics.decisions,
+        key: userId,
+        schema: ReflectionRecordedSchema,
+        message: create(ReflectionRecordedSchema, {
+          userId,
+          reflectionId,
+          response: toProto[response],
+          answeredAt: timestampFromDate(answeredAt),
+          cycleStart: timestampFromDate(cycleStart(state.cycle_start_date, state.timezone)),
+        }),
+        occurredAt: now,
+      });
+      return create(SubmitReflectionResponseSchema, {
+        response: toProto[response],
+        recordedAt: timestampFromDate(answeredAt),
+        newCycleStart: timestampFromDate(dueAt),
+        newCycleDay: 1,
+        reflectionId,
+      });
+    });
+  });
+}

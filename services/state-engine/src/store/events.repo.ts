@@ -1,0 +1,54 @@
+import type { Selectable } from 'kysely';
+import type { HighStakesEventsTable } from './database.ts';
+import type { Db } from './db.ts';
+
+export type HighStakesEventRow = Selectable<HighStakesEventsTable>;
+
+export async function upsertEvent(db: Db, e: HighStakesEventRow): Promise<void> {
+  const { user_id, event_id, ...rest } = e;
+  await db
+    .insertInto('high_stakes_events')
+    .values(e)
+    .onConflict((oc) => oc.columns(['user_id', 'event_id']).doUpdateSet(rest))
+    .execute();
+}
+
+export async function removeEvent(db: Db, userId: string, eventId: string): Promise<void> {
+  await db.deleteFrom('high_stakes_events').where('user_id', '=', userId).where('event_id', '=', eventId).execute();
+}
+
+/** Events running at `now` (start ≤ now < end), earliest first. */
+export function activeEvents(db: Db, userId: string, now: Date): Promise<HighStakesEventRow[]> {
+  return db
+    .selectFrom('high_stakes_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('ends_at', '>', now)
+    .where('starts_at', '<=', now)
+    .orderBy('starts_at')
+    .orderBy('event_id')
+    .execute();
+}
+
+/** Events running at `now` or starting before `until`, earliest first. */
+export function upcomingEvents(db: Db, userId: string, now: Date, until: Date): Promise<HighStakesEventRow[]> {
+  return db
+    .selectFrom('high_stakes_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('ends_at', '>', now)
+    .where('starts_at', '<', until)
+    .orderBy('starts_at')
+    .orderBy('event_id')
+    .execute();
+}
+
+export function findEvent(db: Db, userId: string, eventId: string): Promise<HighStakesEventRow | undefined> {
+  return db.selectFrom('high_stakes_events').selectAll().where('user_id', '=', userId).where('event_id', '=', eventId).executeTakeFirst();
+}
+
+/** Retention: events that ended before `before` are of no further use. */
+export async function purgeEndedEvents(db: Db, before: Date): Promise<number> {
+  const result = await db.deleteFrom('high_stakes_events').where('ends_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,50 @@
+import type { Selectable, Updateable } from 'kysely';
+import type { Database, UserStatesTable } from './database.ts';
+import type { Db } from './db.ts';
+
+export type UserState = Selectable<UserStatesTable>;
+
+export function findUserState(db: Db, userId: string): Promise<UserState | undefined> {
+  return db.selectFrom('user_states').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** Reads and locks the user's row for the rest of the transaction: decisions and rollovers of one user serialize here. */
+export function lockUserState(trx: Db, userId: string): Promise<UserState | undefined> {
+  return trx.selectFrom('user_states').selectAll().where('user_id', '=', userId).forUpdate().executeTakeFirst();
+}
+
+/** Creates the user's state on registration; a repeated registration changes nothing. */
+export async function insertUserState(db: Db, state: Omit<UserState, 'locked_event_ids'>): Promise<boolean> {
+  const inserted = await db
+    .insertInto('user_states')
+    .values(state)
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .returning('user_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function updateUserState(db: Db, userId: string, changes: Updateable<UserStatesTable>): Promise<void> {
+  await db.updateTable('user_states').set(changes).where('user_id', '=', userId).execute();
+}
+
+/** Users whose time-driven work is due, locked so that other replicas take other users. */
+export function lockDueUserStates(trx: Db, now: Date, limit: number): Promise<UserState[]> {
+  return trx
+    .selectFrom('user_states')
+    .selectAll()
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/** Erasure: every row of the user in the schema (the inbox and outbox keep no user data of their own). */
+export async function deleteUserEverywhere(db: Db, userId: string): Promise<void> {
+  const tables: Array<keyof Database> = ['user_states', 'hrv_samples', 'hrv_latest', 'high_stakes_events', 'idempotency_keys'];
+  for (const table of tables) {
+    await db.deleteFrom(table).where('user_id', '=', userId).execute();
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from '@omtobe/platform';
+import { purgeEndedEvents } from '../store/events.repo.ts';
+import { purgeSamples } from '../store/hrv.repo.ts';
+import { purgeAnswers } from '../store/idempotency.repo.ts';
+import { lockDueUserStates } from '../store/user-states.repo.ts';
+import type { Engine } from '../engine/engine.ts';
+import { rollOverIfDue } from '../engine/rollover.ts';
+
+export interface Retention {
+  hrvDays: number;
+  eventHours: number;
+  idempotencyHours: number;
+}
+
+/**
+ * Starts every cycle that is due, in batches of users locked with SKIP LOCKED (several replicas share the
+ * work without taking the same user), so GetState and the CycleReset events are on time even when nobody
+ * calls. Returns how many users rolled over.
+ */
+export async function runDueRollovers(engine: Engine, batchSize = 100): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const now = engine.clock.now();
+    const count = await engine.db.transaction().execute(async (trx) => {
+      const due = await lockDueUserStates(trx, now, batchSize);
+      for (const state of due) await rollOverIfDue(trx, state, now);
+      return due.length;
+    });
+    total += count;
+    if (count < batchSize) return total;
+  }
+}
+
+/** Deletes what has outlived its use: samples past every baseline window, ended events, old idempotency keys. */
+export async function purgeExpired(engine: Engine, retention: Retention): Promise<Record<string, number>> {
+  const now = engine.clock.now().getTime();
+  const hour = 3_600_000;
+  return {
+    hrv_samples: await purgeSamples(engine.db, new Date(now - retention.hrvDays * 24 * hour)),
+    high_stakes_events: await purgeEndedEvents(engine.db, new Date(now - retention.eventHours * hour)),
+    idempotency_keys: await purgeAnswers(engine.db, new Date(now - retention.idempotencyHours * hour)),
+  };
+}
+
+/** The loop behind both: rollovers every interval, the purge every 60 intervals; stopped by the lifecycle. */
+export function startDueWork(engine: Engine, options: { intervalMs: number; retention: Retention; logger: Logger }): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let ticks = 0;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const rolled = await runDueRollovers(engine);
+      if (rolled > 0) options.logger.info({ users: rolled }, 'cycles rolled over');
+      if (ticks++ % 60 === 0) {
+        const purged = await purgeExpired(engine, options.retention);
+        if (Object.values(purged).some((n) => n > 0)) options.logger.info({ purged }, 'retention purge');
+      }
+    } catch (err) {
+      options.logger.warn({ err }, 'due work failed; retrying next interval');
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, options.intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

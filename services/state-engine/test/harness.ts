@@ -1,0 +1,96 @@
+// An in-process state engine on the run's PostgreSQL and broker: its consumers, outbox relay and RPCs,
+// with a test clock. Events are published the way the other services' relays publish them.
+import { randomUUID } from 'node:crypto';
+import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { Partitioners, type Producer } from 'kafkajs';
+import pino from 'pino';
+import { openServiceDatabase } from '@omtobe/db';
+import { createKafka, startServiceEvents, topics, type HandledEvent, type Topic } from '@omtobe/events';
+import { createErrorInterceptor, createLifecycle, OffsetClock } from '@omtobe/platform';
+import { StateEngineService } from '@omtobe/proto/state-engine/v1';
+import { createTestDatabase, eventually, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
+import { stateEngineRoutes } from '../src/api/routes.ts';
+import { calendarConsumer } from '../src/consumers/calendar.ts';
+import { hrvConsumer } from '../src/consumers/hrv.ts';
+import { usersConsumer } from '../src/consumers/users.ts';
+import { defaultRules } from '../src/domain/index.ts';
+import type { Engine } from '../src/engine/engine.ts';
+import { schema, type Database } from '../src/store/database.ts';
+import { migrations } from '../src/store/migrations/index.ts';
+
+export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export interface EngineHarness {
+  engine: Engine;
+  clock: TestClock;
+  databaseUrl: string;
+  client: Client<typeof StateEngineService>;
+  kafka: ReturnType<typeof createKafka>;
+  prefix: string;
+  /** Publishes an event and waits until the state engine has handled it. */
+  deliver<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, message: MessageShape<Desc>, eventId?: string): Promise<HandledEvent>;
+  close(): Promise<void>;
+}
+
+export async function startEngineHarness(start: Date): Promise<EngineHarness> {
+  const database = await createTestDatabase('state_engine');
+  const lifecycle = createLifecycle({ logger });
+  const config = {
+    DATABASE_URL: database.url,
+    DATABASE_POOL_MAX: 10,
+    MIGRATE_ON_START: true,
+    OMTOBE_MODE: 'development',
+    SERVICE_NAME: 'state-engine',
+    KAFKA_BROKERS: testKafkaBrokers(),
+    KAFKA_TOPIC_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+    KAFKA_SESSION_TIMEOUT_MS: 4_000,
+    KAFKA_MAX_WAIT_MS: 100,
+    OUTBOX_POLL_INTERVAL_MS: 200,
+  };
+  const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
+  const clock = new TestClock(start);
+  // The engine reads the test clock through the development clock, so AdvanceClock works here too.
+  const devClock = new OffsetClock(clock);
+  const engine: Engine = { db, clock: devClock, rules: defaultRules, logger };
+  const handled: HandledEvent[] = [];
+  await startServiceEvents<Database>({
+    config,
+    logger,
+    lifecycle,
+    db,
+    pool,
+    subscriptions: [usersConsumer, hrvConsumer(defaultRules), calendarConsumer],
+    onHandled: (e) => handled.push(e),
+  });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'state-engine-test', logger });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const transport = createRouterTransport(stateEngineRoutes({ engine, devClock }), {
+    router: { interceptors: [createErrorInterceptor(logger)] },
+  });
+  return {
+    engine,
+    clock,
+    databaseUrl: database.url,
+    client: createClient(StateEngineService, transport),
+    kafka,
+    prefix: config.KAFKA_TOPIC_PREFIX,
+    async deliver(topic, key, schemaOf, message, eventId = randomUUID()) {
+      const before = handled.filter((h) => h.eventId === eventId).length;
+      await publishTestEvent(producer, { topic: config.KAFKA_TOPIC_PREFIX + topic.name, key, schema: schemaOf, message, eventId });
+      const seen = await eventually(
+        () => handled.filter((h) => h.eventId === eventId),
+        (found) => found.length > before,
+      );
+      return seen[seen.length - 1]!;
+    },
+    async close() {
+      await producer.disconnect();
+      await lifecycle.shutdown('test done');
+      await database.drop();
+    },
+  };
+}
+
+export { topics };
