@@ -6,13 +6,12 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Producer } from 'kafkajs';
 import { createKafka, headerNames, startServiceEvents, type HandledEvent, type Topic } from '@omtobe/events';
 import { createLifecycle } from '@omtobe/platform';
-import { Decision, DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { Decision, type DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { testKafkaBrokers } from '@omtobe/testing';
 import { decisionsSubscription } from '../src/consumers/decisions.ts';
 import { usersSubscription } from '../src/consumers/users.ts';
 import type { DecisionLogMetrics } from '../src/metrics.ts';
-import type { TestDb } from './support.ts';
-import { silentLogger } from './support.ts';
+import { silentLogger, type TestDb } from './support.ts';
 
 export interface Envelope {
   eventId?: string;

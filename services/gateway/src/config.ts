@@ -1,21 +1,38 @@
 import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
-import { baseConfigSchema, envInt, loadConfigOrExit } from '@omtobe/platform';
+import { baseConfigSchema, envInt, envList, loadConfigOrExit } from '@omtobe/platform';
 
 const serviceUrl = (fallback: string) => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(fallback);
 
-export const configSchema = baseConfigSchema.extend({
-  ...databaseConfigSchema.shape,
-  ...kafkaConfigSchema.shape,
-  SERVICE_NAME: z.string().default('gateway'),
-  PORT: envInt({ min: 0, max: 65_535 }).default(8080),
-  STATE_ENGINE_URL: serviceUrl('http://127.0.0.1:50051'),
-  DECISION_LOG_URL: serviceUrl('http://127.0.0.1:50052'),
-  INTEGRATIONS_URL: serviceUrl('http://127.0.0.1:50053'),
-  /** Deadline of every call to another service. */
-  INTERNAL_CALL_TIMEOUT_MS: envInt({ min: 50, max: 60_000 }).default(3_000),
-});
+export const configSchema = baseConfigSchema
+  .extend({
+    ...databaseConfigSchema.shape,
+    ...kafkaConfigSchema.shape,
+    SERVICE_NAME: z.string().default('gateway'),
+    PORT: envInt({ min: 0, max: 65_535 }).default(8080),
+    STATE_ENGINE_URL: serviceUrl('http://127.0.0.1:50051'),
+    DECISION_LOG_URL: serviceUrl('http://127.0.0.1:50052'),
+    INTEGRATIONS_URL: serviceUrl('http://127.0.0.1:50053'),
+    /** Deadline of every call to another service. */
+    INTERNAL_CALL_TIMEOUT_MS: envInt({ min: 50, max: 60_000 }).default(3_000),
+    // Authentication: tokens are verified against the identity provider's JWKS. In development mode the
+    // gateway issues its own tokens (POST /api/v1/dev/token) and JWKS_URL may stay unset.
+    JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    JWT_ISSUER: z.string().min(1).default('omtobe-dev'),
+    JWT_AUDIENCE: z.string().min(1).default('omtobe-app'),
+    JWT_CLOCK_SKEW_SECONDS: envInt({ min: 0, max: 300 }).default(30),
+    /** Browser origins allowed by CORS; empty means none (the mobile app needs no CORS). */
+    CORS_ORIGINS: envList().optional(),
+    /** Per-user limit on POST /state/check, and per-IP limit on unauthenticated routes, per minute. */
+    RATE_LIMIT_CHECK_PER_MINUTE: envInt({ min: 1 }).default(120),
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: envInt({ min: 1 }).default(60),
+    BODY_LIMIT_BYTES: envInt({ min: 1_024, max: 10 * 1024 * 1024 }).default(256 * 1024),
+  })
+  .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL !== undefined, {
+    path: ['JWKS_URL'],
+    message: 'is required in production (the identity provider’s JWKS)',
+  });
 
 export type Config = ReturnType<typeof loadConfig>;
 

@@ -1,11 +1,15 @@
-// The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → peers → server → SERVING.
+// The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → peers →
+// authentication → REST + Connect server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry } from '@omtobe/platform';
-import { GatewayService } from '@omtobe/proto/gateway/v1';
+import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createAuthInterceptor } from './api/connect-auth.ts';
+import { gatewayRoutes } from './api/connect.ts';
+import { createAuthentication } from './auth/keys.ts';
 import { loadConfig } from './config.ts';
+import type { GatewayDeps } from './operations/context.ts';
 import { createPeers } from './peers/peers.ts';
-import { createRestHandler } from './rest/router.ts';
+import { createRestApp } from './rest/app.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
 
@@ -22,11 +26,24 @@ await runService({
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
     await startServiceEvents<Database>({ config, logger, lifecycle, db, pool });
-    const peers = createPeers(config);
+    const deps: GatewayDeps = { db, peers: createPeers(config), clock: systemClock, logger };
+    const { verify, devIssuer } = await createAuthentication(config, systemClock);
+    const rest = await createRestApp({
+      deps,
+      health,
+      verify,
+      ...(devIssuer ? { devIssuer } : {}),
+      ...(config.CORS_ORIGINS ? { corsOrigins: config.CORS_ORIGINS } : {}),
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE,
+      anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    });
+    lifecycle.onStop('rest routes', () => rest.app.close());
     const server = createServer({
-      // The public API's RPCs arrive with the gateway issue; until then they answer UNIMPLEMENTED.
-      routes: (router) => router.service(GatewayService, {}),
-      fallback: createRestHandler({ health, peers, logger }),
+      routes: gatewayRoutes(deps),
+      // HTTP/2 requests reach fastify as compatibility-API objects, which it handles like HTTP/1.1 ones.
+      fallback: rest.handle as NonNullable<Parameters<typeof createServer>[0]['fallback']>,
+      interceptors: [createAuthInterceptor(verify)],
       port: config.PORT,
       logger,
       health,
@@ -34,6 +51,6 @@ await runService({
     const port = await server.listen();
     lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
     health.setStatus('SERVING');
-    logger.info({ port }, 'gateway serving');
+    logger.info({ port, mode: config.OMTOBE_MODE, dev_token_issuer: devIssuer !== undefined }, 'gateway serving');
   },
 });

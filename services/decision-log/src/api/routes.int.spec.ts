@@ -5,6 +5,7 @@ import { Code, ConnectError, createClient, type Client } from '@connectrpc/conne
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { errorReasonHeader, HealthRegistry, createServer, type Server } from '@omtobe/platform';
 import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
+import { eventually } from '@omtobe/testing';
 import { Decision, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
 import { decision, minutesAfter, openTestDb, reflection, silentLogger, type TestDb } from '../../test/support.ts';
 import { encodePageToken } from '../domain/page-token.ts';
@@ -136,10 +137,12 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
 
     // Writers keep going while the reader pages: new decisions (newer than anything), and late arrivals
     // of older ones (an event delivered late), including some at exactly an existing row's time.
+    // Bounded, so late arrivals cannot keep extending the walk.
+    const maxWrites = 150;
     let writing = true;
     let written = 0;
     const writer = (async () => {
-      for (let i = 0; writing; i += 1) {
+      for (let i = 0; writing && i < maxWrites; i += 1) {
         const late = i % 3 === 0;
         const decidedAt = late ? minutesAfter(base, (i % 15) - 5) : minutesAfter(base, 100 + i);
         await insertDecision(t.db, decision({ userId, decidedAt }));
@@ -158,7 +161,7 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
         pages += 1;
         // Make sure rows really arrive between pages, whatever the scheduling.
         const before = written;
-        while (written < before + 2) await new Promise((resolve) => setTimeout(resolve, 1));
+        await eventually(() => written, (w) => w >= Math.min(before + 2, maxWrites), 5_000);
       } while (pageToken !== '');
     } finally {
       writing = false;
@@ -167,6 +170,7 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
 
     const ids = seen.map((s) => s.id);
     expect(pages).toBeGreaterThan(60 / 7);
+    expect(written).toBeGreaterThanOrEqual(2 * (pages - 1)); // rows did arrive between the pages
     expect(new Set(ids).size).toBe(ids.length); // nothing repeated
     for (const row of existing) expect(ids.filter((id) => id === row.decisionId)).toHaveLength(1);
     // And the whole walk is in (time desc, id desc) order: each row strictly after the one before.

@@ -1,16 +1,34 @@
 import type { Client } from '@connectrpc/connect';
+import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
 import { Health } from '@omtobe/proto/grpc/health/v1';
+import { IntegrationsService } from '@omtobe/proto/integrations/v1';
+import { StateEngineService } from '@omtobe/proto/state-engine/v1';
 import { createServiceClient } from '@omtobe/platform';
-import type { Config } from '../config.ts';
 
-/** The services behind the gateway, by the name the health endpoint reports them under. */
+/** The services behind the gateway, each called with a deadline (INTERNAL_CALL_TIMEOUT_MS). */
 export interface Peers {
-  health: ReadonlyArray<{ name: string; client: Client<typeof Health> }>;
+  stateEngine: Client<typeof StateEngineService>;
+  decisionLog: Client<typeof DecisionLogService>;
+  integrations: Client<typeof IntegrationsService>;
+  /** By the name the health endpoint and 503 answers report them under. */
+  health: ReadonlyArray<{ name: PeerName; client: Client<typeof Health> }>;
 }
 
-export function createPeers(config: Config): Peers {
+export type PeerName = 'state-engine' | 'decision-log' | 'integrations';
+
+export interface PeerAddresses {
+  STATE_ENGINE_URL: string;
+  DECISION_LOG_URL: string;
+  INTEGRATIONS_URL: string;
+  INTERNAL_CALL_TIMEOUT_MS: number;
+}
+
+export function createPeers(config: PeerAddresses): Peers {
   const options = (baseUrl: string) => ({ baseUrl, timeoutMs: config.INTERNAL_CALL_TIMEOUT_MS });
   return {
+    stateEngine: createServiceClient(StateEngineService, options(config.STATE_ENGINE_URL)),
+    decisionLog: createServiceClient(DecisionLogService, options(config.DECISION_LOG_URL)),
+    integrations: createServiceClient(IntegrationsService, options(config.INTEGRATIONS_URL)),
     health: [
       { name: 'state-engine', client: createServiceClient(Health, options(config.STATE_ENGINE_URL)) },
       { name: 'decision-log', client: createServiceClient(Health, options(config.DECISION_LOG_URL)) },

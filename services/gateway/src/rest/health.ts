@@ -1,6 +1,5 @@
 import { HealthCheckResponse_ServingStatus } from '@omtobe/proto/grpc/health/v1';
-import type { HealthRegistry } from '@omtobe/platform';
-import type { Clock } from '@omtobe/platform';
+import type { Clock, HealthRegistry } from '@omtobe/platform';
 import type { Peers } from '../peers/peers.ts';
 
 export interface HealthReport {

@@ -35,7 +35,7 @@ describe('baselineOfSamples', () => {
   });
 
   it('needs 3 samples on 2 local days by default, not fewer', () => {
-    // judgedAt is 15:30Z on Jan 9; 10 h and 20 h before are Jan 9 and Jan 8.
+    // judgedAt is 15:30Z on Jan 9: 1–3 h before is still Jan 9, 20 h before is Jan 8.
     const twoDays = [before(1 * HOUR, 40), before(2 * HOUR, 50), before(20 * HOUR, 60)];
     expect(baselineOfSamples(twoDays, judgedAt, 'UTC', defaultRules)?.sampleCount).toBe(3);
     expect(baselineOfSamples(twoDays.slice(0, 2).concat(before(3 * HOUR, 60)), judgedAt, 'UTC', defaultRules)).toBeUndefined(); // 3 samples, 1 day
@@ -59,6 +59,18 @@ describe('baselineOfSamples', () => {
     expect(baselineOfSamples(samples, judgedAt, 'UTC', { ...defaultRules, baselineMinSamples: 4 })).toBeUndefined();
     expect(baselineOfSamples(samples, judgedAt, 'UTC', { ...defaultRules, baselineMinDays: 3 })).toBeUndefined();
     expect(baselineOfSamples(samples, judgedAt, 'UTC', { ...defaultRules, baselineWindowDays: 1, baselineMinDays: 1, baselineMinSamples: 2 })?.sampleCount).toBe(3);
+  });
+});
+
+describe('aggregateOf', () => {
+  it('sums the window’s samples and counts their local dates in the user’s zone', () => {
+    const samples = [
+      { valueMs: 40, measuredAt: new Date('2024-01-08T18:00:00Z') }, // 23:30 in Kolkata
+      { valueMs: 60, measuredAt: new Date('2024-01-08T19:00:00Z') }, // 00:30 the next day
+      { valueMs: 99, measuredAt: judgedAt }, // the judged sample
+    ];
+    expect(aggregateOf(samples, judgedAt, 'Asia/Kolkata', defaultRules)).toEqual({ count: 2, sum: 100, sumOfSquares: 5200, distinctDays: 2 });
+    expect(aggregateOf(samples, judgedAt, 'UTC', defaultRules).distinctDays).toBe(1);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
 export type HighStakesEventRow = Selectable<HighStakesEventsTable>;
 
 export async function upsertEvent(db: Db, e: HighStakesEventRow): Promise<void> {
-  const { user_id, event_id, ...rest } = e;
+  const { user_id: _user, event_id: _event, ...rest } = e;
   await db
     .insertInto('high_stakes_events')
     .values(e)

@@ -74,7 +74,7 @@ export async function latestWithWindow(
 }
 
 export async function saveLatest(db: Db, latest: Omit<HrvLatest, 'baseline_sample_count'> & { baseline_sample_count: number }): Promise<void> {
-  const { user_id, metric, ...rest } = latest;
+  const { user_id: _user, metric: _metric, ...rest } = latest;
   await db
     .insertInto('hrv_latest')
     .values(latest)

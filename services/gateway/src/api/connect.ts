@@ -1,0 +1,36 @@
+import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
+import { GatewayService } from '@omtobe/proto/gateway/v1';
+import type { Caller, GatewayDeps } from '../operations/context.ts';
+import { checkState, getState, recordDecision, recordReflection } from '../operations/cycle.ts';
+import { exportMyData } from '../operations/export.ts';
+import { listDecisionHistory, listReflectionHistory } from '../operations/history.ts';
+import { connectProvider, disconnectProvider, uploadHrvSamples } from '../operations/providers.ts';
+import { deleteMe, registerUser } from '../operations/users.ts';
+import { callerKey } from './connect-auth.ts';
+
+function caller(ctx: HandlerContext): Caller {
+  const userId = ctx.values.get(callerKey);
+  // The auth interceptor runs before every GatewayService handler; reaching here without a caller is a bug.
+  if (!userId) throw new Error('GatewayService handler reached without an authenticated caller');
+  return { userId };
+}
+
+/** The public API for typed clients: the same operations the REST routes call. */
+export function gatewayRoutes(deps: GatewayDeps) {
+  return (router: ConnectRouter) => {
+    router.service(GatewayService, {
+      registerUser: (req, ctx) => registerUser(deps, caller(ctx), req),
+      checkState: (_req, ctx) => checkState(deps, caller(ctx)),
+      getState: (_req, ctx) => getState(deps, caller(ctx)),
+      recordDecision: (req, ctx) => recordDecision(deps, caller(ctx), req),
+      recordReflection: (req, ctx) => recordReflection(deps, caller(ctx), req),
+      listDecisionHistory: (req, ctx) => listDecisionHistory(deps, caller(ctx), req),
+      listReflectionHistory: (req, ctx) => listReflectionHistory(deps, caller(ctx), req),
+      uploadHrvSamples: (req, ctx) => uploadHrvSamples(deps, caller(ctx), req),
+      connectProvider: (req, ctx) => connectProvider(deps, caller(ctx), req),
+      disconnectProvider: (req, ctx) => disconnectProvider(deps, caller(ctx), req),
+      exportMyData: (_req, ctx) => exportMyData(deps, caller(ctx)),
+      deleteMe: (_req, ctx) => deleteMe(deps, caller(ctx)),
+    });
+  };
+}

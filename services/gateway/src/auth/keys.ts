@@ -1,0 +1,22 @@
+import { createRemoteJWKSet } from 'jose';
+import type { Clock } from '@omtobe/platform';
+import type { Config } from '../config.ts';
+import { createDevTokenIssuer, type DevTokenIssuer } from './dev-issuer.ts';
+import { createTokenVerifier, type TokenVerifier } from './verifier.ts';
+
+/**
+ * The token verifier: the identity provider's JWKS (JWKS_URL, cached and refreshed by jose), or in
+ * development mode without one, the gateway's own development issuer.
+ */
+export async function createAuthentication(config: Config, clock: Clock): Promise<{ verify: TokenVerifier; devIssuer?: DevTokenIssuer }> {
+  const devIssuer =
+    config.OMTOBE_MODE === 'development' ? await createDevTokenIssuer({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, now: () => clock.now() }) : undefined;
+  const keys = config.JWKS_URL ? createRemoteJWKSet(new URL(config.JWKS_URL)) : devIssuer!.keys;
+  const verify = createTokenVerifier({
+    keys,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+  });
+  return { verify, ...(devIssuer ? { devIssuer } : {}) };
+}

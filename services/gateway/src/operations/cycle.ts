@@ -1,0 +1,43 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  CheckStateResponseSchema,
+  GetStateResponseSchema,
+  RecordDecisionResponseSchema,
+  RecordReflectionResponseSchema,
+  type CheckStateResponse,
+  type GetStateResponse,
+  type RecordDecisionRequest,
+  type RecordDecisionResponse,
+  type RecordReflectionRequest,
+  type RecordReflectionResponse,
+} from '@omtobe/proto/gateway/v1';
+import { callPeer } from '../peers/call.ts';
+import type { Caller, GatewayDeps } from './context.ts';
+
+/** POST /state/check. */
+export async function checkState(deps: GatewayDeps, caller: Caller): Promise<CheckStateResponse> {
+  const brake = await callPeer('state-engine', () => deps.peers.stateEngine.checkBrake({ userId: caller.userId }));
+  return create(CheckStateResponseSchema, { brake });
+}
+
+/** GET /state. */
+export async function getState(deps: GatewayDeps, caller: Caller): Promise<GetStateResponse> {
+  const state = await callPeer('state-engine', () => deps.peers.stateEngine.getState({ userId: caller.userId }));
+  return create(GetStateResponseSchema, { state });
+}
+
+/** POST /decisions: the idempotency key goes to the state engine, which records once per key. */
+export async function recordDecision(deps: GatewayDeps, caller: Caller, req: RecordDecisionRequest): Promise<RecordDecisionResponse> {
+  const result = await callPeer('state-engine', () =>
+    deps.peers.stateEngine.submitDecision({ userId: caller.userId, decision: req.decision, idempotencyKey: req.idempotencyKey }),
+  );
+  return create(RecordDecisionResponseSchema, { result });
+}
+
+/** POST /reflections. */
+export async function recordReflection(deps: GatewayDeps, caller: Caller, req: RecordReflectionRequest): Promise<RecordReflectionResponse> {
+  const result = await callPeer('state-engine', () =>
+    deps.peers.stateEngine.submitReflection({ userId: caller.userId, response: req.response, idempotencyKey: req.idempotencyKey }),
+  );
+  return create(RecordReflectionResponseSchema, { result });
+}

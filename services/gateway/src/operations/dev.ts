@@ -1,0 +1,37 @@
+import { create } from '@bufbuild/protobuf';
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
+import type {
+  AdvanceClockResponse,
+  SetCycleDayResponse,
+} from '@omtobe/proto/state-engine/v1';
+import type { InjectHighStakesEventResponse, InjectHrvDropResponse } from '@omtobe/proto/integrations/v1';
+import { callPeer } from '../peers/call.ts';
+import type { Caller, GatewayDeps } from './context.ts';
+
+// Development mode's demo controls (the seed's "quick actions"): the services refuse them in production,
+// and the gateway does not even route them there.
+
+export function injectHrvDrop(deps: GatewayDeps, caller: Caller, dropPercent: number): Promise<InjectHrvDropResponse> {
+  return callPeer('integrations', () => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }));
+}
+
+export function injectHighStakesEvent(deps: GatewayDeps, caller: Caller, title: string, minutes: number): Promise<InjectHighStakesEventResponse> {
+  return callPeer('integrations', () =>
+    deps.peers.integrations.injectHighStakesEvent({
+      userId: caller.userId,
+      title,
+      duration: create(DurationSchema, { seconds: BigInt(Math.round(minutes * 60)) }),
+    }),
+  );
+}
+
+/** Moves the state engine's clock (the one that counts days and cooling) forward. */
+export function advanceTime(deps: GatewayDeps, minutes: number): Promise<AdvanceClockResponse> {
+  return callPeer('state-engine', () =>
+    deps.peers.stateEngine.advanceClock({ by: create(DurationSchema, { seconds: BigInt(Math.round(minutes * 60)) }) }),
+  );
+}
+
+export function setCycleDay(deps: GatewayDeps, caller: Caller, day: number): Promise<SetCycleDayResponse> {
+  return callPeer('state-engine', () => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }));
+}

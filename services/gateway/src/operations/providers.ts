@@ -1,0 +1,57 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  ConnectProviderResponseSchema,
+  DisconnectProviderResponseSchema,
+  UploadHrvSamplesResponseSchema,
+  type ConnectProviderRequest,
+  type ConnectProviderResponse,
+  type DisconnectProviderRequest,
+  type DisconnectProviderResponse,
+  type UploadHrvSamplesRequest,
+  type UploadHrvSamplesResponse,
+} from '@omtobe/proto/gateway/v1';
+import type {
+  CompleteConnectionRequest,
+  CompleteConnectionResponse,
+  HandleCalendarNotificationRequest,
+  HandleCalendarNotificationResponse,
+  HandleWhoopWebhookRequest,
+  HandleWhoopWebhookResponse,
+} from '@omtobe/proto/integrations/v1';
+import { callPeer } from '../peers/call.ts';
+import type { Caller, GatewayDeps } from './context.ts';
+
+/** POST /hrv/samples: a HealthKit batch, answered per sample. */
+export async function uploadHrvSamples(deps: GatewayDeps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
+  const reply = await callPeer('integrations', () => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }));
+  return create(UploadHrvSamplesResponseSchema, { results: reply.results });
+}
+
+/** POST /providers/{provider}/connect: where to send the user to grant access. */
+export async function connectProvider(deps: GatewayDeps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
+  const reply = await callPeer('integrations', () => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }));
+  return create(ConnectProviderResponseSchema, { authorizationUrl: reply.authorizationUrl });
+}
+
+/** DELETE /providers/{provider}. */
+export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req: DisconnectProviderRequest): Promise<DisconnectProviderResponse> {
+  const reply = await callPeer('integrations', () => deps.peers.integrations.disconnect({ userId: caller.userId, provider: req.provider }));
+  return create(DisconnectProviderResponseSchema, { disconnected: reply.disconnected });
+}
+
+// Unauthenticated by design: integrations verifies the OAuth `state`, the webhook signature or the channel token.
+
+/** GET /providers/{provider}/callback. */
+export function completeConnection(deps: GatewayDeps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
+  return callPeer('integrations', () => deps.peers.integrations.completeConnection(req));
+}
+
+/** POST /webhooks/whoop: the raw body travels as bytes, so the signature can be checked over it. */
+export function handleWhoopWebhook(deps: GatewayDeps, req: HandleWhoopWebhookRequest): Promise<HandleWhoopWebhookResponse> {
+  return callPeer('integrations', () => deps.peers.integrations.handleWhoopWebhook(req));
+}
+
+/** POST /webhooks/google-calendar. */
+export function handleCalendarNotification(deps: GatewayDeps, req: HandleCalendarNotificationRequest): Promise<HandleCalendarNotificationResponse> {
+  return callPeer('integrations', () => deps.peers.integrations.handleCalendarNotification(req));
+}

@@ -1,0 +1,91 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { enqueueEvent, topics } from '@omtobe/events';
+import { InvalidArgumentError } from '@omtobe/platform';
+import {
+  DeleteMeResponseSchema,
+  RegisterUserResponseSchema,
+  UserDeletedSchema,
+  UserRegisteredSchema,
+  UserSchema,
+  UserTimezoneChangedSchema,
+  type DeleteMeResponse,
+  type RegisterUserRequest,
+  type RegisterUserResponse,
+} from '@omtobe/proto/gateway/v1';
+import { deleteUser, insertUser, lockUser, updateUser } from '../store/users.repo.ts';
+import type { Caller, GatewayDeps } from './context.ts';
+
+const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
+
+export function isValidTimeZone(tz: string): boolean {
+  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * POST /users: registers or updates the caller's profile. The first registration and every timezone change
+ * go out on users.v1 in the same transaction (the outbox); the email never leaves the gateway.
+ */
+export async function registerUser(deps: GatewayDeps, caller: Caller, req: RegisterUserRequest): Promise<RegisterUserResponse> {
+  const email = req.email.trim();
+  if (!emailPattern.test(email) || email.length > 254) {
+    throw new InvalidArgumentError('email is not a valid address', { reason: 'invalid_email' });
+  }
+  if (!isValidTimeZone(req.timezone)) {
+    throw new InvalidArgumentError('timezone must be an IANA time zone such as "Europe/London"', { reason: 'invalid_timezone' });
+  }
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const existing = await lockUser(trx, caller.userId);
+    if (!existing) {
+      await insertUser(trx, { user_id: caller.userId, email, timezone: req.timezone, created_at: now, updated_at: now });
+      await enqueueEvent(trx, {
+        topic: topics.users,
+        key: caller.userId,
+        schema: UserRegisteredSchema,
+        message: create(UserRegisteredSchema, { userId: caller.userId, timezone: req.timezone, registeredAt: timestampFromDate(now) }),
+        occurredAt: now,
+      });
+    } else if (existing.email !== email || existing.timezone !== req.timezone) {
+      await updateUser(trx, caller.userId, { email, timezone: req.timezone, updated_at: now });
+      if (existing.timezone !== req.timezone) {
+        await enqueueEvent(trx, {
+          topic: topics.users,
+          key: caller.userId,
+          schema: UserTimezoneChangedSchema,
+          message: create(UserTimezoneChangedSchema, { userId: caller.userId, timezone: req.timezone, changedAt: timestampFromDate(now) }),
+          occurredAt: now,
+        });
+      }
+    }
+    return create(RegisterUserResponseSchema, {
+      user: create(UserSchema, { userId: caller.userId, email, timezone: req.timezone }),
+      created: !existing,
+    });
+  });
+}
+
+/**
+ * DELETE /me: removes the profile and publishes UserDeleted, on which every service erases the user's rows.
+ * Published even without a profile, so data that reached other services is erased all the same.
+ */
+export async function deleteMe(deps: GatewayDeps, caller: Caller): Promise<DeleteMeResponse> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const deleted = await deleteUser(trx, caller.userId);
+    await enqueueEvent(trx, {
+      topic: topics.users,
+      key: caller.userId,
+      schema: UserDeletedSchema,
+      message: create(UserDeletedSchema, { userId: caller.userId, deletedAt: timestampFromDate(now) }),
+      occurredAt: now,
+    });
+    return create(DeleteMeResponseSchema, { deleted });
+  });
+}

@@ -1,0 +1,97 @@
+import http from 'node:http';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { HealthRegistry } from '@omtobe/platform';
+import type { DevTokenIssuer } from '../auth/dev-issuer.ts';
+import type { TokenVerifier } from '../auth/verifier.ts';
+import type { GatewayDeps } from '../operations/context.ts';
+import { toHttpError } from './errors.ts';
+import { registerRoutes } from './routes/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified token's subject; set on every authenticated route before its handler runs. */
+    userId: string;
+    /** The body exactly as received (webhook signatures cover these bytes). */
+    rawBody?: Buffer;
+  }
+  interface FastifyContextConfig {
+    /** Routes open without a token: health, OAuth callbacks (verified by state), webhooks (by signature), dev token. */
+    public?: boolean;
+  }
+}
+
+export interface RestOptions {
+  deps: GatewayDeps;
+  health: HealthRegistry;
+  verify: TokenVerifier;
+  /** Development mode only: the token issuer and the /api/v1/dev routes. */
+  devIssuer?: DevTokenIssuer;
+  corsOrigins?: readonly string[];
+  bodyLimitBytes: number;
+  checkPerMinute: number;
+  anonymousPerMinute: number;
+}
+
+/** The REST API as a request handler for the platform server's non-RPC requests. */
+export async function createRestApp(options: RestOptions): Promise<{ app: FastifyInstance; handle: http.RequestListener }> {
+  let handle: http.RequestListener | undefined;
+  const app = Fastify({
+    // The platform server owns the port (Connect, gRPC and this API on one listener): fastify only routes.
+    serverFactory: (handler) => {
+      handle = handler;
+      return http.createServer();
+    },
+    bodyLimit: options.bodyLimitBytes,
+    logger: false,
+    trustProxy: true, // behind Envoy: the client's address comes from X-Forwarded-For
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
+
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(raw.toString('utf8')));
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const e = toHttpError(error, options.deps.logger.child({ route: request.routeOptions.url }));
+    if (e.status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+    return reply.status(e.status).send({ error: { code: e.code, message: e.message, details: e.details } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, details: [] } }),
+  );
+
+  await app.register(cors, { origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false });
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler', // after authentication, so a user's limit follows the user across addresses
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`rate limit exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Omtobe API', version: '1.0.0', description: 'The mobile app’s API: the brake, the 7-day cycle and its records.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (request.routeOptions.config.public || !request.routeOptions.url) return;
+    request.userId = await options.verify(request.headers.authorization);
+  });
+
+  await registerRoutes(app, options);
+  await app.ready();
+  return { app, handle: handle! };
+}

@@ -1,0 +1,81 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import {
+  AlreadyExistsError,
+  DomainError,
+  errorReasonHeader,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnavailableError,
+  type Logger,
+} from '@omtobe/platform';
+import { AuthenticationError } from '../auth/verifier.ts';
+
+/** The one error envelope of the REST API: `{ error: { code, message, details } }`. */
+export interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+  details: unknown[];
+}
+
+// Schema-invalid or malformed requests are 400; well-formed requests with values the domain refuses are 422;
+// a conflict with the current state (no pending brake, reflection not open) is 409.
+const domainStatus: Array<[abstract new (...args: never[]) => DomainError, number, string]> = [
+  [InvalidArgumentError, 422, 'invalid_argument'],
+  [NotFoundError, 404, 'not_found'],
+  [AlreadyExistsError, 409, 'already_exists'],
+  [FailedPreconditionError, 409, 'failed_precondition'],
+  [PermissionDeniedError, 403, 'permission_denied'],
+  [ResourceExhaustedError, 429, 'rate_limited'],
+];
+
+const connectStatus: Partial<Record<Code, [number, string]>> = {
+  [Code.InvalidArgument]: [422, 'invalid_argument'],
+  [Code.OutOfRange]: [422, 'out_of_range'],
+  [Code.NotFound]: [404, 'not_found'],
+  [Code.AlreadyExists]: [409, 'already_exists'],
+  [Code.FailedPrecondition]: [409, 'failed_precondition'],
+  [Code.Aborted]: [409, 'aborted'],
+  [Code.PermissionDenied]: [403, 'permission_denied'],
+  [Code.Unauthenticated]: [401, 'unauthenticated'],
+  [Code.ResourceExhausted]: [429, 'rate_limited'],
+};
+
+function unavailable(reason: string | undefined, message: string): HttpError {
+  const service = reason?.startsWith('dependency_unavailable:') ? reason.slice('dependency_unavailable:'.length) : undefined;
+  return { status: 503, code: 'dependency_unavailable', message, details: service ? [{ service }] : [] };
+}
+
+/** Maps anything a route throws to a status and envelope; unknown errors are logged and hidden. */
+export function toHttpError(error: unknown, logger: Logger): HttpError {
+  const e = error as { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>; statusCode?: number; code?: string; message?: string };
+  if (e.validation) {
+    const details = e.validation.map((v) => ({
+      field: v.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(v.params?.missingProperty ?? v.params?.additionalProperty ?? ''),
+      problem: v.message ?? 'is invalid',
+    }));
+    return { status: 400, code: 'invalid_request', message: 'the request does not match the API', details };
+  }
+  if (error instanceof AuthenticationError) return { status: 401, code: error.code, message: error.message, details: [] };
+  if (error instanceof UnavailableError) return unavailable(error.reason, error.message);
+  if (error instanceof DomainError) {
+    const [, status, fallback] = domainStatus.find(([type]) => error instanceof type) ?? [DomainError, 500, 'internal'];
+    if (status < 500) return { status, code: error.reason ?? fallback, message: error.message, details: [] };
+  }
+  if (error instanceof ConnectError) {
+    const reason = error.metadata.get(errorReasonHeader) ?? undefined;
+    if (error.code === Code.Unavailable || error.code === Code.DeadlineExceeded) return unavailable(reason, 'a service behind the gateway is unavailable');
+    const mapped = connectStatus[error.code];
+    if (mapped) return { status: mapped[0], code: reason ?? mapped[1], message: error.rawMessage, details: [] };
+  }
+  // fastify's own client errors: body too large (413), bad content type (415), malformed JSON (400)...
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    const code = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : e.statusCode === 429 ? 'rate_limited' : 'invalid_request';
+    return { status: e.statusCode, code, message: e.message ?? 'invalid request', details: [] };
+  }
+  logger.error({ err: error }, 'request failed');
+  return { status: 500, code: 'internal', message: 'internal error', details: [] };
+}

@@ -1,0 +1,127 @@
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import type { DecisionEntry, ReflectionEntry } from '@omtobe/proto/decision-log/v1';
+import { HrvMetric } from '@omtobe/proto/integrations/v1';
+import {
+  BrakeReason,
+  Decision,
+  NextAction,
+  Phase,
+  ReflectionResponse,
+  type Baseline,
+  type CheckBrakeResponse,
+  type GetStateResponse,
+  type HighStakesEvent,
+  type HrvReading,
+  type SubmitDecisionResponse,
+  type SubmitReflectionResponse,
+} from '@omtobe/proto/state-engine/v1';
+
+// The app's JSON: seed 000's field names and shapes (snake_case, "Intervention Logic", "Delay", UTC `Z` times),
+// with the user taken from the token instead of a user_id field.
+
+export const iso = (t: Timestamp | undefined): string | null => (t ? timestampDate(t).toISOString() : null);
+
+const phaseNames: Record<Phase, string | null> = {
+  [Phase.UNSPECIFIED]: null,
+  [Phase.TOTAL_SILENCE]: 'Total Silence',
+  [Phase.INTERVENTION_LOGIC]: 'Intervention Logic',
+  [Phase.PREPARATION]: 'Preparation',
+  [Phase.REFLECTION]: 'Reflection',
+};
+
+export const decisionNames = { [Decision.PROCEED]: 'Proceed', [Decision.DELAY]: 'Delay' } as Record<Decision, 'Proceed' | 'Delay'>;
+export const decisionFromName = { Proceed: Decision.PROCEED, Delay: Decision.DELAY } as const;
+export const responseNames = {
+  [ReflectionResponse.YES]: 'Yes',
+  [ReflectionResponse.NO]: 'No',
+  [ReflectionResponse.SKIP]: 'Skip',
+} as Record<ReflectionResponse, 'Yes' | 'No' | 'Skip'>;
+export const responseFromName = { Yes: ReflectionResponse.YES, No: ReflectionResponse.NO, Skip: ReflectionResponse.SKIP } as const;
+
+const reasonName = (r: BrakeReason): string | null => (r === BrakeReason.UNSPECIFIED ? null : BrakeReason[r]!.toLowerCase());
+const metricName = (m: HrvMetric): string | null => (m === HrvMetric.UNSPECIFIED ? null : HrvMetric[m]!.toLowerCase());
+
+function event(e: HighStakesEvent | undefined) {
+  return e ? { id: e.eventId, title: e.title, starts_at: iso(e.startsAt), ends_at: iso(e.endsAt) } : null;
+}
+
+function hrv(current: HrvReading | undefined, baseline: Baseline | undefined) {
+  return {
+    hrv_current: current?.valueMs ?? null,
+    hrv_metric: current ? metricName(current.metric) : null,
+    hrv_measured_at: iso(current?.measuredAt),
+    hrv_baseline_mean: baseline?.meanMs ?? null,
+    hrv_baseline_std_dev: baseline?.stdDevMs ?? null,
+  };
+}
+
+export function checkJson(b: CheckBrakeResponse) {
+  return {
+    should_display: b.shouldDisplay,
+    event_id: b.event?.eventId ?? null,
+    event: event(b.event),
+    reason: reasonName(b.reason),
+    current_day: b.currentDay,
+    phase: phaseNames[b.phase],
+    ...hrv(b.hrvCurrent, b.hrvBaseline),
+    cooling_until: iso(b.coolingUntil),
+    decision_locked: b.decisionLocked,
+    timestamp: iso(b.evaluatedAt),
+  };
+}
+
+export function stateJson(s: GetStateResponse) {
+  return {
+    current_day: s.currentDay,
+    phase: phaseNames[s.phase],
+    timezone: s.timezone,
+    cycle_start: iso(s.cycleStart),
+    next_cycle_start: iso(s.nextCycleStart),
+    cooling_period_active: s.coolingActive,
+    cooling_until: iso(s.coolingUntil),
+    locked_event_ids: s.lockedEventIds,
+    pending_brake_event: event(s.pendingBrakeEvent),
+    should_display_reflection: s.shouldDisplayReflection,
+    reflection_opens_at: iso(s.reflectionOpensAt),
+    reflection_answered: s.reflectionAnswered,
+    ...hrv(s.hrvCurrent, s.hrvBaseline),
+    upcoming_events: s.upcomingEvents.map(event),
+    timestamp: iso(s.evaluatedAt),
+  };
+}
+
+export function decisionJson(d: SubmitDecisionResponse) {
+  return {
+    status: 'decision_recorded',
+    decision_id: d.decisionId,
+    decision_type: decisionNames[d.decision],
+    timestamp: iso(d.recordedAt),
+    day: d.cycleDay,
+    next_action: d.nextAction === NextAction.COOLING_PERIOD_ACTIVATED ? 'cooling_period_activated' : 'decision_locked',
+    re_trigger_time: iso(d.reTriggerTime),
+  };
+}
+
+export function reflectionJson(r: SubmitReflectionResponse) {
+  return {
+    status: 'reflection_recorded',
+    reflection_id: r.reflectionId,
+    response: responseNames[r.response],
+    timestamp: iso(r.recordedAt),
+    cycle_reset: { status: 'cycle_reset', new_cycle_start: iso(r.newCycleStart), current_day: r.newCycleDay },
+  };
+}
+
+export const decisionEntryJson = (d: DecisionEntry) => ({
+  decision_id: d.decisionId,
+  timestamp: iso(d.decidedAt),
+  decision_type: decisionNames[d.decision],
+  day: d.cycleDay,
+});
+
+export const reflectionEntryJson = (r: ReflectionEntry) => ({
+  reflection_id: r.reflectionId,
+  timestamp: iso(r.answeredAt),
+  response: responseNames[r.response],
+  cycle_start: iso(r.cycleStart),
+});

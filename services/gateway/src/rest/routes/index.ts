@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { RestOptions } from '../app.ts';
+import { cycleRoutes } from './cycle.ts';
+import { devRoutes } from './dev.ts';
+import { historyRoutes } from './history.ts';
+import { platformRoutes } from './platform.ts';
+import { providerRoutes } from './providers.ts';
+import { userRoutes } from './users.ts';
+
+/** Every REST route under /api/v1. */
+export async function registerRoutes(app: FastifyInstance, options: RestOptions): Promise<void> {
+  platformRoutes(app, options);
+  userRoutes(app, options);
+  cycleRoutes(app, options);
+  historyRoutes(app, options);
+  providerRoutes(app, options);
+  if (options.devIssuer) devRoutes(app, options, options.devIssuer);
+}

@@ -1,0 +1,55 @@
+// JSON Schemas shared by the routes: request validation and the OpenAPI document come from the same place.
+
+export const nullableString = { type: ['string', 'null'] } as const;
+export const nullableNumber = { type: ['number', 'null'] } as const;
+export const timestamp = { type: ['string', 'null'], format: 'date-time', description: 'UTC ISO-8601 with Z' } as const;
+
+export const errorEnvelope = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: {} } },
+      required: ['code', 'message', 'details'],
+    },
+  },
+  required: ['error'],
+} as const;
+
+/** The error answers every authenticated route can give, for the OpenAPI document. */
+export const commonErrors = {
+  400: errorEnvelope,
+  401: errorEnvelope,
+  404: errorEnvelope,
+  409: errorEnvelope,
+  422: errorEnvelope,
+  429: errorEnvelope,
+  503: errorEnvelope,
+} as const;
+
+export const event = {
+  type: ['object', 'null'],
+  properties: { id: { type: 'string' }, title: { type: 'string' }, starts_at: timestamp, ends_at: timestamp },
+} as const;
+
+export const hrvFields = {
+  hrv_current: nullableNumber,
+  hrv_metric: nullableString,
+  hrv_measured_at: timestamp,
+  hrv_baseline_mean: nullableNumber,
+  hrv_baseline_std_dev: nullableNumber,
+} as const;
+
+export const idempotencyHeader = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+export const pageQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    page_size: { type: 'integer', minimum: 1, maximum: 1000 },
+    page_token: { type: 'string', maxLength: 512 },
+  },
+} as const;

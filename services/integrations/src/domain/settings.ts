@@ -1,0 +1,83 @@
+/**
+ * The numbers and switches the service runs by, resolved from configuration once at startup
+ * (config.ts builds them). Durations are milliseconds. A provider section is absent when that
+ * provider is not configured, and `mock` is absent outside development mode.
+ */
+export interface Settings {
+  /** Whole-word title keywords (any case) that make a calendar event high-stakes. */
+  readonly highStakesKeywords: readonly string[];
+  readonly hrv: HrvSettings;
+  /** How long an ended high-stakes event is kept. */
+  readonly eventRetentionMs: number;
+  /** How long the `state` of an authorization URL is accepted. */
+  readonly oauthStateTtlMs: number;
+  /** A sync or revocation claimed by one replica is its own for this long. */
+  readonly workLeaseMs: number;
+  /** Longest inline wait for a provider's Retry-After; a longer one reschedules the sync instead. */
+  readonly maxInlineRetryWaitMs: number;
+  readonly whoop?: WhoopSettings;
+  readonly google?: GoogleSettings;
+  readonly mock?: MockSettings;
+}
+
+export interface HrvSettings {
+  /** Most samples one upload may carry. */
+  readonly maxBatch: number;
+  /** Plausible SDNN values, inclusive. */
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** How far in the future (device clock ahead of ours) a sample's end may lie. */
+  readonly futureSkewMs: number;
+  /** Samples older than this are not accepted and are purged. */
+  readonly retentionMs: number;
+}
+
+export interface WhoopSettings {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** https://api.prod.whoop.com; tests point it at a local server. */
+  readonly baseUrl: string;
+  /** How far back the first sync reads recoveries. */
+  readonly backfillMs: number;
+  /** How often a connection is synced without a webhook (catch-up for missed deliveries). */
+  readonly syncIntervalMs: number;
+  /** Webhook timestamps further than this from now are refused. */
+  readonly webhookToleranceMs: number;
+}
+
+export interface GoogleSettings {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** https://www.googleapis.com/ (googleapis `rootUrl`). */
+  readonly apiRootUrl: string;
+  readonly authUrl: string;
+  readonly tokenUrl: string;
+  readonly revokeUrl: string;
+  readonly calendarId: string;
+  /** Events starting further ahead than this are not read. */
+  readonly windowMs: number;
+  /** Periodic sync, the fallback for missed push notifications. */
+  readonly syncIntervalMs: number;
+  /** A full resync (no sync token) this often, so the forward window slides. */
+  readonly fullSyncIntervalMs: number;
+  /** HTTPS address Google posts notifications to; push channels only when set. */
+  readonly webhookUrl?: string;
+  readonly channelTtlMs: number;
+  /** A channel is replaced when it expires within this. */
+  readonly channelRenewBeforeMs: number;
+}
+
+export interface MockSettings {
+  /** A synthetic sample for every known user this often. */
+  readonly hrvIntervalMs: number;
+  /** History written for a user when they register, so a baseline exists at once. */
+  readonly backfillMs: number;
+  /** An injected drop keeps the stream low this long. */
+  readonly dropHoldMs: number;
+  /** Days ahead the mock calendar fills. */
+  readonly calendarDays: number;
+}
+
+export const defaultHighStakesKeywords: readonly string[] = Object.freeze(['Board', 'Negotiation', 'Review', 'High-Stakes']);
