@@ -6,7 +6,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Producer } from 'kafkajs';
 import { createKafka, headerNames, startServiceEvents, type HandledEvent, type Topic } from '@omtobe/events';
 import { createLifecycle } from '@omtobe/platform';
-import { Decision, type DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { CycleResetReason, Decision, type DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { testKafkaBrokers } from '@omtobe/testing';
 import { decisionsSubscription } from '../src/consumers/decisions.ts';
 import { usersSubscription } from '../src/consumers/users.ts';
@@ -89,4 +89,16 @@ export async function connectProducer(): Promise<Producer> {
   const producer = createKafka({ brokers: testKafkaBrokers(), clientId: 'decision-log-test', logger: silentLogger }).producer();
   await producer.connect();
   return producer;
+}
+
+/** Remembers what the consumers counted. */
+export function recordingMetrics() {
+  const calls: string[] = [];
+  const metrics: DecisionLogMetrics = {
+    decisionRecorded: (d) => calls.push(`decision:${d}`),
+    reflectionRecorded: (r) => calls.push(`reflection:${r}`),
+    cycleReset: (reason) => calls.push(`reset:${CycleResetReason[reason]}`),
+    userErased: () => calls.push('erased'),
+  };
+  return { metrics, calls };
 }

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as grpcHealthService } from 'grpc-health-check';
-import { createTestDatabase, findFreePort, testKafkaBrokers } from '@omtobe/testing';
-import { ProcessGroup } from './process-group.ts';
 import { services } from './services.ts';
-import { startServices, type ServicePorts } from './stack.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+import type { ServicePorts } from './stack.ts';
+import { startTestStack, type RunningTestStack } from './test-stack.ts';
 const HealthClient = grpc.makeGenericClientConstructor(grpcHealthService, 'Health');
 
 /** grpc.health.v1.Health/Check with a plain @grpc/grpc-js client (not Connect). */
@@ -26,37 +20,16 @@ function grpcHealthCheck(port: number): Promise<string> {
 }
 
 describe('the four services as processes', () => {
-  const group = new ProcessGroup({ printLogs: process.env.TEST_LOG_LEVEL !== undefined });
-  const stopping = new AbortController();
+  let stack: RunningTestStack;
   let ports: ServicePorts;
-  let dropDatabase: () => Promise<void>;
 
   beforeAll(async () => {
-    const database = await createTestDatabase('stack');
-    dropDatabase = database.drop;
-    const freePorts = await Promise.all(services.map(() => findFreePort()));
-    ports = await startServices({
-      root,
-      group,
-      stopping: stopping.signal,
-      ports: Object.fromEntries(services.map((s, i) => [s.name, freePorts[i]])),
-      env: {
-        ...process.env,
-        OMTOBE_MODE: 'development',
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: testKafkaBrokers().join(','),
-        KAFKA_TOPIC_PREFIX: `t${randomUUID().slice(0, 8)}.`,
-        KAFKA_MAX_WAIT_MS: '100',
-        KAFKA_SESSION_TIMEOUT_MS: '4000',
-      },
-    });
+    stack = await startTestStack();
+    ports = stack.ports;
   }, 120_000);
 
   afterAll(async () => {
-    stopping.abort();
-    await group.stopAll();
-    await dropDatabase?.();
+    await stack?.stop();
   });
 
   it('each answers grpc.health.v1 Check with SERVING to a plain grpc-js client', async () => {
@@ -93,7 +66,7 @@ describe('the four services as processes', () => {
   });
 
   it('reports a stopped service as a 503 naming it, and each service exits 0 on SIGTERM', async () => {
-    const decisionLog = group.child('decision-log')!;
+    const decisionLog = stack.group.child('decision-log')!;
     const exited = once(decisionLog, 'exit');
     decisionLog.kill('SIGTERM');
     const [code] = await exited;
@@ -106,8 +79,7 @@ describe('the four services as processes', () => {
     expect(body.services['decision-log']).toBe('UNREACHABLE');
     expect(body.services['state-engine']).toBe('SERVING');
 
-    stopping.abort();
-    await group.stopAll();
-    expect(group.exitCodes()).toEqual({ 'state-engine': 0, 'decision-log': 0, integrations: 0, gateway: 0 });
+    await stack.group.stopAll();
+    expect(stack.group.exitCodes()).toEqual({ 'state-engine': 0, 'decision-log': 0, integrations: 0, gateway: 0 });
   });
 });

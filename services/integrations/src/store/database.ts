@@ -1,6 +1,126 @@
+import type { ColumnType, Generated } from 'kysely';
 import type { InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The integrations service's schema. */
 export const schema = 'integrations';
 
-export interface Database extends OutboxTables, InboxTables {}
+export type HrvMetricName = 'sdnn' | 'rmssd';
+export type HrvSourceName = 'healthkit' | 'whoop' | 'mock';
+export type CalendarSourceName = 'google' | 'mock';
+export type ProviderName = 'whoop' | 'google_calendar';
+
+/** Users this service has heard of (users.v1): the mock providers serve them; nothing else is kept. */
+export interface KnownUsersTable {
+  user_id: string;
+  timezone: string;
+  registered_at: Date;
+  /** Development mock: the stream stays this fraction below normal until `mock_drop_until`. */
+  mock_drop_ratio: number | null;
+  mock_drop_until: Date | null;
+}
+
+export interface HrvSamplesTable {
+  user_id: string;
+  source: HrvSourceName;
+  /** HealthKit UUID, WHOOP sleep id, or a mock id: unique within (user, source). */
+  sample_id: string;
+  metric: HrvMetricName;
+  value_ms: number;
+  measured_at: Date;
+  received_at: Date;
+}
+
+/** High-stakes events only: other events are never written. */
+export interface CalendarEventsTable {
+  user_id: string;
+  source: CalendarSourceName;
+  event_id: string;
+  title: string;
+  starts_at: Date;
+  ends_at: Date;
+  updated_at: Date;
+}
+
+export type ConnectionStatus = 'active' | 'reauth_required';
+
+export interface ConnectionsTable {
+  user_id: string;
+  provider: ProviderName;
+  /** The provider's id of the account (WHOOP user id), for routing webhooks; null where unused. */
+  provider_user_id: string | null;
+  /** AES-256-GCM ciphertexts (domain/token-cipher.ts); `key_id` names the key of both. */
+  access_token: Uint8Array;
+  refresh_token: Uint8Array;
+  key_id: string;
+  access_expires_at: Date;
+  scope: string;
+  status: ConnectionStatus;
+  connected_at: Date;
+  last_synced_at: Date | null;
+  /** Google Calendar's nextSyncToken; null means the next sync is a full one. */
+  sync_cursor: string | null;
+  full_synced_at: Date | null;
+  /** When the next sync should run (null: none planned). */
+  sync_due_at: Date | null;
+  /** A replica working on this connection owns it until then. */
+  sync_lease_until: Date | null;
+  sync_failures: Generated<number>;
+}
+
+export interface OAuthStatesTable {
+  /** sha256 of the `state` sent to the provider: a database leak does not hand out live states. */
+  state_hash: string;
+  user_id: string;
+  provider: ProviderName;
+  expires_at: Date;
+}
+
+export interface CalendarChannelsTable {
+  channel_id: string;
+  user_id: string;
+  resource_id: string;
+  /** sha256 of the channel token Google echoes in X-Goog-Channel-Token. */
+  token_hash: string;
+  expires_at: Date;
+  created_at: Date;
+}
+
+/** WHOOP deliveries already applied, by trace id (replays are answered, not applied). */
+export interface WebhookDeliveriesTable {
+  trace_id: string;
+  received_at: Date;
+}
+
+/**
+ * Grants to revoke at a provider after a disconnect or an erasure. The row carries no user id: the
+ * tokens are re-encrypted bound to the row's own id, so an erased user leaves nothing behind but a
+ * credential that is about to stop working.
+ */
+export interface RevocationsTable {
+  id: string;
+  provider: ProviderName;
+  access_token: Uint8Array;
+  refresh_token: Uint8Array;
+  key_id: string;
+  /** Google push channels to stop: [{ id, resourceId }] (written as JSON text: pg would send an array as a Postgres array). */
+  channels: ColumnType<ChannelRef[], string, string>;
+  attempts: Generated<number>;
+  due_at: Date;
+  lease_until: Date | null;
+}
+
+export interface ChannelRef {
+  id: string;
+  resourceId: string;
+}
+
+export interface Database extends OutboxTables, InboxTables {
+  known_users: KnownUsersTable;
+  hrv_samples: HrvSamplesTable;
+  calendar_events: CalendarEventsTable;
+  connections: ConnectionsTable;
+  oauth_states: OAuthStatesTable;
+  calendar_channels: CalendarChannelsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  revocations: RevocationsTable;
+}

@@ -18,7 +18,7 @@ async function startFirstCycle(trx: Db, userId: string, timezone: string, at: Da
     next_cycle_start_date: null,
     pending_event_id: null,
     cooling_until: null,
-    due_at: dueAtOf({ timezone, cycle_start_date: cycleStartDate, next_cycle_start_date: null }),
+    due_at: dueAtOf({ timezone, cycle_start_date: cycleStartDate, next_cycle_start_date: null, reflection_answered_at: null }),
     updated_at: at,
   });
 }

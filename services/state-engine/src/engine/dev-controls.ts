@@ -15,7 +15,7 @@ export async function setCycleDay(engine: Engine, userId: string, day: number): 
     const state = await lockUserState(trx, userId);
     if (!state) throw unknownUser();
     const cycleStartDate = startDateFor(now, state.timezone, day);
-    const next = { ...state, cycle_start_date: cycleStartDate, next_cycle_start_date: null };
+    const next = { ...state, cycle_start_date: cycleStartDate, next_cycle_start_date: null, reflection_answered_at: null };
     await updateUserState(trx, userId, {
       cycle_start_date: cycleStartDate,
       reflection_answered_at: null,

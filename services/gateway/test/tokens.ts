@@ -1,0 +1,46 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+
+/**
+ * A stand-in identity provider for tests: a JWKS served over HTTP (the gateway fetches it like a real one)
+ * and tokens signed with its key — valid, expired, for another audience or issuer — or with a stranger's key.
+ */
+export interface TestIdentityProvider {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  token(sub: string, options?: { expiresInSeconds?: number; audience?: string; issuer?: string; foreignKey?: boolean }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestIdentityProvider(): Promise<TestIdentityProvider> {
+  const own = await generateKeyPair('ES256', { extractable: true });
+  const stranger = await generateKeyPair('ES256');
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(own.publicKey)), kid: 'test-1', alg: 'ES256', use: 'sig' }] });
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(jwks);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = 'https://id.test.omtobe';
+  const audience = 'omtobe-app';
+  return {
+    jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+    issuer,
+    audience,
+    async token(sub, options = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const key: CryptoKey = options.foreignKey ? stranger.privateKey : own.privateKey;
+      return new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'test-1' })
+        .setSubject(sub)
+        .setIssuer(options.issuer ?? issuer)
+        .setAudience(options.audience ?? audience)
+        .setIssuedAt(now - 10)
+        .setExpirationTime(now + (options.expiresInSeconds ?? 3600))
+        .sign(key);
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { decideCalendarItem, type CalendarItem, type StoredEvent } from './calendar-decision.ts';
+import { defaultHighStakesKeywords } from './settings.ts';
+
+const now = new Date('2026-06-10T12:00:00Z');
+const hour = 3_600_000;
+const rules = { keywords: defaultHighStakesKeywords, windowMs: 14 * 24 * hour };
+const at = (h: number) => new Date(now.getTime() + h * hour);
+const board: CalendarItem = { eventId: 'e1', cancelled: false, title: 'Board Meeting', startsAt: at(1), endsAt: at(2) };
+const stored: StoredEvent = { title: 'Board Meeting', startsAt: at(1), endsAt: at(2) };
+
+describe('decideCalendarItem', () => {
+  it('keeps a new high-stakes event, and one that changed', () => {
+    expect(decideCalendarItem(board, undefined, now, rules)).toEqual({ kind: 'upsert', title: 'Board Meeting', startsAt: at(1), endsAt: at(2) });
+    expect(decideCalendarItem({ ...board, endsAt: at(3) }, stored, now, rules)).toMatchObject({ kind: 'upsert', endsAt: at(3) });
+    expect(decideCalendarItem({ ...board, title: 'Board Meeting (moved)' }, stored, now, rules)).toMatchObject({ kind: 'upsert' });
+  });
+
+  it('publishes nothing for an unchanged event', () => {
+    expect(decideCalendarItem(board, stored, now, rules)).toEqual({ kind: 'none' });
+  });
+
+  it('keeps a running event', () => {
+    expect(decideCalendarItem({ ...board, startsAt: at(-1) }, undefined, now, rules)).toMatchObject({ kind: 'upsert' });
+  });
+
+  it('removes what was kept when it is cancelled, renamed to something ordinary, becomes all-day, or moves out of the window', () => {
+    expect(decideCalendarItem({ eventId: 'e1', cancelled: true }, stored, now, rules)).toEqual({ kind: 'remove' });
+    expect(decideCalendarItem({ ...board, title: 'Lunch' }, stored, now, rules)).toEqual({ kind: 'remove' });
+    expect(decideCalendarItem({ eventId: 'e1', cancelled: false, title: 'Board offsite' }, stored, now, rules)).toEqual({ kind: 'remove' });
+    expect(decideCalendarItem({ ...board, startsAt: at(24 * 20), endsAt: at(24 * 20 + 1) }, stored, now, rules)).toEqual({ kind: 'remove' });
+  });
+
+  it('drops ordinary, cancelled, all-day, far-off and malformed events that were never kept', () => {
+    expect(decideCalendarItem({ ...board, title: 'Lunch' }, undefined, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ eventId: 'x', cancelled: true }, undefined, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ eventId: 'x', cancelled: false, title: 'Board day' }, undefined, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ ...board, startsAt: at(24 * 14), endsAt: at(24 * 14 + 1) }, undefined, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ ...board, endsAt: at(1) }, undefined, now, rules)).toEqual({ kind: 'none' });
+  });
+
+  it('leaves events that are already over to the retention purge', () => {
+    expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: at(-2) }, undefined, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: now }, stored, now, rules)).toEqual({ kind: 'none' });
+  });
+});

@@ -1,0 +1,72 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { enqueueEvent, topics } from '@omtobe/events';
+import { CalendarSource, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema } from '@omtobe/proto/integrations/v1';
+import { decideCalendarItem, type CalendarItem, type CalendarRules } from '../domain/calendar-decision.ts';
+import type { CalendarSourceName } from '../store/database.ts';
+import type { Db } from '../store/db.ts';
+import { deleteEvent, findEvents, upsertEvent } from '../store/events.repo.ts';
+
+const sourceToProto: Record<CalendarSourceName, CalendarSource> = { google: CalendarSource.GOOGLE, mock: CalendarSource.MOCK };
+
+export interface AppliedItems {
+  upserted: number;
+  removed: number;
+}
+
+/**
+ * Applies a provider's events to the high-stakes projection in the caller's transaction: keeps and
+ * publishes the high-stakes ones that changed, removes (and publishes the removal of) kept ones that
+ * no longer qualify, and drops the rest unseen.
+ */
+export async function applyCalendarItems(
+  trx: Db,
+  target: { userId: string; source: CalendarSourceName },
+  items: CalendarItem[],
+  now: Date,
+  rules: CalendarRules,
+): Promise<AppliedItems> {
+  const { userId, source } = target;
+  const stored = await findEvents(trx, userId, source, [...new Set(items.map((i) => i.eventId))]);
+  const result: AppliedItems = { upserted: 0, removed: 0 };
+  for (const item of items) {
+    const held = stored.get(item.eventId);
+    const action = decideCalendarItem(item, held && { title: held.title, startsAt: held.starts_at, endsAt: held.ends_at }, now, rules);
+    if (action.kind === 'upsert') {
+      const row = { user_id: userId, source, event_id: item.eventId, title: action.title, starts_at: action.startsAt, ends_at: action.endsAt, updated_at: now };
+      await upsertEvent(trx, row);
+      stored.set(item.eventId, row);
+      await enqueueEvent(trx, {
+        topic: topics.calendar,
+        key: userId,
+        schema: HighStakesEventUpsertedSchema,
+        message: create(HighStakesEventUpsertedSchema, {
+          userId,
+          eventId: item.eventId,
+          title: action.title,
+          startsAt: timestampFromDate(action.startsAt),
+          endsAt: timestampFromDate(action.endsAt),
+          source: sourceToProto[source],
+        }),
+        occurredAt: now,
+      });
+      result.upserted += 1;
+    } else if (action.kind === 'remove') {
+      await deleteEvent(trx, userId, source, item.eventId);
+      stored.delete(item.eventId);
+      await publishRemoval(trx, userId, item.eventId, now);
+      result.removed += 1;
+    }
+  }
+  return result;
+}
+
+export async function publishRemoval(trx: Db, userId: string, eventId: string, now: Date): Promise<void> {
+  await enqueueEvent(trx, {
+    topic: topics.calendar,
+    key: userId,
+    schema: HighStakesEventRemovedSchema,
+    message: create(HighStakesEventRemovedSchema, { userId, eventId }),
+    occurredAt: now,
+  });
+}

@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from '@omtobe/platform';
+import { checkSample, type RejectReason, type UploadedSample } from '../../domain/hrv-sample-validation.ts';
+import { publishSample } from '../../ingest/hrv-samples.ts';
+import { insertNewSamples, type SampleRow } from '../../store/samples.repo.ts';
+import type { Service } from '../../service.ts';
+
+export type SampleAnswer =
+  | { uuid: string; outcome: 'accepted' | 'duplicate' }
+  | { uuid: string; outcome: 'rejected'; reason: RejectReason };
+
+/**
+ * Stores a batch of HealthKit SDNN samples and answers for each one, in upload order: accepted (stored
+ * and published), duplicate (stored before, or earlier in this batch: the client may move its anchor
+ * on), or rejected with a reason. One bad sample never fails the batch; the good ones are stored and
+ * published together in one transaction, so either all of them are kept or the client retries.
+ */
+export async function uploadSamples(svc: Service, userId: string, samples: UploadedSample[]): Promise<SampleAnswer[]> {
+  const rules = svc.settings.hrv;
+  if (samples.length > rules.maxBatch) {
+    throw new InvalidArgumentError(`at most ${rules.maxBatch} samples per upload`, { reason: 'batch_too_large' });
+  }
+  const now = svc.clock.now();
+  const answers: Array<SampleAnswer | { uuid: string; pending: string }> = [];
+  const candidates = new Map<string, SampleRow>();
+  for (const sample of samples) {
+    const check = checkSample(sample, now, rules);
+    if (!check.ok) {
+      answers.push({ uuid: sample.uuid, outcome: 'rejected', reason: check.reason });
+    } else if (candidates.has(check.sampleId)) {
+      answers.push({ uuid: sample.uuid, outcome: 'duplicate' });
+    } else {
+      candidates.set(check.sampleId, {
+        user_id: userId,
+        source: 'healthkit',
+        sample_id: check.sampleId,
+        metric: 'sdnn',
+        value_ms: check.valueMs,
+        measured_at: check.measuredAt,
+        received_at: now,
+      });
+      answers.push({ uuid: sample.uuid, pending: check.sampleId });
+    }
+  }
+
+  const inserted = await svc.db.transaction().execute(async (trx) => {
+    const fresh = await insertNewSamples(trx, [...candidates.values()]);
+    for (const row of candidates.values()) if (fresh.has(row.sample_id)) await publishSample(trx, row, now);
+    return fresh;
+  });
+
+  return answers.map((a) => ('pending' in a ? { uuid: a.uuid, outcome: inserted.has(a.pending) ? 'accepted' : 'duplicate' } : a));
+}

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Clock, Logger } from '@omtobe/platform';
+import type { Settings } from './domain/settings.ts';
+import type { TokenCipher } from './domain/token-cipher.ts';
+import type { GoogleApi } from './providers/google/google-api.ts';
+import type { WhoopApi } from './providers/whoop/whoop-api.ts';
+import type { Database } from './store/database.ts';
+
+/** What every use case of the service needs: the database, the clock, settings, the token cipher and the provider clients. */
+export interface Service {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  settings: Settings;
+  cipher: TokenCipher;
+  /** Present when WHOOP is configured. */
+  whoop?: WhoopApi;
+  /** Present when Google Calendar is configured. */
+  google?: GoogleApi;
+  /** Wakes the background worker (syncs, revocations) now instead of at its next tick. */
+  wake(): void;
+}

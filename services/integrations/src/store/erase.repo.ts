@@ -1,0 +1,18 @@
+import { sql } from 'kysely';
+import type { Database } from './database.ts';
+import type { Db } from './db.ts';
+
+/** Every table of the schema that holds rows of a user, by its user column. */
+const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'calendar_channels'];
+
+/**
+ * Erasure: every row of the user, and the user's events still waiting in the outbox (they may carry
+ * event titles, and the user's data must not reach other services after their erasure). Revocations
+ * hold no user id, and the inbox holds only event ids.
+ */
+export async function deleteUserEverywhere(db: Db, userId: string): Promise<void> {
+  for (const table of userTables) {
+    await db.deleteFrom(table).where('user_id', '=', userId).execute();
+  }
+  await sql`delete from outbox where key = ${userId}`.execute(db);
+}

@@ -1,0 +1,57 @@
+import type { Selectable } from 'kysely';
+import type { CalendarEventsTable, CalendarSourceName } from './database.ts';
+import type { Db } from './db.ts';
+
+export type EventRow = Selectable<CalendarEventsTable>;
+
+/** The stored events among `eventIds`, by id. */
+export async function findEvents(db: Db, userId: string, source: CalendarSourceName, eventIds: string[]): Promise<Map<string, EventRow>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('calendar_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .where('event_id', 'in', eventIds)
+    .execute();
+  return new Map(rows.map((r) => [r.event_id, r]));
+}
+
+export async function upsertEvent(db: Db, row: EventRow): Promise<void> {
+  const { user_id: _user, source: _source, event_id: _event, ...rest } = row;
+  await db
+    .insertInto('calendar_events')
+    .values(row)
+    .onConflict((oc) => oc.columns(['user_id', 'source', 'event_id']).doUpdateSet(rest))
+    .execute();
+}
+
+export async function deleteEvent(db: Db, userId: string, source: CalendarSourceName, eventId: string): Promise<void> {
+  await db.deleteFrom('calendar_events').where('user_id', '=', userId).where('source', '=', source).where('event_id', '=', eventId).execute();
+}
+
+/** Ids of stored events of a source that have not ended: a full sync removes those the provider no longer lists. */
+export async function liveEventIds(db: Db, userId: string, source: CalendarSourceName, now: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('calendar_events')
+    .select('event_id')
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .where('ends_at', '>', now)
+    .execute();
+  return rows.map((r) => r.event_id);
+}
+
+export function deleteEventsFrom(db: Db, userId: string, source: CalendarSourceName): Promise<Array<{ event_id: string }>> {
+  return db.deleteFrom('calendar_events').where('user_id', '=', userId).where('source', '=', source).returning('event_id').execute();
+}
+
+export function eventsOf(db: Db, userId: string): Promise<EventRow[]> {
+  return db.selectFrom('calendar_events').selectAll().where('user_id', '=', userId).orderBy('starts_at').orderBy('event_id').execute();
+}
+
+/** Retention: events that ended before `before` are of no further use. */
+export async function purgeEndedEvents(db: Db, before: Date): Promise<number> {
+  const result = await db.deleteFrom('calendar_events').where('ends_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,33 @@
+import type { Selectable } from 'kysely';
+import type { KnownUsersTable } from './database.ts';
+import type { Db } from './db.ts';
+
+export type KnownUser = Selectable<KnownUsersTable>;
+
+/** Remembers a registered user; a repeated registration changes nothing. True when new. */
+export async function rememberUser(db: Db, userId: string, timezone: string, registeredAt: Date): Promise<boolean> {
+  const row = await db
+    .insertInto('known_users')
+    .values({ user_id: userId, timezone, registered_at: registeredAt, mock_drop_ratio: null, mock_drop_until: null })
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .returning('user_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function setTimezone(db: Db, userId: string, timezone: string): Promise<void> {
+  await db.updateTable('known_users').set({ timezone }).where('user_id', '=', userId).execute();
+}
+
+export function findKnownUser(db: Db, userId: string): Promise<KnownUser | undefined> {
+  return db.selectFrom('known_users').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** Known users in id order after `afterUserId`, a page at a time (the mock loop walks them all). */
+export function knownUsersPage(db: Db, afterUserId: string, limit: number): Promise<KnownUser[]> {
+  return db.selectFrom('known_users').selectAll().where('user_id', '>', afterUserId).orderBy('user_id').limit(limit).execute();
+}
+
+export async function setMockDrop(db: Db, userId: string, ratio: number, until: Date): Promise<void> {
+  await db.updateTable('known_users').set({ mock_drop_ratio: ratio, mock_drop_until: until }).where('user_id', '=', userId).execute();
+}

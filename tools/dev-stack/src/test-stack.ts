@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, findFreePort, testKafkaBrokers } from '@omtobe/testing';
+import { ProcessGroup } from './process-group.ts';
+import { services } from './services.ts';
+import { startServices, type ServicePorts } from './stack.ts';
+
+export interface RunningTestStack {
+  ports: ServicePorts;
+  /** http://127.0.0.1:<gateway port> */
+  gatewayUrl: string;
+  group: ProcessGroup;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * The four services as separate processes on the test run's PostgreSQL (a fresh database) and broker (a
+ * fresh topic prefix), on free ports, in development mode. Logs are discarded unless TEST_LOG_LEVEL is set.
+ */
+export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<RunningTestStack> {
+  const database = await createTestDatabase('stack');
+  const group = new ProcessGroup({ printLogs: process.env.TEST_LOG_LEVEL !== undefined });
+  const stopping = new AbortController();
+  const stop = async () => {
+    stopping.abort();
+    await group.stopAll();
+    await database.drop();
+  };
+  try {
+    const freePorts = await Promise.all(services.map(() => findFreePort()));
+    const ports = await startServices({
+      root,
+      group,
+      stopping: stopping.signal,
+      ports: Object.fromEntries(services.map((s, i) => [s.name, freePorts[i]])),
+      env: {
+        ...process.env,
+        OMTOBE_MODE: 'development',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: testKafkaBrokers().join(','),
+        KAFKA_TOPIC_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+        KAFKA_MAX_WAIT_MS: '100',
+        KAFKA_SESSION_TIMEOUT_MS: '4000',
+        OUTBOX_POLL_INTERVAL_MS: '200',
+        ...env,
+      },
+    });
+    return { ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, group, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
