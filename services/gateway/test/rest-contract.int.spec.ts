@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Code, createClient, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { GatewayService } from '@omtobe/proto/gateway/v1';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
 import { startTestIdentityProvider, type TestIdentityProvider } from './tokens.ts';
@@ -51,6 +54,7 @@ const cases: Case[] = [
   { name: 'dev: bad user id', method: 'POST', path: '/api/v1/dev/token', body: { user_id: 'not ok!' }, status: 400, code: 'invalid_request' },
   { name: 'dev: cycle day out of range', method: 'POST', path: '/api/v1/dev/cycle-day', token: alice, body: { day: 8 }, status: 400, code: 'invalid_request' },
   { name: 'unknown route', method: 'GET', path: '/api/v1/nope', token: alice, status: 404, code: 'not_found' },
+  { name: 'state of a user who never registered', method: 'GET', path: '/api/v1/state', token: (idp) => idp.token('dave').then((t) => `Bearer ${t}`), status: 404, code: 'user_not_registered' },
 ];
 
 describe('gateway REST contract', () => {
@@ -137,5 +141,28 @@ describe('gateway REST contract', () => {
       const body = (await live.json().catch(() => ({}))) as { error?: { message?: string } };
       expect({ operation, fellThrough: body.error?.message?.startsWith('no route') ?? false }).toEqual({ operation, fellThrough: false });
     }
+  });
+
+  it('serves the same operations over gRPC and Connect for typed clients, the caller taken from the token', async () => {
+    const token = await idp.token('erin');
+    const bearer: Interceptor = (next) => (req) => {
+      req.header.set('authorization', `Bearer ${token}`);
+      return next(req);
+    };
+    const grpc = createClient(GatewayService, createGrpcTransport({ baseUrl: stack.gatewayUrl, interceptors: [bearer] }));
+    const registered = await grpc.registerUser({ email: 'erin@example.com', timezone: 'Europe/London' });
+    expect(registered.created).toBe(true);
+    expect(registered.user?.userId).toBe('erin');
+    const state = await eventually(
+      () => grpc.getState({}).catch(() => undefined),
+      (reply) => reply !== undefined,
+    );
+    expect(state!.state?.timezone).toBe('Europe/London');
+    expect(state!.state?.currentDay).toBe(1);
+
+    const connectJson = createClient(GatewayService, createConnectTransport({ baseUrl: stack.gatewayUrl, httpVersion: '1.1', interceptors: [bearer] }));
+    expect((await connectJson.checkState({})).brake?.currentDay).toBe(1);
+    const anonymous = createClient(GatewayService, createConnectTransport({ baseUrl: stack.gatewayUrl, httpVersion: '1.1' }));
+    await expect(anonymous.getState({})).rejects.toMatchObject({ code: Code.Unauthenticated });
   });
 });

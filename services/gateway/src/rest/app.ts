@@ -64,6 +64,7 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
   app.setErrorHandler((error, request, reply) => {
     const e = toHttpError(error, options.deps.logger.child({ route: request.routeOptions.url }));
     if (e.status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+    if (e.status === 503) reply.header('retry-after', e.code === 'registration_in_progress' ? '1' : '5');
     return reply.status(e.status).send({ error: { code: e.code, message: e.message, details: e.details } });
   });
   app.setNotFoundHandler((request, reply) =>

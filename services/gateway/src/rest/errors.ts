@@ -45,6 +45,7 @@ const connectStatus: Partial<Record<Code, [number, string]>> = {
 };
 
 function unavailable(reason: string | undefined, message: string): HttpError {
+  if (reason === 'registration_in_progress') return { status: 503, code: reason, message, details: [] };
   const service = reason?.startsWith('dependency_unavailable:') ? reason.slice('dependency_unavailable:'.length) : undefined;
   return { status: 503, code: 'dependency_unavailable', message, details: service ? [{ service }] : [] };
 }
