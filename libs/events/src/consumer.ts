@@ -9,6 +9,17 @@ import { headerNames, headerValue, stringHeaders } from './headers.ts';
 import { claimEvent, type InboxTables } from './inbox.ts';
 import { eventSchema, type Topic } from './topics.ts';
 
+/**
+ * Thrown by a handler for an event that can never succeed (it breaks the contract): the event goes to the
+ * dead-letter topic at once instead of being retried.
+ */
+export class PermanentEventError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentEventError';
+  }
+}
+
 /** What a handler gets: the decoded event, its envelope, and the transaction its effect must use. */
 export interface EventContext<DB> {
   eventId: string;
@@ -166,7 +177,7 @@ export class EventConsumer<DB> {
         this.options.onHandled?.({ topic, partition, offset: message.offset, eventId, eventType, duplicate });
         return;
       } catch (err) {
-        if (attempt >= maxAttempts || this.stopping) {
+        if (attempt >= maxAttempts || this.stopping || err instanceof PermanentEventError) {
           if (this.stopping) throw err; // not committed: the next owner of the partition retries it
           return park('handler_failed', err);
         }

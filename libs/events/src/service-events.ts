@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
 import { envInt, type Lifecycle, type Logger } from '@omtobe/platform';
 import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
-import type { InboxTables } from './inbox.ts';
+import { purgeInbox, type InboxTables } from './inbox.ts';
 import { createKafka } from './kafka.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 
@@ -15,6 +15,8 @@ export const kafkaConfigSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: envInt({ min: 3_000 }).default(10_000),
   KAFKA_MAX_WAIT_MS: envInt({ min: 10, max: 10_000 }).default(250),
   OUTBOX_POLL_INTERVAL_MS: envInt({ min: 50 }).default(1_000),
+  /** How long handled event ids are remembered: longer than any topic keeps a message that could be redelivered. */
+  INBOX_RETENTION_DAYS: envInt({ min: 1 }).default(14),
 });
 
 export interface ServiceEventsOptions<DB> {
@@ -72,6 +74,12 @@ export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>):
     });
     await consumer.start();
     lifecycle.onStop('kafka consumer', () => consumer.stop());
+    const purge = setInterval(() => {
+      const olderThan = new Date(Date.now() - config.INBOX_RETENTION_DAYS * 24 * 3_600_000);
+      purgeInbox(db, olderThan).catch((err: unknown) => logger.warn({ err }, 'inbox purge failed'));
+    }, 3_600_000);
+    purge.unref();
+    lifecycle.onStop('inbox purge', () => clearInterval(purge));
   }
   return { producer, relay };
 }

@@ -74,6 +74,7 @@ export async function startConsumers(t: TestDb, options: { prefix: string; group
       KAFKA_SESSION_TIMEOUT_MS: 4_000,
       KAFKA_MAX_WAIT_MS: 100,
       OUTBOX_POLL_INTERVAL_MS: 60_000,
+      INBOX_RETENTION_DAYS: 14,
     },
     logger: silentLogger,
     lifecycle,

@@ -47,6 +47,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     KAFKA_SESSION_TIMEOUT_MS: 4_000,
     KAFKA_MAX_WAIT_MS: 100,
     OUTBOX_POLL_INTERVAL_MS: 200,
+    INBOX_RETENTION_DAYS: 14,
   };
   const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
   const clock = new TestClock(start);
