@@ -6,6 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { headerNames, headerValue, stringHeaders } from './headers.ts';
+import { erasedAt, type ErasureTables } from './erasures.ts';
 import { claimEvent, type InboxTables } from './inbox.ts';
 import { eventSchema, type Topic } from './topics.ts';
 
@@ -72,6 +73,11 @@ export interface EventConsumerOptions<DB> {
   maxWaitTimeMs?: number;
   /** Told about every event after its transaction committed: for metrics, and for tests to observe redelivery. */
   onHandled?: (handled: HandledEvent) => void;
+  /**
+   * The service keeps erasure tombstones (the `erasures` table, see erasures.ts): events of an erased user
+   * that occurred before the erasure are dropped instead of re-creating the user's rows.
+   */
+  honourErasures?: boolean;
 }
 
 export interface HandledEvent {
@@ -82,6 +88,8 @@ export interface HandledEvent {
   eventType: string;
   /** True when the inbox already had the event: redelivered, no second effect. */
   duplicate: boolean;
+  /** True when the event was dropped because its user was erased after it occurred. */
+  erased: boolean;
 }
 
 /**
@@ -158,23 +166,26 @@ export class EventConsumer<DB> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const duplicate = await context.with(parent, () =>
+        const occurredAt = occurred ? new Date(occurred) : new Date(Number(message.timestamp));
+        const key = message.key?.toString('utf8') ?? '';
+        const outcome = await context.with(parent, () =>
           this.options.db.transaction().execute(async (trx) => {
             if (!(await claimEvent(trx, this.options.groupId, eventId))) {
               log.debug('event already handled');
-              return true;
+              return { duplicate: true, erased: false };
             }
-            await binding.handle(event, {
-              eventId,
-              occurredAt: occurred ? new Date(occurred) : new Date(Number(message.timestamp)),
-              key: message.key?.toString('utf8') ?? '',
-              trx: trx as unknown as Transaction<DB>,
-              logger: log,
-            });
-            return false;
+            if (this.options.honourErasures) {
+              const erased = await erasedAt(trx as unknown as Kysely<ErasureTables>, key);
+              if (erased && erased.getTime() > occurredAt.getTime()) {
+                log.info('event of an erased user dropped');
+                return { duplicate: false, erased: true };
+              }
+            }
+            await binding.handle(event, { eventId, occurredAt, key, trx: trx as unknown as Transaction<DB>, logger: log });
+            return { duplicate: false, erased: false };
           }),
         );
-        this.options.onHandled?.({ topic, partition, offset: message.offset, eventId, eventType, duplicate });
+        this.options.onHandled?.({ topic, partition, offset: message.offset, eventId, eventType, ...outcome });
         return;
       } catch (err) {
         if (attempt >= maxAttempts || this.stopping || err instanceof PermanentEventError) {

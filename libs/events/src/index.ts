@@ -8,3 +8,4 @@ export * from './consumer.ts';
 export * from './dead-letter.ts';
 export * from './migrations.ts';
 export * from './service-events.ts';
+export * from './erasures.ts';

@@ -42,3 +42,17 @@ export const createInboxTable: Migration = {
     await db.schema.dropTable('inbox').execute();
   },
 };
+
+/** Erasure tombstones (user id, when): events of an erased user that occurred before it are dropped. */
+export const createErasuresTable: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('erasures')
+      .addColumn('user_id', 'text', (c) => c.primaryKey())
+      .addColumn('erased_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('erasures').execute();
+  },
+};

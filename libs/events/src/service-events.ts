@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
 import { envInt, type Lifecycle, type Logger } from '@omtobe/platform';
 import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
+import { purgeErasures, type ErasureTables } from './erasures.ts';
 import { purgeInbox, type InboxTables } from './inbox.ts';
 import { createKafka } from './kafka.ts';
 import { OutboxRelay } from './outbox-relay.ts';
@@ -28,6 +29,8 @@ export interface ServiceEventsOptions<DB> {
   /** What the service consumes; none for a service that only publishes. */
   subscriptions?: ReadonlyArray<TopicHandlers<DB>>;
   onHandled?: (handled: HandledEvent) => void;
+  /** The service keeps erasure tombstones: see EventConsumerOptions.honourErasures. */
+  honourErasures?: boolean;
 }
 
 /**
@@ -71,12 +74,16 @@ export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>):
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       maxWaitTimeMs: config.KAFKA_MAX_WAIT_MS,
       ...(options.onHandled ? { onHandled: options.onHandled } : {}),
+      honourErasures: options.honourErasures ?? false,
     });
     await consumer.start();
     lifecycle.onStop('kafka consumer', () => consumer.stop());
     const purge = setInterval(() => {
       const olderThan = new Date(Date.now() - config.INBOX_RETENTION_DAYS * 24 * 3_600_000);
       purgeInbox(db, olderThan).catch((err: unknown) => logger.warn({ err }, 'inbox purge failed'));
+      if (options.honourErasures) {
+        purgeErasures(db as unknown as Kysely<ErasureTables>, olderThan).catch((err: unknown) => logger.warn({ err }, 'erasure purge failed'));
+      }
     }, 3_600_000);
     purge.unref();
     lifecycle.onStop('inbox purge', () => clearInterval(purge));

@@ -31,6 +31,7 @@ await runService({
       db,
       pool,
       subscriptions: [decisionsSubscription({ metrics }), usersSubscription({ metrics })],
+      honourErasures: true,
     });
     if (config.DECISION_LOG_RETENTION_DAYS !== undefined) {
       const retention = startRetentionJob({

@@ -82,6 +82,7 @@ export async function startConsumers(t: TestDb, options: { prefix: string; group
     pool: t.pool,
     subscriptions: [decisionsSubscription({ metrics: options.metrics }), usersSubscription({ metrics: options.metrics })],
     onHandled: (event) => handled.push(event),
+    honourErasures: true,
   });
   return { handled, stop: () => lifecycle.shutdown('test finished') };
 }

@@ -36,6 +36,7 @@ await runService({
       db,
       pool,
       subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer],
+      honourErasures: true,
     });
     const dueWork = startDueWork(engine, {
       intervalMs: config.DUE_WORK_INTERVAL_MS,

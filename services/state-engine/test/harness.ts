@@ -29,7 +29,14 @@ export interface EngineHarness {
   kafka: ReturnType<typeof createKafka>;
   prefix: string;
   /** Publishes an event and waits until the state engine has handled it. */
-  deliver<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, message: MessageShape<Desc>, eventId?: string): Promise<HandledEvent>;
+  deliver<Desc extends DescMessage>(
+    topic: Topic,
+    key: string,
+    schema: Desc,
+    message: MessageShape<Desc>,
+    eventId?: string,
+    occurredAt?: Date,
+  ): Promise<HandledEvent>;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     pool,
     subscriptions: [usersConsumer, hrvConsumer(defaultRules), calendarConsumer],
     onHandled: (e) => handled.push(e),
+    honourErasures: true,
   });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'state-engine-test', logger });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -77,9 +85,9 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     client: createClient(StateEngineService, transport),
     kafka,
     prefix: config.KAFKA_TOPIC_PREFIX,
-    async deliver(topic, key, schemaOf, message, eventId = randomUUID()) {
+    async deliver(topic, key, schemaOf, message, eventId = randomUUID(), occurredAt = clock.now()) {
       const before = handled.filter((h) => h.eventId === eventId).length;
-      await publishTestEvent(producer, { topic: config.KAFKA_TOPIC_PREFIX + topic.name, key, schema: schemaOf, message, eventId });
+      await publishTestEvent(producer, { topic: config.KAFKA_TOPIC_PREFIX + topic.name, key, schema: schemaOf, message, eventId, occurredAt });
       const seen = await eventually(
         () => handled.filter((h) => h.eventId === eventId),
         (found) => found.length > before,

@@ -1,4 +1,5 @@
-import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { on, recordErasure, topics, type TopicHandlers } from '@omtobe/events';
 import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
 import type { DecisionLogMetrics } from '../metrics.ts';
 import type { Database } from '../store/database.ts';
@@ -9,9 +10,11 @@ export function usersSubscription(deps: { metrics: DecisionLogMetrics }): TopicH
   return {
     topic: topics.users,
     handlers: [
-      on(UserDeletedSchema, async (event, { trx, logger }) => {
+      on(UserDeletedSchema, async (event, { trx, logger, occurredAt }) => {
         if (event.userId === '') throw new Error('invalid event: UserDeleted without user_id');
         const erased = await eraseUser(trx, event.userId);
+        // A decision written before the erasure may still be on its way (another topic): it must not come back.
+        await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
         deps.metrics.userErased();
         // Counts only: the user id is on the record key already, and this line must not become a list of who left.
         logger.info({ decisions: erased.decisions, reflections: erased.reflections }, 'user erased');

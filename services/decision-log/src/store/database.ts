@@ -1,11 +1,11 @@
-import type { InboxTables, OutboxTables } from '@omtobe/events';
+import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 import type { DecisionLogsTable } from './decision-logs.table.ts';
 import type { ReflectionLogsTable } from './reflection-logs.table.ts';
 
 /** The decision log's schema. */
 export const schema = 'decision_log';
 
-export interface Database extends OutboxTables, InboxTables {
+export interface Database extends OutboxTables, InboxTables, ErasureTables {
   decision_logs: DecisionLogsTable;
   reflection_logs: ReflectionLogsTable;
 }

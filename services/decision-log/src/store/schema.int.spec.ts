@@ -22,6 +22,8 @@ const allowed: Record<string, Record<string, string>> = {
     response: 'text',
     cycle_start: 'timestamp with time zone',
   },
+  // Erasure tombstones: who was erased and when, kept only while a late event could arrive.
+  erasures: { user_id: 'text', erased_at: 'timestamp with time zone' },
   // Event ids this service has handled (no payloads).
   inbox: { consumer: 'text', event_id: 'text', processed_at: 'timestamp with time zone' },
   // The shared outbox layout; the decision log publishes nothing, so it stays empty.

@@ -1,5 +1,5 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { on, recordErasure, topics, type TopicHandlers } from '@omtobe/events';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { isValidTimeZone, localDate } from '../domain/index.ts';
 import type { Database } from '../store/database.ts';
@@ -40,8 +40,10 @@ export const usersConsumer: TopicHandlers<Database> = {
       const next = { ...state, timezone: event.timezone };
       await updateUserState(trx, event.userId, { timezone: event.timezone, due_at: dueAtOf(next), updated_at: at });
     }),
-    on(UserDeletedSchema, async (event, { trx }) => {
+    on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
       await deleteUserEverywhere(trx, event.userId);
+      // Samples and events written before the erasure may still be on their way (other topics): drop them.
+      await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
     }),
   ],
 };

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { InboxTables, OutboxTables } from '@omtobe/events';
+import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The state engine's schema. */
 export const schema = 'state_engine';
@@ -54,7 +54,7 @@ export interface IdempotencyKeysTable {
   created_at: Date;
 }
 
-export interface Database extends OutboxTables, InboxTables {
+export interface Database extends OutboxTables, InboxTables, ErasureTables {
   user_states: UserStatesTable;
   hrv_samples: HrvSamplesTable;
   hrv_latest: HrvLatestTable;

@@ -49,12 +49,25 @@ describe('state engine store', () => {
 
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id'`.execute(h.engine.db);
-    expect(tables.rows.map((t) => t.table_name).sort()).toEqual(['high_stakes_events', 'hrv_latest', 'hrv_samples', 'idempotency_keys', 'user_states']);
-    for (const { table_name } of tables.rows) {
+    expect(tables.rows.map((t) => t.table_name).sort()).toEqual(['erasures', 'high_stakes_events', 'hrv_latest', 'hrv_samples', 'idempotency_keys', 'user_states']);
+    // The tombstone (user id and when) is what keeps late events of the erased user out; it expires.
+    for (const { table_name } of tables.rows.filter((t) => t.table_name !== 'erasures')) {
       const count = async (user: string) =>
         (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${user}`.execute(h.engine.db)).rows[0]!.n;
       expect({ table_name, rows: await count('erase-me') }).toEqual({ table_name, rows: 0 });
     }
+    // A sample written before the erasure but delivered after it (another topic) must not bring the user back.
+    const late = await h.deliver(
+      topics.hrv,
+      'erase-me',
+      HrvSampleRecordedSchema,
+      create(HrvSampleRecordedSchema, { userId: 'erase-me', sampleId: 'late', metric: HrvMetric.SDNN, source: HrvSource.HEALTHKIT, valueMs: 40, measuredAt: timestampFromDate(new Date(h.clock.now().getTime() - 5 * minute)) }),
+      undefined,
+      new Date(h.clock.now().getTime() - minute),
+    );
+    expect(late.erased).toBe(true);
+    const lateRows = await sql<{ n: number }>`select count(*)::int as n from hrv_samples where user_id = 'erase-me'`.execute(h.engine.db);
+    expect(lateRows.rows[0]!.n).toBe(0);
     const kept = await sql<{ n: number }>`select count(*)::int as n from user_states where user_id = 'keep-me'`.execute(h.engine.db);
     expect(kept.rows[0]!.n).toBe(1);
     // The outbox may still hold published-to-be events of the erased user only until the relay runs; it never holds titles.

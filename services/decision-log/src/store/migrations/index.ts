@@ -1,4 +1,4 @@
-import { createInboxTable, createOutboxTable } from '@omtobe/events';
+import { createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
 import type { Migrations } from '@omtobe/db';
 import { createDecisionLogs } from './0003-create-decision-logs.ts';
 import { createReflectionLogs } from './0004-create-reflection-logs.ts';
@@ -9,4 +9,5 @@ export const migrations: Migrations = {
   '0002_inbox': createInboxTable,
   '0003_decision_logs': createDecisionLogs,
   '0004_reflection_logs': createReflectionLogs,
+  '0005_erasures': createErasuresTable,
 };

@@ -1,4 +1,4 @@
-import { createInboxTable, createOutboxTable } from '@omtobe/events';
+import { createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
 import type { Migrations } from '@omtobe/db';
 import { createStateTables } from './0003-state.ts';
 
@@ -7,4 +7,5 @@ export const migrations: Migrations = {
   '0001_outbox': createOutboxTable,
   '0002_inbox': createInboxTable,
   '0003_state': createStateTables,
+  '0004_erasures': createErasuresTable,
 };
