@@ -1,15 +1,163 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
-import { baseConfigSchema, envInt, loadConfigOrExit } from '@omtobe/platform';
+import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit } from '@omtobe/platform';
+import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
+import { parseKeyring } from './domain/token-cipher.ts';
 
-export const configSchema = baseConfigSchema.extend({
-  ...databaseConfigSchema.shape,
-  ...kafkaConfigSchema.shape,
-  SERVICE_NAME: z.string().default('integrations'),
-  PORT: envInt({ min: 0, max: 65_535 }).default(50053),
-});
+const minute = 60_000;
+const hour = 60 * minute;
+const day = 24 * hour;
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * Development only: a fixed, publicly known key so `npm start` works without setup and tokens survive
+ * restarts. Production refuses to start without TOKEN_ENCRYPTION_KEYS.
+ */
+export const developmentTokenKeys = `dev:${createHash('sha256').update('omtobe development token key: not a secret').digest('base64')}`;
+
+export const configSchema = baseConfigSchema
+  .extend({
+    ...databaseConfigSchema.shape,
+    ...kafkaConfigSchema.shape,
+    SERVICE_NAME: z.string().default('integrations'),
+    PORT: envInt({ min: 0, max: 65_535 }).default(50053),
+    /** `kid:base64(32 bytes)` pairs, comma-separated; the first encrypts, all decrypt. */
+    TOKEN_ENCRYPTION_KEYS: z.string().optional(),
+    HIGH_STAKES_KEYWORDS: envList().default([...defaultHighStakesKeywords]),
+    HRV_MAX_BATCH: envInt({ min: 1, max: 5_000 }).default(500),
+    HRV_MIN_MS: envInt({ min: 1 }).default(1),
+    HRV_MAX_MS: envInt({ min: 2 }).default(300),
+    HRV_FUTURE_SKEW_SECONDS: envInt({ min: 0, max: 3_600 }).default(300),
+    /** Samples outlive the state engine's 7-day baseline window by a day. */
+    HRV_RETENTION_DAYS: envInt({ min: 1 }).default(8),
+    EVENT_RETENTION_HOURS: envInt({ min: 0 }).default(24),
+    OAUTH_STATE_TTL_MINUTES: envInt({ min: 1, max: 60 }).default(10),
+    WORKER_INTERVAL_MS: envInt({ min: 50 }).default(5_000),
+    MAINTENANCE_INTERVAL_MINUTES: envInt({ min: 1 }).default(10),
+    WORK_LEASE_SECONDS: envInt({ min: 10 }).default(300),
+    PROVIDER_MAX_INLINE_WAIT_SECONDS: envInt({ min: 0, max: 300 }).default(30),
+
+    WHOOP_CLIENT_ID: z.string().optional(),
+    WHOOP_CLIENT_SECRET: z.string().optional(),
+    WHOOP_REDIRECT_URI: httpUrl().optional(),
+    WHOOP_BASE_URL: httpUrl().default('https://api.prod.whoop.com'),
+    WHOOP_BACKFILL_DAYS: envInt({ min: 1, max: 90 }).default(8),
+    WHOOP_SYNC_INTERVAL_MINUTES: envInt({ min: 1 }).default(60),
+    WHOOP_WEBHOOK_TOLERANCE_SECONDS: envInt({ min: 10, max: 3_600 }).default(300),
+
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    GOOGLE_REDIRECT_URI: httpUrl().optional(),
+    GOOGLE_API_ROOT_URL: httpUrl().default('https://www.googleapis.com/'),
+    GOOGLE_AUTH_URL: httpUrl().default('https://accounts.google.com/o/oauth2/v2/auth'),
+    GOOGLE_TOKEN_URL: httpUrl().default('https://oauth2.googleapis.com/token'),
+    GOOGLE_REVOKE_URL: httpUrl().default('https://oauth2.googleapis.com/revoke'),
+    GOOGLE_CALENDAR_ID: z.string().min(1).default('primary'),
+    /** Where Google posts push notifications (the gateway's public HTTPS route); no push channels when unset. */
+    GOOGLE_WEBHOOK_URL: httpUrl().optional(),
+    CALENDAR_WINDOW_DAYS: envInt({ min: 1, max: 60 }).default(14),
+    CALENDAR_SYNC_INTERVAL_MINUTES: envInt({ min: 1 }).default(15),
+    CALENDAR_FULL_SYNC_HOURS: envInt({ min: 1 }).default(24),
+    CALENDAR_CHANNEL_TTL_HOURS: envInt({ min: 1, max: 24 * 30 }).default(7 * 24),
+    CALENDAR_CHANNEL_RENEW_BEFORE_HOURS: envInt({ min: 1 }).default(24),
+
+    /** The mock HRV stream, mock calendar and dev controls; on by default in development, refused in production. */
+    MOCK_PROVIDERS: envBool().optional(),
+    MOCK_HRV_INTERVAL_MINUTES: envInt({ min: 1 }).default(5),
+    MOCK_HRV_BACKFILL_DAYS: envInt({ min: 0, max: 30 }).default(7),
+    MOCK_DROP_HOLD_MINUTES: envInt({ min: 1 }).default(30),
+    MOCK_CALENDAR_DAYS: envInt({ min: 1, max: 14 }).default(3),
+  })
+  .superRefine((c, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    for (const provider of ['WHOOP', 'GOOGLE'] as const) {
+      const parts = [`${provider}_CLIENT_ID`, `${provider}_CLIENT_SECRET`, `${provider}_REDIRECT_URI`] as const;
+      const set = parts.filter((p) => c[p] !== undefined);
+      if (set.length > 0 && set.length < parts.length) {
+        for (const p of parts.filter((q) => c[q] === undefined)) problem(p, `is required when ${set.join(', ')} is set`);
+      }
+    }
+    if (c.OMTOBE_MODE === 'production') {
+      if (c.TOKEN_ENCRYPTION_KEYS === undefined) problem('TOKEN_ENCRYPTION_KEYS', 'is required in production');
+      if (c.MOCK_PROVIDERS === true) problem('MOCK_PROVIDERS', 'mock providers are refused in production');
+      if (c.GOOGLE_WEBHOOK_URL?.startsWith('http:')) problem('GOOGLE_WEBHOOK_URL', 'must be https in production (Google requires it)');
+    }
+    try {
+      parseKeyring(c.TOKEN_ENCRYPTION_KEYS ?? developmentTokenKeys);
+    } catch (error) {
+      problem('TOKEN_ENCRYPTION_KEYS', (error as Error).message);
+    }
+    if (c.HRV_MIN_MS >= c.HRV_MAX_MS) problem('HRV_MIN_MS', 'must be below HRV_MAX_MS');
+    if (c.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS >= c.CALENDAR_CHANNEL_TTL_HOURS) problem('CALENDAR_CHANNEL_RENEW_BEFORE_HOURS', 'must be below CALENDAR_CHANNEL_TTL_HOURS');
+  });
 
 export type Config = ReturnType<typeof loadConfig>;
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfigOrExit(configSchema, env);
+
+export function tokenKeysFrom(config: Config): string {
+  return config.TOKEN_ENCRYPTION_KEYS ?? developmentTokenKeys;
+}
+
+export function settingsFrom(config: Config): Settings {
+  const mockOn = config.OMTOBE_MODE === 'development' && (config.MOCK_PROVIDERS ?? true);
+  return {
+    highStakesKeywords: config.HIGH_STAKES_KEYWORDS,
+    hrv: {
+      maxBatch: config.HRV_MAX_BATCH,
+      minMs: config.HRV_MIN_MS,
+      maxMs: config.HRV_MAX_MS,
+      futureSkewMs: config.HRV_FUTURE_SKEW_SECONDS * 1000,
+      retentionMs: config.HRV_RETENTION_DAYS * day,
+    },
+    eventRetentionMs: config.EVENT_RETENTION_HOURS * hour,
+    oauthStateTtlMs: config.OAUTH_STATE_TTL_MINUTES * minute,
+    workLeaseMs: config.WORK_LEASE_SECONDS * 1000,
+    maxInlineRetryWaitMs: config.PROVIDER_MAX_INLINE_WAIT_SECONDS * 1000,
+    ...(config.WHOOP_CLIENT_ID && config.WHOOP_CLIENT_SECRET && config.WHOOP_REDIRECT_URI
+      ? {
+          whoop: {
+            clientId: config.WHOOP_CLIENT_ID,
+            clientSecret: config.WHOOP_CLIENT_SECRET,
+            redirectUri: config.WHOOP_REDIRECT_URI,
+            baseUrl: config.WHOOP_BASE_URL,
+            backfillMs: config.WHOOP_BACKFILL_DAYS * day,
+            syncIntervalMs: config.WHOOP_SYNC_INTERVAL_MINUTES * minute,
+            webhookToleranceMs: config.WHOOP_WEBHOOK_TOLERANCE_SECONDS * 1000,
+          },
+        }
+      : {}),
+    ...(config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET && config.GOOGLE_REDIRECT_URI
+      ? {
+          google: {
+            clientId: config.GOOGLE_CLIENT_ID,
+            clientSecret: config.GOOGLE_CLIENT_SECRET,
+            redirectUri: config.GOOGLE_REDIRECT_URI,
+            apiRootUrl: config.GOOGLE_API_ROOT_URL,
+            authUrl: config.GOOGLE_AUTH_URL,
+            tokenUrl: config.GOOGLE_TOKEN_URL,
+            revokeUrl: config.GOOGLE_REVOKE_URL,
+            calendarId: config.GOOGLE_CALENDAR_ID,
+            windowMs: config.CALENDAR_WINDOW_DAYS * day,
+            syncIntervalMs: config.CALENDAR_SYNC_INTERVAL_MINUTES * minute,
+            fullSyncIntervalMs: config.CALENDAR_FULL_SYNC_HOURS * hour,
+            ...(config.GOOGLE_WEBHOOK_URL ? { webhookUrl: config.GOOGLE_WEBHOOK_URL } : {}),
+            channelTtlMs: config.CALENDAR_CHANNEL_TTL_HOURS * hour,
+            channelRenewBeforeMs: config.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS * hour,
+          },
+        }
+      : {}),
+    ...(mockOn
+      ? {
+          mock: {
+            hrvIntervalMs: config.MOCK_HRV_INTERVAL_MINUTES * minute,
+            backfillMs: config.MOCK_HRV_BACKFILL_DAYS * day,
+            dropHoldMs: config.MOCK_DROP_HOLD_MINUTES * minute,
+            calendarDays: config.MOCK_CALENDAR_DAYS,
+          },
+        }
+      : {}),
+  };
+}

@@ -1,16 +1,25 @@
-// The integrations service's composition root: config → telemetry → logger → database → Kafka and outbox → server → SERVING.
-import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry } from '@omtobe/platform';
+// The integrations service's composition root: config → telemetry → logger → database → token cipher and
+// provider clients → Kafka, outbox and consumers → background worker → server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
+import { startServiceEvents } from '@omtobe/events';
+import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { integrationsRoutes } from './api/routes.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, settingsFrom, tokenKeysFrom } from './config.ts';
+import { usersConsumer } from './consumers/users.ts';
+import { createTokenCipher, parseKeyring } from './domain/token-cipher.ts';
+import { createGoogleApi } from './providers/google/google-api.ts';
+import { createWhoopApi } from './providers/whoop/whoop-api.ts';
+import type { Service } from './service.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
+import { startWorker } from './work/worker.ts';
 
 const config = loadConfig();
 const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
 const health = new HealthRegistry();
+const settings = settingsFrom(config);
+const clock = systemClock;
 
 await runService({
   name: config.SERVICE_NAME,
@@ -19,11 +28,37 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
-    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool });
-    const server = createServer({ routes: integrationsRoutes(), port: config.PORT, logger, health });
+    if (!config.TOKEN_ENCRYPTION_KEYS) logger.warn('TOKEN_ENCRYPTION_KEYS is not set: tokens are encrypted with the public development key');
+    const cipher = createTokenCipher(parseKeyring(tokenKeysFrom(config)));
+    const providerLogger = logger.child({ component: 'providers' });
+    let wake = () => {};
+    const svc: Service = {
+      db,
+      clock,
+      logger,
+      settings,
+      cipher,
+      ...(settings.whoop
+        ? { whoop: createWhoopApi({ ...settings.whoop, clock, logger: providerLogger, maxInlineWaitMs: settings.maxInlineRetryWaitMs }) }
+        : {}),
+      ...(settings.google ? { google: await createGoogleApi(settings.google, clock, providerLogger) } : {}),
+      wake: () => wake(),
+    };
+    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool, subscriptions: [usersConsumer(svc)] });
+    const worker = startWorker(svc, {
+      intervalMs: config.WORKER_INTERVAL_MS,
+      maintenanceEvery: Math.max(1, Math.ceil((config.MAINTENANCE_INTERVAL_MINUTES * 60_000) / config.WORKER_INTERVAL_MS)),
+      logger: logger.child({ component: 'worker' }),
+    });
+    wake = worker.wake;
+    lifecycle.onStop('background worker', () => worker.stop());
+    const server = createServer({ routes: integrationsRoutes(svc), port: config.PORT, logger, health });
     const port = await server.listen();
     lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
     health.setStatus('SERVING');
-    logger.info({ port }, 'integrations serving');
+    logger.info(
+      { port, mode: config.OMTOBE_MODE, whoop: Boolean(settings.whoop), google_calendar: Boolean(settings.google), mock_providers: Boolean(settings.mock) },
+      'integrations serving',
+    );
   },
 });

@@ -1,9 +1,127 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate, type Duration } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { IntegrationsService } from '@omtobe/proto/integrations/v1';
+import { InvalidArgumentError } from '@omtobe/platform';
+import {
+  CompleteConnectionResponseSchema,
+  DisconnectResponseSchema,
+  ExportUserDataResponseSchema,
+  HandleCalendarNotificationResponseSchema,
+  HandleWhoopWebhookResponseSchema,
+  InjectHighStakesEventResponseSchema,
+  InjectHrvDropResponseSchema,
+  IntegrationsService,
+  ListConnectionsResponseSchema,
+  StartConnectionResponseSchema,
+  UploadHrvSamplesResponseSchema,
+} from '@omtobe/proto/integrations/v1';
+import { completeConnection } from '../connections/complete-connection.ts';
+import { disconnect } from '../connections/disconnect.ts';
+import { startConnection } from '../connections/start-connection.ts';
+import { exportUserData, listConnections } from '../connections/user-data.ts';
+import { injectHighStakesEvent } from '../mock/mock-calendar.ts';
+import { injectHrvDrop, mockOf } from '../mock/mock-hrv.ts';
+import { handleCalendarNotification } from '../providers/google/calendar-notification.ts';
+import { uploadSamples } from '../providers/healthkit/upload-samples.ts';
+import { handleWhoopWebhook } from '../providers/whoop/whoop-webhook.ts';
+import type { Service } from '../service.ts';
+import { answerToProto, connectionToProto, eventToProto, providerFromProto, providerToProto, sampleToProto } from './mappers.ts';
 
-/** The integrations RPCs. Uploads, OAuth, webhooks and mocks arrive with the integrations issue; until then every RPC answers UNIMPLEMENTED. */
-export function integrationsRoutes() {
+function requireUserId(userId: string): string {
+  if (!/^[A-Za-z0-9._:@|-]{1,128}$/.test(userId)) {
+    throw new InvalidArgumentError('user_id must be 1-128 characters of letters, digits and . _ : @ | -', { reason: 'invalid_user_id' });
+  }
+  return userId;
+}
+
+function boundedText(name: string, value: string, max: number): string {
+  if (value.length > max) throw new InvalidArgumentError(`${name} must be at most ${max} characters`, { reason: `invalid_${name}` });
+  return value;
+}
+
+function durationMs(d: Duration | undefined, fallbackMs: number): number {
+  if (!d) return fallbackMs;
+  const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+  if (!(ms >= 60_000 && ms <= 24 * 3_600_000)) throw new InvalidArgumentError('duration must be 1 minute to 24 hours', { reason: 'invalid_duration' });
+  return ms;
+}
+
+/** The integrations RPCs: validate, run the use case, map to the contract. */
+export function integrationsRoutes(svc: Service) {
   return (router: ConnectRouter) => {
-    router.service(IntegrationsService, {});
+    router.service(IntegrationsService, {
+      async uploadHrvSamples(req) {
+        const userId = requireUserId(req.userId);
+        const answers = await uploadSamples(
+          svc,
+          userId,
+          req.samples.map((s) => ({
+            uuid: s.uuid,
+            value: s.value,
+            unit: s.unit,
+            ...(s.start ? { start: timestampDate(s.start) } : {}),
+            ...(s.end ? { end: timestampDate(s.end) } : {}),
+          })),
+        );
+        return create(UploadHrvSamplesResponseSchema, { results: answers.map(answerToProto) });
+      },
+      async startConnection(req) {
+        const started = await startConnection(svc, requireUserId(req.userId), providerFromProto(req.provider));
+        return create(StartConnectionResponseSchema, { authorizationUrl: started.authorizationUrl, expiresAt: timestampFromDate(started.expiresAt) });
+      },
+      async completeConnection(req) {
+        const done = await completeConnection(svc, {
+          provider: providerFromProto(req.provider),
+          code: boundedText('code', req.code, 2048),
+          state: boundedText('state', req.state, 256),
+          error: boundedText('error', req.error, 256),
+        });
+        return create(CompleteConnectionResponseSchema, { userId: done.userId, provider: providerToProto[done.provider], connectedAt: timestampFromDate(done.connectedAt) });
+      },
+      async disconnect(req) {
+        return create(DisconnectResponseSchema, { disconnected: await disconnect(svc, requireUserId(req.userId), providerFromProto(req.provider)) });
+      },
+      async listConnections(req) {
+        const connections = await listConnections(svc, requireUserId(req.userId));
+        return create(ListConnectionsResponseSchema, { connections: connections.map(connectionToProto) });
+      },
+      async handleWhoopWebhook(req) {
+        if (req.body.length > 64 * 1024) throw new InvalidArgumentError('webhook body too large', { reason: 'body_too_large' });
+        const result = await handleWhoopWebhook(svc, { body: req.body, signature: boundedText('signature', req.signature, 256), timestamp: boundedText('timestamp', req.signatureTimestamp, 32) });
+        return create(HandleWhoopWebhookResponseSchema, { applied: result.applied });
+      },
+      async handleCalendarNotification(req) {
+        const result = await handleCalendarNotification(svc, {
+          channelId: boundedText('channel_id', req.channelId, 128),
+          channelToken: boundedText('channel_token', req.channelToken, 256),
+          resourceId: boundedText('resource_id', req.resourceId, 256),
+          resourceState: req.resourceState,
+          messageNumber: req.messageNumber,
+        });
+        return create(HandleCalendarNotificationResponseSchema, { syncStarted: result.syncStarted });
+      },
+      async exportUserData(req) {
+        const data = await exportUserData(svc, requireUserId(req.userId));
+        return create(ExportUserDataResponseSchema, {
+          connections: data.connections.map(connectionToProto),
+          hrvSamples: data.samples.map(sampleToProto),
+          events: data.events.map(eventToProto),
+        });
+      },
+      async injectHrvDrop(req) {
+        mockOf(svc);
+        if (!(req.dropPercent >= 1 && req.dropPercent <= 90)) throw new InvalidArgumentError('drop_percent must be 1-90', { reason: 'invalid_drop_percent' });
+        const row = await injectHrvDrop(svc, requireUserId(req.userId), req.dropPercent);
+        return create(InjectHrvDropResponseSchema, {
+          sample: sampleToProto({ sampleId: row.sample_id, metric: row.metric, source: row.source, valueMs: row.value_ms, measuredAt: row.measured_at }),
+        });
+      },
+      async injectHighStakesEvent(req) {
+        mockOf(svc);
+        const title = boundedText('title', req.title.trim(), 200) || 'Board Meeting';
+        const event = await injectHighStakesEvent(svc, requireUserId(req.userId), title, durationMs(req.duration, 3_600_000));
+        return create(InjectHighStakesEventResponseSchema, { event: eventToProto(event) });
+      },
+    });
   };
 }

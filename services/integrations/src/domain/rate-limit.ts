@@ -26,7 +26,8 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
+  // An IMF-fixdate such as "Wed, 21 Oct 2015 07:28:00 GMT" (Date.parse alone would take "-5" as a year).
+  const date = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now.getTime());
 }

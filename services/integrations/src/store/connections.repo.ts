@@ -64,12 +64,13 @@ export async function requestSync(db: Db, where: { userId: string; provider: Pro
 
 /**
  * Claims up to `limit` connections whose sync is due, leasing them until `leaseUntil`: replicas take
- * different connections (SKIP LOCKED), and a replica that dies mid-sync frees its lease by expiry.
+ * different connections (SKIP LOCKED). The next sync is planned for the lease's end, so a replica that
+ * dies mid-sync leaves the connection due again; a request made during the sync moves it earlier.
  */
 export function claimDueConnections(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<ConnectionRow[]> {
   return db
     .updateTable('connections')
-    .set({ sync_lease_until: leaseUntil })
+    .set({ sync_lease_until: leaseUntil, sync_due_at: leaseUntil })
     .where(({ eb, refTuple, selectFrom }) =>
       eb(
         refTuple('user_id', 'provider'),
@@ -82,7 +83,8 @@ export function claimDueConnections(db: Db, now: Date, leaseUntil: Date, limit: 
           .orderBy('due.sync_due_at')
           .limit(limit)
           .forUpdate()
-          .skipLocked(),
+          .skipLocked()
+          .$asTuple('user_id', 'provider'),
       ),
     )
     .returningAll()
@@ -92,4 +94,39 @@ export function claimDueConnections(db: Db, now: Date, leaseUntil: Date, limit: 
 /** Connections whose tokens were encrypted with another key than the current one. */
 export function connectionsWithOtherKey(db: Db, currentKeyId: string, limit: number): Promise<ConnectionRow[]> {
   return db.selectFrom('connections').selectAll().where('key_id', '<>', currentKeyId).limit(limit).execute();
+}
+
+/** Our users connected to one provider account (webhooks name the provider's account, not our user). */
+export async function usersOfProviderAccount(db: Db, provider: ProviderName, providerUserId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('connections')
+    .select('user_id')
+    .where('provider', '=', provider)
+    .where('provider_user_id', '=', providerUserId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+/**
+ * Ends a claimed sync: plans the next one at `next` unless a sync was requested while this one ran
+ * (then that request stands), or at `next` regardless when `force` (a provider's Retry-After).
+ */
+export async function finishSync(
+  db: Db,
+  claim: { userId: string; provider: ProviderName; leaseUntil: Date },
+  next: Date | null,
+  changes: Updateable<ConnectionsTable>,
+  force = false,
+): Promise<void> {
+  const keepRequest = sql<boolean>`sync_due_at < ${claim.leaseUntil}`;
+  await db
+    .updateTable('connections')
+    .set({
+      ...changes,
+      sync_lease_until: null,
+      sync_due_at: force || next === null ? next : sql<Date>`case when ${keepRequest} then sync_due_at else ${next}::timestamptz end`,
+    })
+    .where('user_id', '=', claim.userId)
+    .where('provider', '=', claim.provider)
+    .execute();
 }

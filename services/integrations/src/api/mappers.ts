@@ -1,0 +1,55 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  ConnectionSchema,
+  ExportedEventSchema,
+  ExportedHrvSampleSchema,
+  Provider,
+  SampleOutcome,
+  SampleResultSchema,
+  type Connection,
+  type ExportedEvent,
+  type ExportedHrvSample,
+  type SampleResult,
+} from '@omtobe/proto/integrations/v1';
+import { InvalidArgumentError } from '@omtobe/platform';
+import type { ConnectionView, UserData } from '../connections/user-data.ts';
+import { metricToProto, sourceToProto } from '../ingest/hrv-samples.ts';
+import type { SampleAnswer } from '../providers/healthkit/upload-samples.ts';
+import type { ProviderName } from '../store/database.ts';
+
+export function providerFromProto(provider: Provider): ProviderName {
+  if (provider === Provider.WHOOP) return 'whoop';
+  if (provider === Provider.GOOGLE_CALENDAR) return 'google_calendar';
+  throw new InvalidArgumentError('provider must be WHOOP or GOOGLE_CALENDAR', { reason: 'invalid_provider' });
+}
+
+export const providerToProto: Record<ProviderName, Provider> = { whoop: Provider.WHOOP, google_calendar: Provider.GOOGLE_CALENDAR };
+
+const outcomeToProto = { accepted: SampleOutcome.ACCEPTED, duplicate: SampleOutcome.DUPLICATE, rejected: SampleOutcome.REJECTED } as const;
+
+export function answerToProto(a: SampleAnswer): SampleResult {
+  return create(SampleResultSchema, { uuid: a.uuid, outcome: outcomeToProto[a.outcome], reason: a.outcome === 'rejected' ? a.reason : '' });
+}
+
+export function connectionToProto(c: ConnectionView): Connection {
+  return create(ConnectionSchema, {
+    provider: providerToProto[c.provider],
+    connectedAt: timestampFromDate(c.connectedAt),
+    ...(c.lastSyncedAt ? { lastSyncedAt: timestampFromDate(c.lastSyncedAt) } : {}),
+  });
+}
+
+export function sampleToProto(s: UserData['samples'][number]): ExportedHrvSample {
+  return create(ExportedHrvSampleSchema, {
+    sampleId: s.sampleId,
+    metric: metricToProto[s.metric],
+    source: sourceToProto[s.source],
+    valueMs: s.valueMs,
+    measuredAt: timestampFromDate(s.measuredAt),
+  });
+}
+
+export function eventToProto(e: { eventId: string; title: string; startsAt: Date; endsAt: Date }): ExportedEvent {
+  return create(ExportedEventSchema, { eventId: e.eventId, title: e.title, startsAt: timestampFromDate(e.startsAt), endsAt: timestampFromDate(e.endsAt) });
+}

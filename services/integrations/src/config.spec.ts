@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig, type ConfigError } from '@omtobe/platform';
+import { configSchema, settingsFrom, tokenKeysFrom } from './config.ts';
+
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'localhost:9092' };
+const key = Buffer.alloc(32, 1).toString('base64');
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(configSchema, env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+};
+
+describe('integrations config', () => {
+  it('runs in development with nothing but a database and a broker: mocks on, providers off, the development key', () => {
+    const config = loadConfig(configSchema, base);
+    const settings = settingsFrom(config);
+    expect(settings.mock).toBeDefined();
+    expect(settings.whoop).toBeUndefined();
+    expect(settings.google).toBeUndefined();
+    expect(tokenKeysFrom(config)).toMatch(/^dev:/);
+    expect(settings.hrv).toEqual({ maxBatch: 500, minMs: 1, maxMs: 300, futureSkewMs: 300_000, retentionMs: 8 * 86_400_000 });
+    expect(settings.highStakesKeywords).toEqual(['Board', 'Negotiation', 'Review', 'High-Stakes']);
+  });
+
+  it('in production requires the token keys, refuses mocks and a plain-http push address', () => {
+    expect(problemsOf({ ...base, OMTOBE_MODE: 'production' })).toEqual(['TOKEN_ENCRYPTION_KEYS: is required in production']);
+    expect(problemsOf({ ...base, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, MOCK_PROVIDERS: 'true' })).toEqual([
+      'MOCK_PROVIDERS: mock providers are refused in production',
+    ]);
+    expect(problemsOf({ ...base, NODE_ENV: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, GOOGLE_WEBHOOK_URL: 'http://example.com/hook' })).toEqual([
+      'GOOGLE_WEBHOOK_URL: must be https in production (Google requires it)',
+    ]);
+    const production = settingsFrom(loadConfig(configSchema, { ...base, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}` }));
+    expect(production.mock).toBeUndefined();
+  });
+
+  it('names every missing part of a half-configured provider, and a malformed keyring, without echoing values', () => {
+    const problems = problemsOf({ ...base, WHOOP_CLIENT_ID: 'id', TOKEN_ENCRYPTION_KEYS: 'k1:c2VjcmV0' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'WHOOP_CLIENT_SECRET: is required when WHOOP_CLIENT_ID is set',
+        'WHOOP_REDIRECT_URI: is required when WHOOP_CLIENT_ID is set',
+        expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS: key "k1": must be 32 bytes/),
+      ]),
+    );
+    expect(problems.join(' ')).not.toContain('c2VjcmV0');
+  });
+
+  it('turns a fully configured provider on, with its endpoints and intervals', () => {
+    const settings = settingsFrom(
+      loadConfig(configSchema, {
+        ...base,
+        GOOGLE_CLIENT_ID: 'g',
+        GOOGLE_CLIENT_SECRET: 's',
+        GOOGLE_REDIRECT_URI: 'https://api.example.com/cb',
+        GOOGLE_TOKEN_URL: 'http://127.0.0.1:9/token',
+        CALENDAR_WINDOW_DAYS: '7',
+        MOCK_PROVIDERS: 'false',
+      }),
+    );
+    expect(settings.google).toMatchObject({ tokenUrl: 'http://127.0.0.1:9/token', windowMs: 7 * 86_400_000, calendarId: 'primary' });
+    expect(settings.google!.webhookUrl).toBeUndefined();
+    expect(settings.mock).toBeUndefined();
+  });
+});

@@ -1,0 +1,36 @@
+import { publishWithdrawal } from '../ingest/hrv-samples.ts';
+import { publishRemoval } from '../ingest/calendar-items.ts';
+import { deleteChannelsOf } from '../store/channels.repo.ts';
+import { deleteConnection, lockConnection } from '../store/connections.repo.ts';
+import type { ProviderName } from '../store/database.ts';
+import { deleteEventsFrom } from '../store/events.repo.ts';
+import { deleteSamplesFrom } from '../store/samples.repo.ts';
+import type { Service } from '../service.ts';
+import { queueRevocation } from './revocation-queue.ts';
+
+/**
+ * Removes a provider connection: the grant is queued for revocation at the provider, the tokens are
+ * deleted, and so is what came from the provider: its samples or events, each withdrawn downstream too,
+ * so the state engine stops using them. Waits for a sync writing for this connection to finish first.
+ */
+export async function disconnect(svc: Service, userId: string, provider: ProviderName): Promise<boolean> {
+  const now = svc.clock.now();
+  const removed = await svc.db.transaction().execute(async (trx) => {
+    const connection = await lockConnection(trx, userId, provider);
+    if (!connection) return false;
+    const channels = provider === 'google_calendar' ? await deleteChannelsOf(trx, userId) : [];
+    await queueRevocation(trx, svc.cipher, svc.logger, connection, channels, now);
+    await deleteConnection(trx, userId, provider);
+    if (provider === 'whoop') {
+      for (const s of await deleteSamplesFrom(trx, userId, 'whoop')) await publishWithdrawal(trx, userId, s.sample_id, s.metric, now);
+    } else {
+      for (const e of await deleteEventsFrom(trx, userId, 'google')) await publishRemoval(trx, userId, e.event_id, now);
+    }
+    return true;
+  });
+  if (removed) {
+    svc.logger.info({ user_id: userId, provider }, 'provider disconnected');
+    svc.wake();
+  }
+  return removed;
+}

@@ -1,0 +1,33 @@
+import { connectionsOf } from '../store/connections.repo.ts';
+import type { CalendarSourceName, HrvMetricName, HrvSourceName, ProviderName } from '../store/database.ts';
+import { eventsOf } from '../store/events.repo.ts';
+import { samplesOf } from '../store/samples.repo.ts';
+import type { Service } from '../service.ts';
+
+export interface ConnectionView {
+  provider: ProviderName;
+  connectedAt: Date;
+  lastSyncedAt?: Date;
+}
+
+export interface UserData {
+  connections: ConnectionView[];
+  samples: Array<{ sampleId: string; metric: HrvMetricName; source: HrvSourceName; valueMs: number; measuredAt: Date }>;
+  events: Array<{ eventId: string; source: CalendarSourceName; title: string; startsAt: Date; endsAt: Date }>;
+}
+
+/** A user's connections, never with tokens. */
+export async function listConnections(svc: Service, userId: string): Promise<ConnectionView[]> {
+  const rows = await connectionsOf(svc.db, userId);
+  return rows.map((c) => ({ provider: c.provider, connectedAt: c.connected_at, ...(c.last_synced_at ? { lastSyncedAt: c.last_synced_at } : {}) }));
+}
+
+/** Everything this service holds about a user (the export of a data-access request); tokens are not the user's data to take away. */
+export async function exportUserData(svc: Service, userId: string): Promise<UserData> {
+  const [connections, samples, events] = await Promise.all([listConnections(svc, userId), samplesOf(svc.db, userId), eventsOf(svc.db, userId)]);
+  return {
+    connections,
+    samples: samples.map((s) => ({ sampleId: s.sample_id, metric: s.metric, source: s.source, valueMs: s.value_ms, measuredAt: s.measured_at })),
+    events: events.map((e) => ({ eventId: e.event_id, source: e.source, title: e.title, startsAt: e.starts_at, endsAt: e.ends_at })),
+  };
+}

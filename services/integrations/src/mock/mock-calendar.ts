@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, NotFoundError } from '@omtobe/platform';
+import type { CalendarItem } from '../domain/calendar-decision.ts';
+import { isHighStakes } from '../domain/high-stakes.ts';
+import type { MockSettings } from '../domain/settings.ts';
+import { addDays, localDate, zonedTime } from '../domain/zoned-time.ts';
+import { applyCalendarItems } from '../ingest/calendar-items.ts';
+import type { Db } from '../store/db.ts';
+import { findKnownUser, knownUsersPage, type KnownUser } from '../store/users.repo.ts';
+import type { Service } from '../service.ts';
+import { mockOf } from './mock-hrv.ts';
+
+/**
+ * A working day as the mock calendar fills it, in the user's local time. The stand-up is ordinary and
+ * goes through the classifier like any event, so it is dropped unseen: the mock exercises the real path.
+ */
+const day = [
+  { hour: 9, minute: 30, minutes: 15, title: 'Team stand-up', slot: 'standup' },
+  { hour: 11, minute: 0, minutes: 60, title: 'Board Review', slot: 'board' },
+  { hour: 15, minute: 0, minutes: 45, title: 'Vendor negotiation', slot: 'negotiation' },
+] as const;
+
+export function mockCalendarItems(user: Pick<KnownUser, 'user_id' | 'timezone'>, now: Date, days: number): CalendarItem[] {
+  const today = localDate(now, user.timezone);
+  return Array.from({ length: days }, (_, i) => addDays(today, i)).flatMap((date) =>
+    day.map((m) => {
+      const startsAt = zonedTime(date, m.hour, m.minute, user.timezone);
+      return { eventId: `mock-${date}-${m.slot}`, cancelled: false, title: m.title, startsAt, endsAt: new Date(startsAt.getTime() + m.minutes * 60_000) };
+    }),
+  );
+}
+
+export async function fillMockCalendar(trx: Db, svc: Pick<Service, 'settings'>, settings: MockSettings, user: KnownUser, now: Date): Promise<number> {
+  const rules = { keywords: svc.settings.highStakesKeywords, windowMs: settings.calendarDays * 24 * 3_600_000 };
+  const applied = await applyCalendarItems(trx, { userId: user.user_id, source: 'mock' }, mockCalendarItems(user, now, settings.calendarDays), now, rules);
+  return applied.upserted;
+}
+
+/** Keeps the next days of every known user's mock calendar filled (unchanged events publish nothing). */
+export async function tickMockCalendar(svc: Service): Promise<number> {
+  const settings = mockOf(svc);
+  const now = svc.clock.now();
+  let written = 0;
+  for (let after = '', page: KnownUser[]; (page = await knownUsersPage(svc.db, after, 200)).length > 0; after = page[page.length - 1]!.user_id) {
+    for (const user of page) written += await svc.db.transaction().execute((trx) => fillMockCalendar(trx, svc, settings, user, now));
+  }
+  return written;
+}
+
+/** Development control: a high-stakes event starting now. The title must pass the classifier, as any event's must. */
+export async function injectHighStakesEvent(svc: Service, userId: string, title: string, durationMs: number): Promise<{ eventId: string; title: string; startsAt: Date; endsAt: Date }> {
+  mockOf(svc);
+  if (!isHighStakes(title, svc.settings.highStakesKeywords)) {
+    throw new InvalidArgumentError('the title is not high-stakes (keywords or a leading "!")', { reason: 'not_high_stakes' });
+  }
+  const now = svc.clock.now();
+  const event = { eventId: `mock-inject-${randomUUID()}`, title, startsAt: now, endsAt: new Date(now.getTime() + durationMs) };
+  await svc.db.transaction().execute(async (trx) => {
+    if (!(await findKnownUser(trx, userId))) throw new NotFoundError('unknown user: register first', { reason: 'unknown_user' });
+    await applyCalendarItems(trx, { userId, source: 'mock' }, [{ ...event, cancelled: false }], now, {
+      keywords: svc.settings.highStakesKeywords,
+      windowMs: durationMs + 60_000,
+    });
+  });
+  return event;
+}

@@ -1,0 +1,86 @@
+import { FailedPreconditionError, NotFoundError } from '@omtobe/platform';
+import type { MockSettings } from '../domain/settings.ts';
+import { localParts } from '../domain/zoned-time.ts';
+import { publishSample } from '../ingest/hrv-samples.ts';
+import type { Db } from '../store/db.ts';
+import { insertNewSamples, latestMeasuredAt, recentValues, type SampleRow } from '../store/samples.repo.ts';
+import { findKnownUser, knownUsersPage, setMockDrop, type KnownUser } from '../store/users.repo.ts';
+import type { Service } from '../service.ts';
+import { personalNormMs, syntheticSdnn } from './synthetic-hrv.ts';
+
+/** Spacing of the history written at registration: Apple Watch records SDNN every few hours. */
+const BACKFILL_SPACING_MS = 3 * 3_600_000;
+const NORM_WINDOW_MS = 7 * 24 * 3_600_000;
+
+export function mockOf(svc: Service): MockSettings {
+  if (!svc.settings.mock) {
+    throw new FailedPreconditionError('development controls are off (OMTOBE_MODE is not development, or MOCK_PROVIDERS is off)', { reason: 'development_only' });
+  }
+  return svc.settings.mock;
+}
+
+function mockSample(user: KnownUser, at: Date, now: Date, id: string): SampleRow {
+  const dropped = user.mock_drop_until && user.mock_drop_until > at && user.mock_drop_ratio !== null ? user.mock_drop_ratio : 1;
+  const value = Math.round(syntheticSdnn(user.user_id, at, localParts(at, user.timezone).hour) * dropped * 10) / 10;
+  return { user_id: user.user_id, source: 'mock', sample_id: id, metric: 'sdnn', value_ms: value, measured_at: at, received_at: now };
+}
+
+async function store(trx: Db, rows: SampleRow[], now: Date): Promise<SampleRow[]> {
+  const fresh = await insertNewSamples(trx, rows);
+  const kept = rows.filter((r) => fresh.has(r.sample_id));
+  for (const row of kept) await publishSample(trx, row, now);
+  return kept;
+}
+
+/** A new user's past week, so the state engine has a baseline from the first minute of a demo. */
+export async function backfillMockHistory(trx: Db, settings: MockSettings, user: KnownUser, now: Date): Promise<number> {
+  const rows: SampleRow[] = [];
+  for (let t = now.getTime() - settings.backfillMs; t <= now.getTime() - settings.hrvIntervalMs; t += BACKFILL_SPACING_MS) {
+    rows.push(mockSample(user, new Date(t), now, `mock-${new Date(t).toISOString()}`));
+  }
+  return (await store(trx, rows, now)).length;
+}
+
+/** The stream: a reading now for every known user whose last mock reading is an interval old. */
+export async function tickMockHrv(svc: Service): Promise<number> {
+  const settings = mockOf(svc);
+  const now = svc.clock.now();
+  let written = 0;
+  for (let after = '', page: KnownUser[]; (page = await knownUsersPage(svc.db, after, 200)).length > 0; after = page[page.length - 1]!.user_id) {
+    for (const user of page) {
+      const latest = await latestMeasuredAt(svc.db, user.user_id, 'mock');
+      if (latest && latest.getTime() > now.getTime() - settings.hrvIntervalMs) continue;
+      written += (await svc.db.transaction().execute((trx) => store(trx, [mockSample(user, now, now, `mock-${now.toISOString()}`)], now))).length;
+    }
+  }
+  return written;
+}
+
+/**
+ * Development control: a reading `dropPercent`% below the user's recent norm (the mean of their SDNN
+ * readings of the past week, or the synthetic norm when there are none), now; the stream stays that
+ * far down for the hold time, as a stressful stretch would.
+ */
+export async function injectHrvDrop(svc: Service, userId: string, dropPercent: number): Promise<SampleRow> {
+  const settings = mockOf(svc);
+  const now = svc.clock.now();
+  return svc.db.transaction().execute(async (trx) => {
+    const user = await findKnownUser(trx, userId);
+    if (!user) throw new NotFoundError('unknown user: register first', { reason: 'unknown_user' });
+    const recent = await recentValues(trx, userId, 'sdnn', new Date(now.getTime() - NORM_WINDOW_MS));
+    const norm = recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : personalNormMs(userId);
+    const ratio = 1 - dropPercent / 100;
+    await setMockDrop(trx, userId, ratio, new Date(now.getTime() + settings.dropHoldMs));
+    const row: SampleRow = {
+      user_id: userId,
+      source: 'mock',
+      sample_id: `mock-drop-${now.toISOString()}`,
+      metric: 'sdnn',
+      value_ms: Math.max(svc.settings.hrv.minMs, Math.round(norm * ratio * 10) / 10),
+      measured_at: now,
+      received_at: now,
+    };
+    await store(trx, [row], now);
+    return row;
+  });
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { newOAuthState, secretHash } from '../../domain/oauth-state.ts';
+import { channelsOf, deleteChannel, insertChannel } from '../../store/channels.repo.ts';
+import { holdConnection } from '../../store/connections.repo.ts';
+import type { Service } from '../../service.ts';
+import type { GoogleSession } from './google-api.ts';
+import { googleOf } from './google-session.ts';
+
+/**
+ * Keeps one push channel open per user (when a webhook address is configured). Channels do not renew:
+ * when the newest one expires within the renewal margin, a new one (new id, new secret token) is opened
+ * first, then the older ones are stopped, so notifications never lapse. Stopping is best effort: a
+ * channel we forgot expires by itself, and its notifications no longer match a stored channel.
+ */
+export async function ensureChannel(svc: Service, userId: string, session: GoogleSession): Promise<boolean> {
+  const { settings } = googleOf(svc);
+  if (!settings.webhookUrl) return false;
+  const now = svc.clock.now();
+  const channels = await channelsOf(svc.db, userId);
+  const newest = channels[0];
+  if (newest && newest.expires_at.getTime() > now.getTime() + settings.channelRenewBeforeMs) return false;
+
+  const id = randomUUID();
+  const token = newOAuthState();
+  const opened = await session.watch({ id, token, address: settings.webhookUrl, expiration: new Date(now.getTime() + settings.channelTtlMs) });
+  const kept = await svc.db.transaction().execute(async (trx) => {
+    // Disconnected meanwhile: the new channel must not outlive the connection.
+    if (!(await holdConnection(trx, userId, 'google_calendar'))) return false;
+    await insertChannel(trx, { channel_id: id, user_id: userId, resource_id: opened.resourceId, token_hash: secretHash(token), expires_at: opened.expiresAt, created_at: now });
+    return true;
+  });
+  if (!kept) {
+    await session.stopChannel({ id, resourceId: opened.resourceId }).catch(() => undefined);
+    return false;
+  }
+  for (const old of channels) {
+    try {
+      await session.stopChannel({ id: old.channel_id, resourceId: old.resource_id });
+    } catch (error) {
+      svc.logger.warn({ user_id: userId, err: (error as Error).message }, 'stopping an old push channel failed; it will expire');
+    }
+    await deleteChannel(svc.db, old.channel_id);
+  }
+  svc.logger.info({ user_id: userId, provider: 'google_calendar', renewed: channels.length > 0 }, 'push channel opened');
+  return true;
+}

@@ -1,0 +1,207 @@
+import type { calendar_v3 } from 'googleapis';
+import type { Credentials, OAuth2Client } from 'google-auth-library';
+import type { Clock, Logger } from '@omtobe/platform';
+import type { CalendarItem } from '../../domain/calendar-decision.ts';
+import { parseRetryAfter, RateLimitedError, TransientProviderError } from '../../domain/rate-limit.ts';
+import type { GoogleSettings } from '../../domain/settings.ts';
+import type { Tokens } from '../../connections/token-vault.ts';
+
+export const googleScopes = ['https://www.googleapis.com/auth/calendar.events.readonly'] as const;
+
+/** The sync token is too old (410 Gone): drop local sync state and sync in full. */
+export class SyncTokenGoneError extends Error {}
+/** The grant was revoked or expired at Google (invalid_grant): the user must connect again. */
+export class GoogleGrantError extends Error {}
+
+export interface EventPage {
+  items: CalendarItem[];
+  nextPageToken?: string;
+  nextSyncToken?: string;
+}
+
+/** Google Calendar acting for one grant. */
+export interface GoogleSession {
+  listEvents(query: { syncToken?: string; pageToken?: string; timeMin?: Date; timeMax?: Date }): Promise<EventPage>;
+  watch(channel: { id: string; token: string; address: string; expiration: Date }): Promise<{ resourceId: string; expiresAt: Date }>;
+  stopChannel(channel: { id: string; resourceId: string }): Promise<void>;
+  /** Waits until tokens refreshed during the session are stored. */
+  flush(): Promise<void>;
+}
+
+export interface GoogleApi {
+  authorizationUrl(state: string): string;
+  exchangeCode(code: string): Promise<Tokens>;
+  /** `onTokens` receives every refresh (a refresh reply may omit the refresh token: keep the old one then). */
+  session(tokens: Tokens, onTokens: (tokens: Partial<Tokens>) => Promise<void>): GoogleSession;
+  /** Revokes the whole grant; an already dead token counts as revoked. */
+  revoke(token: string): Promise<void>;
+}
+
+/**
+ * Google Calendar v3 through the `googleapis` client and google-auth-library's OAuth2Client, both
+ * pointed at configurable endpoints (`rootUrl`, `endpoints.oauth2TokenUrl`, …) so tests run the real
+ * clients against a local server. googleapis is imported only when Google is configured: it is large.
+ *
+ * The OAuth2Client judges expiry with the system clock; token times are translated between it and the
+ * service clock, so "refresh before expiry" follows the service clock (and a test clock) too.
+ */
+export async function createGoogleApi(settings: GoogleSettings, clock: Clock, logger: Logger): Promise<GoogleApi> {
+  const { google } = await import('googleapis');
+  const { OAuth2Client: Client } = await import('google-auth-library');
+  const skew = () => clock.now().getTime() - Date.now();
+
+  const newClient = (): OAuth2Client =>
+    new Client({
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      redirectUri: settings.redirectUri,
+      endpoints: { oauth2TokenUrl: settings.tokenUrl, oauth2AuthBaseUrl: settings.authUrl, oauth2RevokeUrl: settings.revokeUrl },
+      // A 401 refreshes and retries once even when the expiry says the token is still good (revoked, clock skew).
+      forceRefreshOnFailure: true,
+      eagerRefreshThresholdMillis: 5 * 60_000,
+    });
+
+  const toTokens = (c: Credentials): Partial<Tokens> => ({
+    ...(c.access_token ? { accessToken: c.access_token } : {}),
+    ...(c.refresh_token ? { refreshToken: c.refresh_token } : {}),
+    ...(c.expiry_date ? { expiresAt: new Date(c.expiry_date + skew()) } : {}),
+    ...(c.scope ? { scope: c.scope } : {}),
+  });
+
+  return {
+    authorizationUrl(state) {
+      return newClient().generateAuthUrl({
+        access_type: 'offline',
+        // Google sends a refresh token only on first consent unless asked to show consent again.
+        prompt: 'consent',
+        scope: [...googleScopes],
+        state,
+      });
+    },
+
+    async exchangeCode(code) {
+      try {
+        const { tokens } = await newClient().getToken(code);
+        const t = toTokens(tokens);
+        if (!t.accessToken || !t.refreshToken) throw new GoogleGrantError('Google returned no refresh token (offline access not granted)');
+        return { accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt ?? new Date(clock.now().getTime() + 3_600_000), scope: t.scope ?? '' };
+      } catch (error) {
+        throw mapError(error, clock);
+      }
+    },
+
+    session(tokens, onTokens) {
+      const client = newClient();
+      client.setCredentials({
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        expiry_date: tokens.expiresAt.getTime() - skew(),
+        scope: tokens.scope,
+      });
+      const saves: Promise<void>[] = [];
+      client.on('tokens', (credentials) => {
+        logger.info({ provider: 'google_calendar' }, 'access token refreshed');
+        saves.push(onTokens(toTokens(credentials)));
+      });
+      const calendar = google.calendar({ version: 'v3', auth: client, rootUrl: settings.apiRootUrl });
+      // Retries are ours (Retry-After, rescheduling); gaxios' own would retry 429s blind.
+      const noRetry = { retry: false };
+      const call = async <T>(run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (error) {
+          throw mapError(error, clock);
+        }
+      };
+      return {
+        listEvents: (query) =>
+          call(async () => {
+            const params: calendar_v3.Params$Resource$Events$List = { calendarId: settings.calendarId, singleEvents: true, maxResults: 250 };
+            if (query.pageToken) params.pageToken = query.pageToken;
+            // With a sync token Google refuses time bounds: the window is re-applied on our side.
+            if (query.syncToken) params.syncToken = query.syncToken;
+            else {
+              if (query.timeMin) params.timeMin = query.timeMin.toISOString();
+              if (query.timeMax) params.timeMax = query.timeMax.toISOString();
+            }
+            const { data } = await calendar.events.list(params, noRetry);
+            return {
+              items: (data.items ?? []).flatMap((e) => (e.id ? [toItem(e)] : [])),
+              ...(data.nextPageToken ? { nextPageToken: data.nextPageToken } : {}),
+              ...(data.nextSyncToken ? { nextSyncToken: data.nextSyncToken } : {}),
+            };
+          }),
+        watch: (channel) =>
+          call(async () => {
+            const { data } = await calendar.events.watch(
+              {
+                calendarId: settings.calendarId,
+                requestBody: { id: channel.id, type: 'web_hook', address: channel.address, token: channel.token, expiration: String(channel.expiration.getTime()) },
+              },
+              noRetry,
+            );
+            if (!data.resourceId) throw new Error('events.watch answered without a resource id');
+            return { resourceId: data.resourceId, expiresAt: data.expiration ? new Date(Number(data.expiration)) : channel.expiration };
+          }),
+        stopChannel: (channel) =>
+          call(async () => {
+            await calendar.channels.stop({ requestBody: { id: channel.id, resourceId: channel.resourceId } }, noRetry);
+          }),
+        async flush() {
+          await Promise.all(saves.splice(0));
+        },
+      };
+    },
+
+    async revoke(token) {
+      try {
+        await newClient().revokeToken(token);
+      } catch (error) {
+        // 400 invalid_token: the grant is gone already, which is what revoking wants.
+        if (statusOf(error) === 400) return;
+        throw mapError(error, clock);
+      }
+    },
+  };
+}
+
+function toItem(e: calendar_v3.Schema$Event): CalendarItem {
+  const startsAt = e.start?.dateTime ? new Date(e.start.dateTime) : undefined;
+  const endsAt = e.end?.dateTime ? new Date(e.end.dateTime) : undefined;
+  return {
+    eventId: e.id!,
+    cancelled: e.status === 'cancelled',
+    ...(e.summary !== undefined && e.summary !== null ? { title: e.summary } : {}),
+    ...(startsAt && !Number.isNaN(startsAt.getTime()) ? { startsAt } : {}),
+    ...(endsAt && !Number.isNaN(endsAt.getTime()) ? { endsAt } : {}),
+  };
+}
+
+interface HttpishError {
+  status?: number;
+  response?: { status?: number; headers?: { get?(name: string): string | null }; data?: unknown };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as HttpishError;
+  return e?.status ?? e?.response?.status;
+}
+
+/**
+ * Google's errors as the service's: 410 → resync, 429 / rate-limit 403 → Retry-After, invalid_grant →
+ * reconnect, 5xx → transient. The original error is never kept as a cause: gaxios errors carry the
+ * request's headers (a bearer token) and URLs (a revoked token), and would reach the logs.
+ */
+function mapError(error: unknown, clock: Clock): Error {
+  if ([GoogleGrantError, SyncTokenGoneError, RateLimitedError, TransientProviderError].some((type) => error instanceof type)) return error as Error;
+  const status = statusOf(error);
+  const response = (error as HttpishError)?.response;
+  const data = JSON.stringify(response?.data ?? '');
+  if (status === 410) return new SyncTokenGoneError('sync token expired');
+  if (status === 429 || (status === 403 && /rateLimitExceeded|userRateLimitExceeded/.test(data))) {
+    return new RateLimitedError('Google Calendar rate limited', parseRetryAfter(response?.headers?.get?.('retry-after'), clock.now()));
+  }
+  if (data.includes('invalid_grant') || status === 401) return new GoogleGrantError(`Google refused the grant (${status})`);
+  if (status === undefined || status >= 500) return new TransientProviderError(`Google Calendar call failed (${status ?? (error as Error)?.name ?? 'network'})`);
+  return new Error(`Google Calendar call answered ${status}`);
+}

@@ -1,0 +1,60 @@
+import { FailedPreconditionError } from '@omtobe/platform';
+import { openTokens, sealTokens, type Tokens } from '../../connections/token-vault.ts';
+import { findConnection, lockConnection, updateConnection } from '../../store/connections.repo.ts';
+import type { Service } from '../../service.ts';
+import { WhoopUnauthorizedError, type WhoopApi } from './whoop-api.ts';
+
+/** Access tokens are refreshed this long before they expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export class ConnectionGoneError extends Error {
+  constructor() {
+    super('the connection no longer exists');
+  }
+}
+
+export function whoopOf(svc: Service): WhoopApi {
+  if (!svc.whoop) throw new FailedPreconditionError('WHOOP is not configured', { reason: 'provider_not_configured' });
+  return svc.whoop;
+}
+
+async function currentTokens(svc: Service, userId: string): Promise<Tokens> {
+  const row = await findConnection(svc.db, userId, 'whoop');
+  if (!row) throw new ConnectionGoneError();
+  return { ...openTokens(svc.cipher, userId, 'whoop', row), expiresAt: row.access_expires_at, scope: row.scope };
+}
+
+/**
+ * Refreshes the grant, unless someone else already did. WHOOP answers every refresh with a NEW refresh
+ * token and the old one stops working, so two refreshes of one grant must never race: the connection row
+ * stays locked across the call, a second caller waits, finds the access token changed, and uses the new one.
+ * The new tokens are stored before anything else happens with them.
+ */
+export async function refreshWhoopTokens(svc: Service, userId: string, staleAccessToken: string): Promise<Tokens> {
+  const api = whoopOf(svc);
+  return svc.db.transaction().execute(async (trx) => {
+    const row = await lockConnection(trx, userId, 'whoop');
+    if (!row) throw new ConnectionGoneError();
+    const held = openTokens(svc.cipher, userId, 'whoop', row);
+    if (held.accessToken !== staleAccessToken) return { ...held, expiresAt: row.access_expires_at, scope: row.scope };
+    const fresh = await api.refresh(held.refreshToken);
+    await updateConnection(trx, userId, 'whoop', { ...sealTokens(svc.cipher, userId, 'whoop', fresh), access_expires_at: fresh.expiresAt, scope: fresh.scope || row.scope });
+    svc.logger.info({ user_id: userId, provider: 'whoop' }, 'access token refreshed');
+    return fresh;
+  });
+}
+
+/** Calls WHOOP with the user's access token: refreshed first when about to expire, and once more on a 401. */
+export async function withWhoopToken<T>(svc: Service, userId: string, call: (accessToken: string) => Promise<T>): Promise<T> {
+  let tokens = await currentTokens(svc, userId);
+  if (tokens.expiresAt.getTime() - REFRESH_MARGIN_MS <= svc.clock.now().getTime()) {
+    tokens = await refreshWhoopTokens(svc, userId, tokens.accessToken);
+  }
+  try {
+    return await call(tokens.accessToken);
+  } catch (error) {
+    if (!(error instanceof WhoopUnauthorizedError)) throw error;
+    tokens = await refreshWhoopTokens(svc, userId, tokens.accessToken);
+    return call(tokens.accessToken);
+  }
+}

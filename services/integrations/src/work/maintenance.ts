@@ -1,0 +1,56 @@
+import { openTokens, sealTokens } from '../connections/token-vault.ts';
+import { usersWithExpiringChannels } from '../store/channels.repo.ts';
+import { connectionsWithOtherKey, requestSync, updateConnection } from '../store/connections.repo.ts';
+import { purgeEndedEvents } from '../store/events.repo.ts';
+import { purgeExpiredStates } from '../store/oauth-states.repo.ts';
+import { purgeSamples } from '../store/samples.repo.ts';
+import { purgeDeliveries } from '../store/webhook-deliveries.repo.ts';
+import type { Service } from '../service.ts';
+
+const hour = 3_600_000;
+/** WHOOP retries a delivery for about an hour; a day covers that with room. */
+const DELIVERY_RETENTION_MS = 24 * hour;
+
+/**
+ * Deletes what has outlived its use: samples past retention, ended events, expired OAuth states, old webhook
+ * trace ids. (The inbox is purged by @omtobe/events itself.)
+ */
+export async function purgeExpired(svc: Service): Promise<Record<string, number>> {
+  const now = svc.clock.now().getTime();
+  return {
+    hrv_samples: await purgeSamples(svc.db, new Date(now - svc.settings.hrv.retentionMs)),
+    calendar_events: await purgeEndedEvents(svc.db, new Date(now - svc.settings.eventRetentionMs)),
+    oauth_states: await purgeExpiredStates(svc.db, new Date(now)),
+    webhook_deliveries: await purgeDeliveries(svc.db, new Date(now - DELIVERY_RETENTION_MS)),
+  };
+}
+
+/** Push channels about to expire are renewed by their user's next sync: ask for it now. */
+export async function renewExpiringChannels(svc: Service): Promise<number> {
+  const google = svc.settings.google;
+  if (!google?.webhookUrl) return 0;
+  const now = svc.clock.now();
+  const users = await usersWithExpiringChannels(svc.db, new Date(now.getTime() + google.channelRenewBeforeMs), 500);
+  for (const userId of users) await requestSync(svc.db, { userId, provider: 'google_calendar' }, now);
+  if (users.length > 0) svc.wake();
+  return users.length;
+}
+
+/**
+ * Key rotation: re-encrypts tokens made with an older key under the current one, a batch at a time, so
+ * an old key can be removed from TOKEN_ENCRYPTION_KEYS once no row names it (the README says how to check).
+ */
+export async function reencryptTokens(svc: Service, batchSize = 100): Promise<number> {
+  const rows = await connectionsWithOtherKey(svc.db, svc.cipher.currentKeyId, batchSize);
+  let done = 0;
+  for (const row of rows) {
+    try {
+      const tokens = openTokens(svc.cipher, row.user_id, row.provider, row);
+      await updateConnection(svc.db, row.user_id, row.provider, sealTokens(svc.cipher, row.user_id, row.provider, tokens));
+      done += 1;
+    } catch (error) {
+      svc.logger.error({ user_id: row.user_id, provider: row.provider, err: (error as Error).message }, 'tokens could not be re-encrypted');
+    }
+  }
+  return done;
+}

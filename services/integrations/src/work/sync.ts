@@ -1,0 +1,67 @@
+import { backoffMs, RateLimitedError } from '../domain/rate-limit.ts';
+import { syncGoogleCalendar } from '../providers/google/calendar-sync.ts';
+import { GoogleGrantError } from '../providers/google/google-api.ts';
+import { WhoopGrantError } from '../providers/whoop/whoop-api.ts';
+import { whoopSyncStart, syncWhoopRecoveries } from '../providers/whoop/whoop-sync.ts';
+import { ConnectionGoneError } from '../providers/whoop/whoop-tokens.ts';
+import { claimDueConnections, finishSync, type ConnectionRow } from '../store/connections.repo.ts';
+import type { Service } from '../service.ts';
+
+const MAX_FAILURE_BACKOFF_MS = 3_600_000;
+
+/**
+ * Runs every provider sync that is due (first syncs after connecting, webhook and notification
+ * requests, the periodic catch-up), a batch of leased connections at a time. Returns how many ran.
+ */
+export async function runDueSyncs(svc: Service, batchSize = 10): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const now = svc.clock.now();
+    const leaseUntil = new Date(now.getTime() + svc.settings.workLeaseMs);
+    const claimed = await claimDueConnections(svc.db, now, leaseUntil, batchSize);
+    for (const connection of claimed) await syncOne(svc, connection, leaseUntil);
+    total += claimed.length;
+    if (claimed.length < batchSize) return total;
+  }
+}
+
+async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date): Promise<void> {
+  const { user_id: userId, provider } = connection;
+  const claim = { userId, provider, leaseUntil };
+  const log = svc.logger.child({ user_id: userId, provider });
+  try {
+    let interval: number;
+    if (provider === 'whoop') {
+      const settings = svc.settings.whoop;
+      if (!settings) return await finishSync(svc.db, claim, null, {});
+      const start = whoopSyncStart(svc.clock.now(), connection.last_synced_at, settings.backfillMs);
+      const result = await syncWhoopRecoveries(svc, userId, start);
+      log.info(result, 'WHOOP recoveries synced');
+      interval = settings.syncIntervalMs;
+    } else {
+      const settings = svc.settings.google;
+      if (!settings) return await finishSync(svc.db, claim, null, {});
+      const result = await syncGoogleCalendar(svc, userId);
+      log.info(result, 'calendar synced');
+      interval = settings.syncIntervalMs;
+    }
+    const now = svc.clock.now();
+    await finishSync(svc.db, claim, new Date(now.getTime() + interval), { last_synced_at: now, sync_failures: 0 });
+  } catch (error) {
+    const now = svc.clock.now();
+    if (error instanceof ConnectionGoneError) return;
+    if (error instanceof WhoopGrantError || error instanceof GoogleGrantError) {
+      log.warn('the provider refused the grant: the user must connect again');
+      return finishSync(svc.db, claim, null, { status: 'reauth_required' });
+    }
+    const failures = connection.sync_failures + 1;
+    if (error instanceof RateLimitedError) {
+      const waitMs = error.retryAfterMs ?? backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
+      log.warn({ retry_in_ms: waitMs }, 'provider rate limit: sync rescheduled');
+      return finishSync(svc.db, claim, new Date(now.getTime() + waitMs), { sync_failures: failures }, true);
+    }
+    const waitMs = backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
+    log.warn({ err: (error as Error).message, failures, retry_in_ms: waitMs }, 'sync failed');
+    await finishSync(svc.db, claim, new Date(now.getTime() + waitMs), { sync_failures: failures });
+  }
+}

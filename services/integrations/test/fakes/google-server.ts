@@ -1,0 +1,181 @@
+import type { ServerResponse } from 'node:http';
+import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './http-server.ts';
+
+export interface FakeEvent {
+  id: string;
+  summary?: string;
+  /** Timed events; `allDay` uses start.date instead. */
+  start?: Date;
+  end?: Date;
+  allDay?: string;
+  status?: 'confirmed' | 'cancelled';
+}
+
+interface Stored {
+  event: FakeEvent;
+  version: number;
+}
+
+/**
+ * A local Google Calendar v3 + OAuth token endpoint, enough for the real `googleapis` client:
+ * events.list with pages (`pageToken`) and `nextSyncToken` on the last page only, incremental listing by
+ * sync token (changes, cancellations included), 410 Gone for an invalidated sync token, 400 for a sync
+ * token combined with time bounds (as Google refuses), events.watch, channels.stop, token exchange and
+ * refresh (refresh replies carry no new refresh token), revocation, and 401 for expired access tokens.
+ */
+export class FakeGoogle {
+  readonly clientId = 'google-client';
+  readonly clientSecret = 'google-secret';
+  server!: FakeServer;
+  pageSize = 2;
+  private version = 0;
+  private oldestValidSync = 0;
+  private readonly events = new Map<string, Stored>();
+  private readonly codes = new Set<string>();
+  private readonly accessTokens = new Map<string, boolean>();
+  private readonly refreshTokens = new Set<string>();
+  readonly watches: Array<{ id: string; token: string; address: string; expiration: string; resourceId: string }> = [];
+  readonly stopped: Array<{ id: string; resourceId: string }> = [];
+  readonly revoked: string[] = [];
+  private rateLimits: Array<string | undefined> = [];
+
+  static async start(): Promise<FakeGoogle> {
+    const fake = new FakeGoogle();
+    fake.server = await startFakeServer((req, res) => fake.handle(req, res));
+    return fake;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  issueCode(): string {
+    const code = fakeToken('google-code');
+    this.codes.add(code);
+    return code;
+  }
+
+  put(event: FakeEvent): void {
+    this.version += 1;
+    this.events.set(event.id, { event: { status: 'confirmed', ...event }, version: this.version });
+  }
+
+  /** Deletes an event the way Google reports it afterwards: only its id and status. */
+  cancel(id: string): void {
+    this.version += 1;
+    this.events.set(id, { event: { id, status: 'cancelled' }, version: this.version });
+  }
+
+  /** Every sync token handed out so far answers 410 Gone from now on. */
+  invalidateSyncTokens(): void {
+    this.oldestValidSync = this.version + 1;
+  }
+
+  expireAccessTokens(): void {
+    for (const token of this.accessTokens.keys()) this.accessTokens.set(token, false);
+  }
+
+  rateLimitNext(...retryAfter: Array<string | undefined>): void {
+    this.rateLimits.push(...retryAfter);
+  }
+
+  requestsTo(path: string): RecordedRequest[] {
+    return this.server.requests.filter((r) => r.path === path);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private handle(req: RecordedRequest, res: ServerResponse): void {
+    if (req.method === 'POST' && req.path === '/token') return this.token(req, res);
+    if (req.method === 'POST' && req.path === '/revoke') {
+      const token = req.query.get('token') ?? new URLSearchParams(req.body).get('token') ?? '';
+      this.revoked.push(token);
+      this.refreshTokens.delete(token);
+      return json(res, 200, {});
+    }
+    if (this.rateLimits.length > 0) {
+      const retryAfter = this.rateLimits.shift();
+      return json(res, 429, { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }, retryAfter === undefined ? {} : { 'retry-after': retryAfter });
+    }
+    const token = bearerOf(req);
+    if (!token || !this.accessTokens.get(token)) return json(res, 401, { error: { code: 401, message: 'Invalid Credentials', errors: [{ reason: 'authError' }] } });
+    if (req.method === 'GET' && req.path === '/calendar/v3/calendars/primary/events') return this.list(req, res);
+    if (req.method === 'POST' && req.path === '/calendar/v3/calendars/primary/events/watch') {
+      const body = JSON.parse(req.body) as { id: string; token: string; address: string; expiration: string; type: string };
+      if (body.type !== 'web_hook' || !body.address.startsWith('https://')) return json(res, 400, { error: { code: 400, message: 'bad channel' } });
+      const resourceId = `resource-${this.watches.length + 1}`;
+      this.watches.push({ ...body, resourceId });
+      return json(res, 200, { kind: 'api#channel', id: body.id, resourceId, resourceUri: `${this.url}/calendar/v3/calendars/primary/events`, token: body.token, expiration: body.expiration });
+    }
+    if (req.method === 'POST' && req.path === '/calendar/v3/channels/stop') {
+      this.stopped.push(JSON.parse(req.body) as { id: string; resourceId: string });
+      res.writeHead(204).end();
+      return;
+    }
+    json(res, 404, { error: { code: 404, message: 'Not Found' } });
+  }
+
+  private token(req: RecordedRequest, res: ServerResponse): void {
+    const form = new URLSearchParams(req.body);
+    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) return json(res, 401, { error: 'invalid_client' });
+    const issueAccess = () => {
+      const access = fakeToken('google-access');
+      this.accessTokens.set(access, true);
+      return access;
+    };
+    if (form.get('grant_type') === 'authorization_code' && this.codes.delete(form.get('code') ?? '')) {
+      const refresh = fakeToken('google-refresh');
+      this.refreshTokens.add(refresh);
+      return json(res, 200, { access_token: issueAccess(), refresh_token: refresh, expires_in: 3599, scope: 'https://www.googleapis.com/auth/calendar.events.readonly', token_type: 'Bearer' });
+    }
+    if (form.get('grant_type') === 'refresh_token' && this.refreshTokens.has(form.get('refresh_token') ?? '')) {
+      return json(res, 200, { access_token: issueAccess(), expires_in: 3599, scope: 'https://www.googleapis.com/auth/calendar.events.readonly', token_type: 'Bearer' });
+    }
+    json(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+  }
+
+  private list(req: RecordedRequest, res: ServerResponse): void {
+    const q = req.query;
+    if (q.get('singleEvents') !== 'true') return json(res, 400, { error: { code: 400, message: 'this fake expands recurring events only' } });
+    const syncToken = q.get('syncToken');
+    if (syncToken && (q.has('timeMin') || q.has('timeMax'))) return json(res, 400, { error: { code: 400, message: 'syncToken cannot be combined with timeMin/timeMax' } });
+    // A page token carries the listing's snapshot version, so all pages of one listing agree.
+    const [offsetText, snapshotText] = (q.get('pageToken') ?? '').split('@');
+    const snapshot = snapshotText ? Number(snapshotText) : this.version;
+    let rows: Stored[];
+    if (syncToken) {
+      const since = Number(syncToken.replace(/^sync-/, ''));
+      if (!Number.isFinite(since) || since < this.oldestValidSync) {
+        return json(res, 410, { error: { code: 410, message: 'Sync token is no longer valid, a full sync is required.', errors: [{ reason: 'fullSyncRequired' }] } });
+      }
+      rows = [...this.events.values()].filter((s) => s.version > since && s.version <= snapshot);
+    } else {
+      const timeMin = q.get('timeMin') ? new Date(q.get('timeMin')!) : new Date(0);
+      const timeMax = q.get('timeMax') ? new Date(q.get('timeMax')!) : new Date(8.64e15);
+      rows = [...this.events.values()].filter(
+        (s) => s.version <= snapshot && s.event.status !== 'cancelled' && (s.event.allDay !== undefined || (s.event.end! > timeMin && s.event.start! < timeMax)),
+      );
+    }
+    rows.sort((a, b) => a.version - b.version);
+    const offset = Number(offsetText || 0);
+    const page = rows.slice(offset, offset + this.pageSize);
+    const last = offset + this.pageSize >= rows.length;
+    json(res, 200, {
+      kind: 'calendar#events',
+      items: page.map(({ event: e }) =>
+        e.status === 'cancelled'
+          ? { id: e.id, status: 'cancelled' }
+          : {
+              id: e.id,
+              status: e.status,
+              summary: e.summary,
+              start: e.allDay ? { date: e.allDay } : { dateTime: e.start!.toISOString() },
+              end: e.allDay ? { date: e.allDay } : { dateTime: e.end!.toISOString() },
+            },
+      ),
+      ...(last ? { nextSyncToken: `sync-${snapshot}` } : { nextPageToken: `${offset + this.pageSize}@${snapshot}` }),
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// Steps several tests share: connecting providers the way a user would, and signing WHOOP deliveries.
+import { createHmac, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { Provider } from '@omtobe/proto/integrations/v1';
+import type { Harness } from './harness.ts';
+
+/** StartConnection → (the user consents at WHOOP) → CompleteConnection with the state from the URL. */
+export async function connectWhoop(h: Harness, userId: string, whoopUserId: string): Promise<URL> {
+  const started = await h.client.startConnection({ userId, provider: Provider.WHOOP });
+  const url = new URL(started.authorizationUrl);
+  await h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode(whoopUserId), state: url.searchParams.get('state')!, error: '' });
+  return url;
+}
+
+export async function connectGoogle(h: Harness, userId: string): Promise<URL> {
+  const started = await h.client.startConnection({ userId, provider: Provider.GOOGLE_CALENDAR });
+  const url = new URL(started.authorizationUrl);
+  await h.client.completeConnection({ provider: Provider.GOOGLE_CALENDAR, code: h.google.issueCode(), state: url.searchParams.get('state')!, error: '' });
+  return url;
+}
+
+/** A delivery as WHOOP would send it, signed with the client secret (computed here, independently of the service). */
+export function whoopDelivery(h: Harness, body: { user_id: number; id: string; type: string; trace_id?: string }, options: { at?: Date; secret?: string } = {}) {
+  const raw = Buffer.from(JSON.stringify({ trace_id: randomUUID(), ...body }));
+  const timestamp = String((options.at ?? h.clock.now()).getTime());
+  const signature = createHmac('sha256', options.secret ?? h.whoop.clientSecret).update(timestamp).update(raw).digest('base64');
+  return { body: raw, signature, signatureTimestamp: timestamp };
+}
+
+/** The connection row as stored, raw bytes and all. */
+export async function rawConnection(h: Harness, userId: string, provider: string) {
+  const rows = await sql<{ access_token: Buffer; refresh_token: Buffer; key_id: string; sync_due_at: Date | null; sync_cursor: string | null; status: string }>`
+    select access_token, refresh_token, key_id, sync_due_at, sync_cursor, status from connections where user_id = ${userId} and provider = ${provider}`.execute(h.svc.db);
+  return rows.rows[0];
+}
+
+export async function outboxIsEmpty(h: Harness): Promise<boolean> {
+  const rows = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(h.svc.db);
+  return rows.rows[0]!.n === 0;
+}

@@ -1,0 +1,174 @@
+// An in-process integrations service on the run's PostgreSQL and broker, with a test clock and local fake
+// WHOOP and Google servers behind the real clients: its consumer, outbox relay and RPCs. Background work
+// runs when a test says so (runSyncs, runRevocations), never on a timer.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { Partitioners, type Consumer, type Producer } from 'kafkajs';
+import pino from 'pino';
+import { openServiceDatabase } from '@omtobe/db';
+import { createKafka, startServiceEvents, topics, eventSchema, type HandledEvent, type Topic } from '@omtobe/events';
+import { createErrorInterceptor, createLifecycle, loadConfig } from '@omtobe/platform';
+import { IntegrationsService } from '@omtobe/proto/integrations/v1';
+import { createTestDatabase, eventually, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
+import { integrationsRoutes } from '../src/api/routes.ts';
+import { configSchema, settingsFrom } from '../src/config.ts';
+import { usersConsumer } from '../src/consumers/users.ts';
+import { createTokenCipher, parseKeyring } from '../src/domain/token-cipher.ts';
+import { createGoogleApi } from '../src/providers/google/google-api.ts';
+import { createWhoopApi } from '../src/providers/whoop/whoop-api.ts';
+import type { Service } from '../src/service.ts';
+import { schema, type Database } from '../src/store/database.ts';
+import { migrations } from '../src/store/migrations/index.ts';
+import { runDueRevocations } from '../src/work/revocations.ts';
+import { runDueSyncs } from '../src/work/sync.ts';
+import { FakeGoogle } from './fakes/google-server.ts';
+import { FakeWhoop } from './fakes/whoop-server.ts';
+
+export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export interface PublishedEvent {
+  topic: string;
+  key: string;
+  eventId: string;
+  eventType: string;
+  message: MessageShape<DescMessage>;
+}
+
+export interface HarnessOptions {
+  start: Date;
+  mode?: 'development' | 'production';
+  /** Extra environment (e.g. MOCK_PROVIDERS=false). */
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  svc: Service;
+  clock: TestClock;
+  databaseUrl: string;
+  client: Client<typeof IntegrationsService>;
+  whoop: FakeWhoop;
+  google: FakeGoogle;
+  /** The key configured for tokens (kid:base64). */
+  tokenKeys: string;
+  /** Every inline wait the WHOOP client took (Retry-After, backoff), in ms. */
+  sleeps: number[];
+  /** How often the service asked for its worker to wake. */
+  wakes: () => number;
+  /** Called on every wake (a test that runs the real worker points it at the worker). */
+  onWake: () => void;
+  runSyncs(): Promise<number>;
+  runRevocations(): Promise<number>;
+  /** Publishes a users.v1 event and waits until the service has handled it. */
+  deliver<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, message: MessageShape<Desc>, eventId?: string): Promise<HandledEvent>;
+  /** Waits until the published hrv.v1 / calendar.v1 events matching `filter` number at least `count`. */
+  published<Desc extends DescMessage>(schema: Desc, filter: (m: MessageShape<Desc>, e: PublishedEvent) => boolean, count: number): Promise<Array<PublishedEvent & { message: MessageShape<Desc> }>>;
+  allPublished(): PublishedEvent[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const database = await createTestDatabase('integrations');
+  const [whoop, google] = await Promise.all([FakeWhoop.start(), FakeGoogle.start()]);
+  const tokenKeys = `test-key:${randomBytes(32).toString('base64')}`;
+  const prefix = `t${randomUUID().slice(0, 8)}.`;
+  const config = loadConfig(configSchema, {
+    OMTOBE_MODE: options.mode ?? 'development',
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: testKafkaBrokers().join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_SESSION_TIMEOUT_MS: '4000',
+    KAFKA_MAX_WAIT_MS: '100',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    MIGRATE_ON_START: 'true',
+    TOKEN_ENCRYPTION_KEYS: tokenKeys,
+    WHOOP_CLIENT_ID: whoop.clientId,
+    WHOOP_CLIENT_SECRET: whoop.clientSecret,
+    WHOOP_REDIRECT_URI: 'https://api.omtobe.test/api/v1/integrations/whoop/callback',
+    WHOOP_BASE_URL: whoop.url,
+    GOOGLE_CLIENT_ID: google.clientId,
+    GOOGLE_CLIENT_SECRET: google.clientSecret,
+    GOOGLE_REDIRECT_URI: 'https://api.omtobe.test/api/v1/integrations/google/callback',
+    GOOGLE_API_ROOT_URL: `${google.url}/`,
+    GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
+    GOOGLE_TOKEN_URL: `${google.url}/token`,
+    GOOGLE_REVOKE_URL: `${google.url}/revoke`,
+    GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/integrations/google/notifications',
+    ...options.env,
+  });
+  const settings = settingsFrom(config);
+  const lifecycle = createLifecycle({ logger });
+  const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
+  const clock = new TestClock(options.start);
+  const sleeps: number[] = [];
+  let wakes = 0;
+  const svc: Service = {
+    db,
+    clock,
+    logger,
+    settings,
+    cipher: createTokenCipher(parseKeyring(tokenKeys)),
+    whoop: createWhoopApi({ ...settings.whoop!, clock, logger, maxInlineWaitMs: settings.maxInlineRetryWaitMs, sleep: async (ms) => void sleeps.push(ms) }),
+    google: await createGoogleApi(settings.google!, clock, logger),
+    wake: () => {
+      wakes += 1;
+      harness.onWake();
+    },
+  };
+  const handled: HandledEvent[] = [];
+  await startServiceEvents<Database>({ config, logger, lifecycle, db, pool, subscriptions: [usersConsumer(svc)], onHandled: (e) => handled.push(e) });
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'integrations-test', logger });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const seen: PublishedEvent[] = [];
+  const reader: Consumer = kafka.consumer({ groupId: `reader-${prefix}`, maxWaitTimeInMs: 100, sessionTimeout: 6_000 });
+  await reader.connect();
+  await reader.subscribe({ topics: [prefix + topics.hrv.name, prefix + topics.calendar.name], fromBeginning: true });
+  await reader.run({
+    eachMessage: async ({ topic, message }) => {
+      const topicDef = topic.endsWith(topics.hrv.name) ? topics.hrv : topics.calendar;
+      const eventType = message.headers?.['event-type']?.toString() ?? '';
+      const schemaOf = eventSchema(topicDef, eventType);
+      if (!schemaOf || !message.value) return;
+      seen.push({ topic: topicDef.name, key: message.key?.toString() ?? '', eventId: message.headers?.['event-id']?.toString() ?? '', eventType, message: fromBinary(schemaOf, message.value) });
+    },
+  });
+
+  const transport = createRouterTransport(integrationsRoutes(svc), { router: { interceptors: [createErrorInterceptor(logger)] } });
+  const harness: Harness = {
+    svc,
+    clock,
+    databaseUrl: database.url,
+    client: createClient(IntegrationsService, transport),
+    whoop,
+    google,
+    tokenKeys,
+    sleeps,
+    wakes: () => wakes,
+    onWake: () => {},
+    runSyncs: () => runDueSyncs(svc),
+    runRevocations: () => runDueRevocations(svc),
+    async deliver(topic, key, schemaOf, message, eventId = randomUUID()) {
+      const before = handled.filter((h) => h.eventId === eventId).length;
+      await publishTestEvent(producer, { topic: prefix + topic.name, key, schema: schemaOf, message, eventId });
+      const found = await eventually(() => handled.filter((h) => h.eventId === eventId), (list) => list.length > before);
+      return found[found.length - 1]!;
+    },
+    async published(schemaOf, filter, count) {
+      const matching = () => seen.filter((e) => e.eventType === schemaOf.typeName && filter(e.message as never, e));
+      return (await eventually(matching, (list) => list.length >= count)) as never;
+    },
+    allPublished: () => [...seen],
+    async close() {
+      await reader.disconnect();
+      await producer.disconnect();
+      await lifecycle.shutdown('test done');
+      await Promise.all([whoop.close(), google.close()]);
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+export { topics };
