@@ -68,7 +68,8 @@ export const configSchema = baseConfigSchema
     MOCK_HRV_INTERVAL_MINUTES: envInt({ min: 1 }).default(5),
     MOCK_HRV_BACKFILL_DAYS: envInt({ min: 0, max: 30 }).default(7),
     MOCK_DROP_HOLD_MINUTES: envInt({ min: 1 }).default(30),
-    MOCK_CALENDAR_DAYS: envInt({ min: 1, max: 14 }).default(3),
+    // 0 turns the mock calendar off (only injected events), as a scripted demo or test wants.
+    MOCK_CALENDAR_DAYS: envInt({ min: 0, max: 14 }).default(3),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

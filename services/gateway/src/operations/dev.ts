@@ -7,16 +7,17 @@ import type {
 import type { InjectHighStakesEventResponse, InjectHrvDropResponse } from '@omtobe/proto/integrations/v1';
 import { callPeer } from '../peers/call.ts';
 import type { Caller, GatewayDeps } from './context.ts';
+import { forRegisteredUser } from './registered-user.ts';
 
 // Development mode's demo controls (the seed's "quick actions"): the services refuse them in production,
 // and the gateway does not even route them there.
 
 export function injectHrvDrop(deps: GatewayDeps, caller: Caller, dropPercent: number): Promise<InjectHrvDropResponse> {
-  return callPeer('integrations', () => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }));
+  return forRegisteredUser(deps, caller, 'integrations', () => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }));
 }
 
 export function injectHighStakesEvent(deps: GatewayDeps, caller: Caller, title: string, minutes: number): Promise<InjectHighStakesEventResponse> {
-  return callPeer('integrations', () =>
+  return forRegisteredUser(deps, caller, 'integrations', () =>
     deps.peers.integrations.injectHighStakesEvent({
       userId: caller.userId,
       title,
@@ -33,5 +34,5 @@ export function advanceTime(deps: GatewayDeps, minutes: number): Promise<Advance
 }
 
 export function setCycleDay(deps: GatewayDeps, caller: Caller, day: number): Promise<SetCycleDayResponse> {
-  return callPeer('state-engine', () => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }));
+  return forRegisteredUser(deps, caller, 'state-engine', () => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }));
 }

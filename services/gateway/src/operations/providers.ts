@@ -20,16 +20,17 @@ import type {
 } from '@omtobe/proto/integrations/v1';
 import { callPeer } from '../peers/call.ts';
 import type { Caller, GatewayDeps } from './context.ts';
+import { forRegisteredUser } from './registered-user.ts';
 
 /** POST /hrv/samples: a HealthKit batch, answered per sample. */
 export async function uploadHrvSamples(deps: GatewayDeps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
-  const reply = await callPeer('integrations', () => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }));
+  const reply = await forRegisteredUser(deps, caller, 'integrations', () => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }));
   return create(UploadHrvSamplesResponseSchema, { results: reply.results });
 }
 
 /** POST /providers/{provider}/connect: where to send the user to grant access. */
 export async function connectProvider(deps: GatewayDeps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
-  const reply = await callPeer('integrations', () => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }));
+  const reply = await forRegisteredUser(deps, caller, 'integrations', () => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }));
   return create(ConnectProviderResponseSchema, { authorizationUrl: reply.authorizationUrl });
 }
 

@@ -1,0 +1,23 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { errorReasonHeader, NotFoundError, UnavailableError } from '@omtobe/platform';
+import { callPeer } from '../peers/call.ts';
+import type { PeerName } from '../peers/peers.ts';
+import { findUser } from '../store/users.repo.ts';
+import type { Caller, GatewayDeps } from './context.ts';
+
+/**
+ * Calls a service about the caller. Services learn of a user from users.v1 a moment after registration: in
+ * that window their NOT_FOUND `unknown_user` becomes a retryable 503 (`registration_in_progress`); without
+ * a profile it is a 404 that says how to register.
+ */
+export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: () => Promise<T>): Promise<T> {
+  try {
+    return await callPeer(peer, call);
+  } catch (error) {
+    if (!(error instanceof ConnectError) || error.code !== Code.NotFound || error.metadata.get(errorReasonHeader) !== 'unknown_user') throw error;
+    if (await findUser(deps.db, caller.userId)) {
+      throw new UnavailableError('the registration is still being processed; retry in a moment', { reason: 'registration_in_progress' });
+    }
+    throw new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
+  }
+}
