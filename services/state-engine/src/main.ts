@@ -35,7 +35,7 @@ await runService({
       lifecycle,
       db,
       pool,
-      subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer],
+      subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer(rules)],
       honourErasures: true,
     });
     const dueWork = startDueWork(engine, {

@@ -68,7 +68,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     lifecycle,
     db,
     pool,
-    subscriptions: [usersConsumer, hrvConsumer(defaultRules), calendarConsumer],
+    subscriptions: [usersConsumer, hrvConsumer(defaultRules), calendarConsumer(defaultRules)],
     onHandled: (e) => handled.push(e),
     honourErasures: true,
   });

@@ -1,4 +1,4 @@
-import { isHighStakes } from './high-stakes.ts';
+import { isHighStakes } from '@omtobe/rules';
 
 /** One event as a calendar provider reports it; times are absent for all-day events. */
 export interface CalendarItem {

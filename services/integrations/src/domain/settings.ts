@@ -80,4 +80,4 @@ export interface MockSettings {
   readonly calendarDays: number;
 }
 
-export const defaultHighStakesKeywords: readonly string[] = Object.freeze(['Board', 'Negotiation', 'Review', 'High-Stakes']);
+export { defaultHighStakesKeywords } from '@omtobe/rules';

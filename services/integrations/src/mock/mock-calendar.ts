@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '@omtobe/platform';
 import type { CalendarItem } from '../domain/calendar-decision.ts';
-import { isHighStakes } from '../domain/high-stakes.ts';
+import { isHighStakes } from '@omtobe/rules';
 import type { MockSettings } from '../domain/settings.ts';
 import { addDays, localDate, zonedTime } from '../domain/zoned-time.ts';
 import { applyCalendarItems } from '../ingest/calendar-items.ts';

@@ -4,7 +4,8 @@ export * from './calendar-days.ts';
 export * from './cycle.ts';
 export * from './rollover.ts';
 export * from './baseline.ts';
-export * from './high-stakes.ts';
+// The classifier is shared with integrations (which filters at ingestion): one implementation in @omtobe/rules.
+export { isHighStakes } from '@omtobe/rules';
 export * from './brake.ts';
 export * from './decisions.ts';
 export * from './reflection.ts';

@@ -1,3 +1,4 @@
+import { defaultHighStakesKeywords } from '@omtobe/rules';
 /**
  * The numbers the product's rules are made of. Every duration and threshold is configuration
  * (ARCHITECTURE.md, "Durations and thresholds"); the defaults are seed 000's values.
@@ -29,7 +30,7 @@ export const defaultRules: Rules = Object.freeze({
   baselineWindowDays: 7,
   baselineMinSamples: 3,
   baselineMinDays: 2,
-  highStakesKeywords: Object.freeze(['Board', 'Negotiation', 'Review', 'High-Stakes']),
+  highStakesKeywords: defaultHighStakesKeywords,
 });
 
 /**

@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { isHighStakes } from './high-stakes.ts';
-import { defaultRules } from './rules.ts';
+import { defaultHighStakesKeywords, isHighStakes } from './high-stakes.ts';
 
-const KEYWORDS = defaultRules.highStakesKeywords;
+const KEYWORDS = defaultHighStakesKeywords;
 
 describe('isHighStakes', () => {
   it.each([

@@ -8,6 +8,9 @@
  * separate, so a hyphenated compound such as "Board-level" still names a board. A keyword that itself
  * contains '-' ("High-Stakes") is matched as one literal unit, with the boundary rule at its two ends.
  */
+/** The seed's keywords: the default of every service's HIGH_STAKES_KEYWORDS. */
+export const defaultHighStakesKeywords: readonly string[] = Object.freeze(['Board', 'Negotiation', 'Review', 'High-Stakes']);
+
 const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}]`;
 
 const matcherCache = new WeakMap<readonly string[], RegExp | null>();

@@ -1,0 +1,1 @@
+export * from './high-stakes.ts';
