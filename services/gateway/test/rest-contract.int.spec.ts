@@ -73,7 +73,13 @@ describe('gateway REST contract', () => {
 
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
-    stack = await startTestStack({ JWKS_URL: idp.jwksUrl, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: idp.audience, RATE_LIMIT_CHECK_PER_MINUTE: '5' });
+    stack = await startTestStack({
+      JWKS_URL: idp.jwksUrl,
+      JWT_ISSUER: idp.issuer,
+      JWT_AUDIENCE: idp.audience,
+      RATE_LIMIT_CHECK_PER_MINUTE: '5',
+      CORS_ORIGINS: 'https://app.omtobe.example',
+    });
     const registered = await call({ method: 'POST', path: '/api/v1/users', token: alice, body: { email: 'alice@example.com', timezone: 'Asia/Kolkata' } });
     expect(registered.status).toBe(201);
     // The state engine learns of the user from users.v1.
@@ -91,6 +97,19 @@ describe('gateway REST contract', () => {
     expect({ status: response.status, code: body.error?.code }).toEqual({ status: c.status, code: c.code });
     expect(typeof body.error?.message).toBe('string');
     expect(Array.isArray(body.error?.details)).toBe(true);
+  });
+
+  it('answers CORS preflights for the configured origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${stack.gatewayUrl}/api/v1/state`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+    const allowed = await preflight('https://app.omtobe.example');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.omtobe.example');
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('limits /state/check per user with 429 and Retry-After, without limiting other users', async () => {

@@ -79,6 +79,19 @@ describe('the four services as processes', () => {
     expect(body.services['decision-log']).toBe('UNREACHABLE');
     expect(body.services['state-engine']).toBe('SERVING');
 
+    // A call that needs the stopped service gets a clear 503 naming it, not a 500.
+    const minted = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'someone' }),
+    });
+    const { access_token: token } = (await minted.json()) as { access_token: string };
+    const history = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/decisions/history`, { headers: { authorization: `Bearer ${token}` } });
+    expect(history.status).toBe(503);
+    expect(await history.json()).toEqual({
+      error: { code: 'dependency_unavailable', message: expect.any(String), details: [{ service: 'decision-log' }] },
+    });
+
     await stack.group.stopAll();
     expect(stack.group.exitCodes()).toEqual({ 'state-engine': 0, 'decision-log': 0, integrations: 0, gateway: 0 });
   });

@@ -14,6 +14,8 @@ export interface StartServicesOptions {
   ports?: Partial<ServicePorts>;
   stopping: AbortSignal;
   startTimeoutMs?: number;
+  /** Extra Node.js arguments per service, before its script (the benchmark's `--cpu-prof`, say). */
+  nodeArgs?: Partial<Record<ServiceSpec['name'], string[]>>;
 }
 
 /** Starts the four services as separate processes, each once the previous one reports SERVING. */
@@ -32,6 +34,7 @@ export async function startServices(options: StartServicesOptions): Promise<Serv
       args: [
         '--disable-warning=ExperimentalWarning',
         '--disable-warning=TimeoutNegativeWarning',
+        ...(options.nodeArgs?.[service.name] ?? []),
         path.join(options.root, 'services', service.name, 'src', 'main.ts'),
       ],
       env: { ...options.env, ...peers, PORT: String(ports[service.name]) },

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   ConnectionSchema,
+  ConnectionStatus,
   ExportedEventSchema,
   ExportedHrvSampleSchema,
   Provider,
@@ -36,6 +37,7 @@ export function connectionToProto(c: ConnectionView): Connection {
   return create(ConnectionSchema, {
     provider: providerToProto[c.provider],
     connectedAt: timestampFromDate(c.connectedAt),
+    status: c.status === 'active' ? ConnectionStatus.ACTIVE : ConnectionStatus.REAUTH_REQUIRED,
     ...(c.lastSyncedAt ? { lastSyncedAt: timestampFromDate(c.lastSyncedAt) } : {}),
   });
 }

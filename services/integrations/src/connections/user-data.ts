@@ -1,5 +1,5 @@
 import { connectionsOf } from '../store/connections.repo.ts';
-import type { CalendarSourceName, HrvMetricName, HrvSourceName, ProviderName } from '../store/database.ts';
+import type { CalendarSourceName, ConnectionStatus, HrvMetricName, HrvSourceName, ProviderName } from '../store/database.ts';
 import { eventsOf } from '../store/events.repo.ts';
 import { samplesOf } from '../store/samples.repo.ts';
 import type { Service } from '../service.ts';
@@ -8,6 +8,7 @@ export interface ConnectionView {
   provider: ProviderName;
   connectedAt: Date;
   lastSyncedAt?: Date;
+  status: ConnectionStatus;
 }
 
 export interface UserData {
@@ -19,7 +20,12 @@ export interface UserData {
 /** A user's connections, never with tokens. */
 export async function listConnections(svc: Service, userId: string): Promise<ConnectionView[]> {
   const rows = await connectionsOf(svc.db, userId);
-  return rows.map((c) => ({ provider: c.provider, connectedAt: c.connected_at, ...(c.last_synced_at ? { lastSyncedAt: c.last_synced_at } : {}) }));
+  return rows.map((c) => ({
+    provider: c.provider,
+    connectedAt: c.connected_at,
+    status: c.status,
+    ...(c.last_synced_at ? { lastSyncedAt: c.last_synced_at } : {}),
+  }));
 }
 
 /** Everything this service holds about a user (the export of a data-access request); tokens are not the user's data to take away. */

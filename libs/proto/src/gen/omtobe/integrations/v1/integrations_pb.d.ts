@@ -370,6 +370,13 @@ export declare type Connection = Message<"omtobe.integrations.v1.Connection"> & 
    * @generated from field: google.protobuf.Timestamp last_synced_at = 3;
    */
   lastSyncedAt?: Timestamp | undefined;
+
+  /**
+   * Whether it still syncs.
+   *
+   * @generated from field: omtobe.integrations.v1.ConnectionStatus status = 4;
+   */
+  status: ConnectionStatus;
 };
 
 /**
@@ -836,6 +843,39 @@ export enum SampleOutcome {
  * Describes the enum omtobe.integrations.v1.SampleOutcome.
  */
 export declare const SampleOutcomeSchema: GenEnum<SampleOutcome>;
+
+/**
+ * ConnectionStatus is whether a connection still syncs.
+ *
+ * @generated from enum omtobe.integrations.v1.ConnectionStatus
+ */
+export enum ConnectionStatus {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: CONNECTION_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The grant works; data is synced.
+   *
+   * @generated from enum value: CONNECTION_STATUS_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * The provider refused the grant (revoked or expired): the user must connect again.
+   *
+   * @generated from enum value: CONNECTION_STATUS_REAUTH_REQUIRED = 2;
+   */
+  REAUTH_REQUIRED = 2,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.ConnectionStatus.
+ */
+export declare const ConnectionStatusSchema: GenEnum<ConnectionStatus>;
 
 /**
  * IntegrationsService brings HRV and high-stakes events in from outside providers.
