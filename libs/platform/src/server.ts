@@ -6,6 +6,7 @@ import { Health } from '@omtobe/proto/grpc/health/v1';
 import { ServerReflection } from '@omtobe/proto/grpc/reflection/v1';
 import { healthRoutes } from './health-service.ts';
 import type { HealthRegistry } from './health.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import { createHttpListener, type RequestHandler } from './http-listener.ts';
 import { createErrorInterceptor, createLoggingInterceptor } from './interceptors.ts';
 import type { Logger } from './logger.ts';
@@ -97,4 +98,16 @@ export function createServer(options: ServerOptions): Server {
       else logger.info('server drained');
     },
   };
+}
+
+/**
+ * The last step of every service's start: the server listens, its drain is registered to run first on
+ * shutdown (it was started last), and health turns SERVING. Resolves to the bound port.
+ */
+export async function startServing(lifecycle: Lifecycle, options: ServerOptions & { shutdownTimeoutMs: number }): Promise<number> {
+  const server = createServer(options);
+  const port = await server.listen();
+  lifecycle.onStop('server (drain)', () => server.close(options.shutdownTimeoutMs));
+  options.health.setStatus('SERVING');
+  return port;
 }

@@ -1,6 +1,6 @@
 // The decision log's composition root: config → telemetry → logger → database → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { openServiceDatabase } from '@omtobe/db';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
@@ -43,10 +43,13 @@ await runService({
       });
       lifecycle.onStop('retention purge', () => retention.stop());
     }
-    const server = createServer({ routes: decisionLogRoutes({ db }), port: config.PORT, logger, health });
-    const port = await server.listen();
-    lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
-    health.setStatus('SERVING');
+    const port = await startServing(lifecycle, {
+      routes: decisionLogRoutes({ db }),
+      port: config.PORT,
+      logger,
+      health,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
     logger.info({ port, retention_days: config.DECISION_LOG_RETENTION_DAYS ?? 'keep' }, 'decision-log serving');
   },
 });

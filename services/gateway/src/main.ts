@@ -2,7 +2,7 @@
 // authentication → REST + Connect server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { createAuthInterceptor } from './api/connect-auth.ts';
 import { gatewayRoutes } from './api/connect.ts';
 import { createAuthentication } from './auth/keys.ts';
@@ -39,18 +39,16 @@ await runService({
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
     });
     lifecycle.onStop('rest routes', () => rest.app.close());
-    const server = createServer({
+    const port = await startServing(lifecycle, {
       routes: gatewayRoutes(deps),
       // HTTP/2 requests reach fastify as compatibility-API objects, which it handles like HTTP/1.1 ones.
-      fallback: rest.handle as NonNullable<Parameters<typeof createServer>[0]['fallback']>,
+      fallback: rest.handle as NonNullable<Parameters<typeof startServing>[1]['fallback']>,
       interceptors: [createAuthInterceptor(verify)],
       port: config.PORT,
       logger,
       health,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
-    const port = await server.listen();
-    lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
-    health.setStatus('SERVING');
     logger.info({ port, mode: config.OMTOBE_MODE, dev_token_issuer: devIssuer !== undefined }, 'gateway serving');
   },
 });

@@ -2,7 +2,7 @@
 // provider clients → Kafka, outbox and consumers → background worker → server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { integrationsRoutes } from './api/routes.ts';
 import { loadConfig, settingsFrom, tokenKeysFrom } from './config.ts';
 import { usersConsumer } from './consumers/users.ts';
@@ -52,10 +52,13 @@ await runService({
     });
     wake = worker.wake;
     lifecycle.onStop('background worker', () => worker.stop());
-    const server = createServer({ routes: integrationsRoutes(svc), port: config.PORT, logger, health });
-    const port = await server.listen();
-    lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
-    health.setStatus('SERVING');
+    const port = await startServing(lifecycle, {
+      routes: integrationsRoutes(svc),
+      port: config.PORT,
+      logger,
+      health,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
     logger.info(
       { port, mode: config.OMTOBE_MODE, whoop: Boolean(settings.whoop), google_calendar: Boolean(settings.google), mock_providers: Boolean(settings.mock) },
       'integrations serving',

@@ -2,7 +2,7 @@
 // consumers → due-work loop → server → SERVING.
 import { openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, createServer, HealthRegistry, OffsetClock, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, OffsetClock, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { stateEngineRoutes } from './api/routes.ts';
 import { loadConfig, rulesFrom } from './config.ts';
 import { calendarConsumer } from './consumers/calendar.ts';
@@ -44,10 +44,13 @@ await runService({
       logger: logger.child({ component: 'due-work' }),
     });
     lifecycle.onStop('due-work loop', () => dueWork.stop());
-    const server = createServer({ routes: stateEngineRoutes({ engine, ...(devClock ? { devClock } : {}) }), port: config.PORT, logger, health });
-    const port = await server.listen();
-    lifecycle.onStop('server (drain)', () => server.close(config.SHUTDOWN_TIMEOUT_MS));
-    health.setStatus('SERVING');
+    const port = await startServing(lifecycle, {
+      routes: stateEngineRoutes({ engine, ...(devClock ? { devClock } : {}) }),
+      port: config.PORT,
+      logger,
+      health,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
     logger.info({ port, mode: config.OMTOBE_MODE }, 'state-engine serving');
   },
 });
