@@ -87,6 +87,14 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     },
   });
 
+  // One line per request (route template, status, duration; never bodies, tokens or ids): debug for
+  // answers, warn for server errors, so production logs stay quiet until something goes wrong.
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) options.deps.logger.warn(fields, 'request failed');
+    else options.deps.logger.debug(fields, 'request');
+  });
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
     request.userId = await options.verify(request.headers.authorization);
