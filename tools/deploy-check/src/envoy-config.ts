@@ -1,0 +1,110 @@
+import { isRecord } from './yaml-files.ts';
+
+// The slices of an Envoy bootstrap these checks read (envoy-api.ts validates the whole shape).
+export interface HeaderMatcher {
+  name: string;
+  string_match?: { exact?: string; prefix?: string };
+  present_match?: boolean;
+}
+export interface RetryPolicy {
+  retry_on?: string;
+  num_retries?: number;
+  per_try_timeout?: string;
+}
+export interface EnvoyRoute {
+  match: { prefix?: string; path?: string; safe_regex?: { regex: string }; headers?: HeaderMatcher[] };
+  route?: { cluster: string; timeout?: string; retry_policy?: RetryPolicy; max_stream_duration?: { grpc_timeout_header_max?: string } };
+  direct_response?: { status: number };
+}
+export interface SocketAddress {
+  address: string;
+  port_value: number;
+}
+export interface EnvoyCluster {
+  name: string;
+  type?: string;
+  load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: SocketAddress } } }> }> };
+  health_checks?: Array<{ grpc_health_check?: object; http_health_check?: object }>;
+  outlier_detection?: object;
+  typed_extension_protocol_options?: Record<string, { explicit_http_config?: { http2_protocol_options?: object } }>;
+}
+export interface HttpConnectionManager {
+  access_log?: Array<{ typed_config: { '@type': string; log_format?: { json_format?: Record<string, unknown> } } }>;
+  route_config: { virtual_hosts: Array<{ routes: EnvoyRoute[]; typed_per_filter_config?: Record<string, unknown> }> };
+  http_filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
+}
+export interface EnvoyListener {
+  name: string;
+  address: { socket_address: SocketAddress };
+  filter_chains: Array<{ filters: Array<{ name: string; typed_config: Record<string, unknown> }> }>;
+}
+export interface EnvoyBootstrap {
+  admin?: { address: { socket_address: SocketAddress } };
+  static_resources: { listeners: EnvoyListener[]; clusters: EnvoyCluster[] };
+}
+
+const hcmType = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+
+export function httpConnectionManagers(config: EnvoyBootstrap): Array<{ listener: EnvoyListener; hcm: HttpConnectionManager }> {
+  return config.static_resources.listeners.flatMap((listener) =>
+    listener.filter_chains.flatMap((chain) =>
+      chain.filters.filter((filter) => filter.typed_config['@type'] === hcmType).map((filter) => ({ listener, hcm: filter.typed_config as unknown as HttpConnectionManager })),
+    ),
+  );
+}
+
+export function routesOf(hcm: HttpConnectionManager): EnvoyRoute[] {
+  return hcm.route_config.virtual_hosts.flatMap((host) => host.routes);
+}
+
+export function clusterEndpoints(cluster: EnvoyCluster): SocketAddress[] {
+  return cluster.load_assignment.endpoints.flatMap((group) => group.lb_endpoints.map((lb) => lb.endpoint.address.socket_address));
+}
+
+export interface Request {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The route Envoy picks for a request: the first whose path matcher and header matchers all match. Path
+ * matchers see the path without its query; safe_regex must match the whole path (RE2 full match).
+ */
+export function matchRoute(routes: readonly EnvoyRoute[], request: Request): EnvoyRoute | undefined {
+  const path = request.path.split('?')[0] ?? '';
+  const headers: Record<string, string> = { ':method': request.method, ':path': request.path, ...lowerCaseKeys(request.headers ?? {}) };
+  return routes.find((route) => {
+    const { prefix, path: exact, safe_regex: regex } = route.match;
+    const pathMatches =
+      prefix !== undefined ? path.startsWith(prefix) : exact !== undefined ? path === exact : regex !== undefined ? new RegExp(`^(?:${regex.regex})$`).test(path) : false;
+    return pathMatches && (route.match.headers ?? []).every((matcher) => headerMatches(matcher, headers[matcher.name.toLowerCase()]));
+  });
+}
+
+function headerMatches(matcher: HeaderMatcher, value: string | undefined): boolean {
+  if (matcher.present_match !== undefined) return (value !== undefined) === matcher.present_match;
+  if (value === undefined) return false;
+  if (matcher.string_match?.exact !== undefined) return value === matcher.string_match.exact;
+  if (matcher.string_match?.prefix !== undefined) return value.startsWith(matcher.string_match.prefix);
+  throw new Error(`header matcher on ${matcher.name}: only exact, prefix and present_match are understood here`);
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+}
+
+/** Every string in a JSON-like value, for "is this operator used anywhere" questions. */
+export function allStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (isRecord(value)) return Object.values(value).flatMap(allStrings);
+  return [];
+}
+
+/** Envoy durations ("1.5s") in milliseconds. */
+export function durationMs(duration: string | undefined): number | undefined {
+  if (duration === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(duration);
+  return match ? Math.round(Number(match[1]) * 1000) : undefined;
+}

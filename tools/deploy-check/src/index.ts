@@ -1,0 +1,9 @@
+// Validators and readers for the deployment artifacts (deploy/, docker-compose.yml), used by this project's
+// specs; see deploy/README.md for what each check covers and where it stops.
+export { composeProblems, composeEnvironment, interpolate, loadCompose, type ComposeFile, type ComposeService } from './compose.ts';
+export { dockerfileLintProblems, execForm, parseDockerfile, stageEnv, type Stage } from './dockerfile.ts';
+export { loadEnvoyApi, type EnvoyApi } from './envoy-api.ts';
+export { kubernetesProblems } from './kubernetes-schema.ts';
+export { renderKustomization, type K8sObject } from './kustomize.ts';
+export { kafkaTopicProblems } from './strimzi-schema.ts';
+export { configProblems, loadServiceConfigs, serviceNames, unknownVariables, type ServiceConfig, type ServiceName } from './services.ts';
