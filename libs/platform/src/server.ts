@@ -107,7 +107,8 @@ export function createServer(options: ServerOptions): Server {
 export async function startServing(lifecycle: Lifecycle, options: ServerOptions & { shutdownTimeoutMs: number }): Promise<number> {
   const server = createServer(options);
   const port = await server.listen();
-  lifecycle.onStop('server (drain)', () => server.close(options.shutdownTimeoutMs));
+  // The drain may take the whole shutdown timeout; the step's own limit must not cut it short.
+  lifecycle.onStop('server (drain)', () => server.close(options.shutdownTimeoutMs), { timeoutMs: options.shutdownTimeoutMs + 1_000 });
   options.health.setStatus('SERVING');
   return port;
 }

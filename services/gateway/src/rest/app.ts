@@ -46,7 +46,8 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     },
     bodyLimit: options.bodyLimitBytes,
     logger: false,
-    trustProxy: true, // behind Envoy: the client's address comes from X-Forwarded-For
+    // Behind exactly one proxy (Envoy, which overwrites X-Forwarded-For): the client is the address it saw.
+    trustProxy: (_address: string, hop: number) => hop === 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
 
