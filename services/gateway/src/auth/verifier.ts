@@ -5,6 +5,11 @@ export interface TokenVerifierOptions {
   issuer: string;
   audience: string;
   clockToleranceSeconds: number;
+  /** Verified tokens remembered (the app repeats one token every minute); 0 turns the cache off. */
+  cacheSize?: number;
+  /** How long a verified token is trusted without checking its signature again (never past its expiry). */
+  cacheTtlSeconds?: number;
+  now?: () => number;
 }
 
 /** Why a request is not authenticated: the REST layer answers 401 with this code. */
@@ -19,19 +24,37 @@ export class AuthenticationError extends Error {
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<string>;
 
-/** Verifies a bearer token's signature, issuer, audience and expiry; resolves to the user id (`sub`). */
+/**
+ * Verifies a bearer token's signature, issuer, audience and expiry; resolves to the user id (`sub`).
+ * A verified token is remembered for a short while (at most until it expires), so the signature check —
+ * the costliest part of a brake check at the gateway — runs once per token rather than once per poll.
+ */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const cacheSize = options.cacheSize ?? 50_000;
+  const ttlMs = (options.cacheTtlSeconds ?? 300) * 1000;
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, { sub: string; until: number }>();
   return async (authorization) => {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new AuthenticationError('missing_token', 'an Authorization: Bearer token is required');
+    const token = match[1]!;
+    const hit = verified.get(token);
+    if (hit && hit.until > now()) return hit.sub;
+    if (hit) verified.delete(token);
     try {
-      const { payload } = await jwtVerify(match[1]!, options.keys, {
+      const { payload } = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
         audience: options.audience,
         clockTolerance: options.clockToleranceSeconds,
+        currentDate: new Date(now()),
         requiredClaims: ['sub', 'exp'],
       });
       if (!payload.sub || payload.sub.length > 128) throw new AuthenticationError('invalid_token', 'the token has no usable subject');
+      if (cacheSize > 0) {
+        // Oldest first: a Map keeps insertion order, so the first key is the one to let go.
+        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+        verified.set(token, { sub: payload.sub, until: Math.min(now() + ttlMs, payload.exp! * 1000) });
+      }
       return payload.sub;
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { AuthenticationError, createTokenVerifier } from './verifier.ts';
+
+async function setup(cacheTtlSeconds = 300) {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const keys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256' }] });
+  let clock = Date.now();
+  let lookups = 0;
+  const counting: JWTVerifyGetKey = (...args) => {
+    lookups += 1;
+    return keys(...args);
+  };
+  const verify = createTokenVerifier({ keys: counting, issuer: 'i', audience: 'a', clockToleranceSeconds: 0, cacheTtlSeconds, now: () => clock });
+  const mint = (sub: string, expiresInSeconds: number) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject(sub)
+      .setIssuer('i')
+      .setAudience('a')
+      .setExpirationTime(Math.floor(clock / 1000) + expiresInSeconds)
+      .sign(privateKey);
+  return { verify, mint, lookups: () => lookups, advance: (ms: number) => (clock += ms) };
+}
+
+describe('token verifier', () => {
+  it('checks a signature once per token while it is remembered', async () => {
+    const t = await setup();
+    const token = await t.mint('alice', 3600);
+    expect(await t.verify(`Bearer ${token}`)).toBe('alice');
+    expect(await t.verify(`Bearer ${token}`)).toBe('alice');
+    expect(t.lookups()).toBe(1);
+    t.advance(301_000); // past the cache TTL: verified again
+    expect(await t.verify(`Bearer ${token}`)).toBe('alice');
+    expect(t.lookups()).toBe(2);
+  });
+
+  it('never trusts a remembered token past its expiry', async () => {
+    const t = await setup(3600);
+    const token = await t.mint('bob', 60);
+    expect(await t.verify(`Bearer ${token}`)).toBe('bob');
+    t.advance(61_000);
+    await expect(t.verify(`Bearer ${token}`)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
