@@ -93,7 +93,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     return value;
   };
   const usersRaw = values.users ?? env.BENCH_USERS;
-  const users = usersRaw ? usersRaw.split(',').map((u) => Number(u.trim())) : quick ? [1_000, 10_000] : [1_000, 100_000];
+  const users = usersRaw ? usersRaw.split(',').map((u) => Number(u.trim())) : quick ? [1_000, 5_000] : [1_000, 100_000];
   if (users.some((u) => !Number.isInteger(u) || u < 10)) throw new Error(`--users must be integers ≥ 10, got ${usersRaw}`);
   const onlyRaw = values.only ?? env.BENCH_ONLY;
   const scenarios = new Set((onlyRaw ? onlyRaw.split(',').map((s) => s.trim()) : allScenarios) as Scenario[]);
@@ -102,15 +102,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     quick,
     users: [...users].sort((a, b) => a - b),
     scenarios,
-    checkSeconds: pick('check-seconds', 'BENCH_CHECK_SECONDS', 20, 4),
-    warmupSeconds: pick('warmup-seconds', 'BENCH_WARMUP_SECONDS', 3, 2),
+    checkSeconds: pick('check-seconds', 'BENCH_CHECK_SECONDS', 20, 3),
+    warmupSeconds: pick('warmup-seconds', 'BENCH_WARMUP_SECONDS', 3, 1),
     connections: pick('connections', 'BENCH_CONNECTIONS', 32, 32),
     samplesPerDay: pick('samples-per-day', 'BENCH_SAMPLES_PER_DAY', 4, 4),
-    ingestRate: pick('ingest-rate', 'BENCH_INGEST_RATE', 5_000, 1_000),
-    ingestSeconds: pick('ingest-seconds', 'BENCH_INGEST_SECONDS', 15, 5),
+    ingestRate: pick('ingest-rate', 'BENCH_INGEST_RATE', 5_000, 500),
+    ingestSeconds: pick('ingest-seconds', 'BENCH_INGEST_SECONDS', 15, 4),
     ingestBatch: pick('ingest-batch', 'BENCH_INGEST_BATCH', 20, 20),
     ingestUsers: pick('ingest-users', 'BENCH_INGEST_USERS', 10_000, 500),
-    decideUsers: pick('decide-users', 'BENCH_DECIDE_USERS', 1_000, 200),
+    decideUsers: pick('decide-users', 'BENCH_DECIDE_USERS', 1_000, 100),
     decideConcurrency: pick('decide-concurrency', 'BENCH_DECIDE_CONCURRENCY', 32, 16),
     mocks: values.mocks || env.BENCH_MOCKS === '1',
     nodeArgs: (values['node-args'] ?? env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),

@@ -93,7 +93,8 @@ export async function runCheckAtScale(ctx: BenchContext, users: number, first: b
 
 /** The floor answers the same question: same answers (all fields but the evaluation time) for a sample of users. */
 async function compareAnswers(ctx: BenchContext, floorUrl: string, ids: readonly string[]): Promise<NonNullable<CheckAtScale['agreement']>> {
-  const sample = Array.from({ length: Math.min(300, ids.length) }, (_, i) => ids[Math.floor((i * ids.length) / Math.min(300, ids.length))]!);
+  const size = Math.min(ctx.options.quick ? 100 : 300, ids.length);
+  const sample = Array.from({ length: size }, (_, i) => ids[Math.floor((i * ids.length) / size)]!);
   let differing = 0;
   let example: unknown;
   await forEachConcurrently(sample, 8, async (id) => {

@@ -1,7 +1,14 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { FastifyInstance } from 'fastify';
-import { HealthKitHrvSampleSchema, Provider, SampleOutcome } from '@omtobe/proto/integrations/v1';
+import {
+  CompleteConnectionRequestSchema,
+  HandleCalendarNotificationRequestSchema,
+  HandleWhoopWebhookRequestSchema,
+  HealthKitHrvSampleSchema,
+  Provider,
+  SampleOutcome,
+} from '@omtobe/proto/integrations/v1';
 import { ConnectProviderRequestSchema, DisconnectProviderRequestSchema, UploadHrvSamplesRequestSchema } from '@omtobe/proto/gateway/v1';
 import {
   completeConnection,
@@ -147,14 +154,16 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
       },
     },
     async (request) => {
-      const done = await completeConnection(deps, {
-        $typeName: 'omtobe.integrations.v1.CompleteConnectionRequest',
-        provider: providers[request.params.provider],
-        code: request.query.code ?? '',
-        state: request.query.state ?? '',
-        error: request.query.error ?? '',
-      });
-      return { status: 'connected', provider: request.params.provider, connected_at: done.connectedAt ? new Date(Number(done.connectedAt.seconds) * 1000).toISOString() : null };
+      const done = await completeConnection(
+        deps,
+        create(CompleteConnectionRequestSchema, {
+          provider: providers[request.params.provider],
+          code: request.query.code ?? '',
+          state: request.query.state ?? '',
+          error: request.query.error ?? '',
+        }),
+      );
+      return { status: 'connected', provider: request.params.provider, connected_at: done.connectedAt ? timestampDate(done.connectedAt).toISOString() : null };
     },
   );
 
@@ -165,12 +174,14 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
       schema: { summary: 'WHOOP webhook (verified by X-WHOOP-Signature over the raw body)', security: [] },
     },
     async (request, reply) => {
-      await handleWhoopWebhook(deps, {
-        $typeName: 'omtobe.integrations.v1.HandleWhoopWebhookRequest',
-        body: request.rawBody ?? Buffer.alloc(0),
-        signature: String(request.headers['x-whoop-signature'] ?? ''),
-        signatureTimestamp: String(request.headers['x-whoop-signature-timestamp'] ?? ''),
-      });
+      await handleWhoopWebhook(
+        deps,
+        create(HandleWhoopWebhookRequestSchema, {
+          body: request.rawBody ?? Buffer.alloc(0),
+          signature: String(request.headers['x-whoop-signature'] ?? ''),
+          signatureTimestamp: String(request.headers['x-whoop-signature-timestamp'] ?? ''),
+        }),
+      );
       return reply.status(204).send();
     },
   );
@@ -183,14 +194,16 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     },
     async (request, reply) => {
       const header = (name: string) => String(request.headers[name] ?? '');
-      await handleCalendarNotification(deps, {
-        $typeName: 'omtobe.integrations.v1.HandleCalendarNotificationRequest',
-        channelId: header('x-goog-channel-id'),
-        channelToken: header('x-goog-channel-token'),
-        resourceId: header('x-goog-resource-id'),
-        resourceState: header('x-goog-resource-state'),
-        messageNumber: header('x-goog-message-number'),
-      });
+      await handleCalendarNotification(
+        deps,
+        create(HandleCalendarNotificationRequestSchema, {
+          channelId: header('x-goog-channel-id'),
+          channelToken: header('x-goog-channel-token'),
+          resourceId: header('x-goog-resource-id'),
+          resourceState: header('x-goog-resource-state'),
+          messageNumber: header('x-goog-message-number'),
+        }),
+      );
       return reply.status(204).send();
     },
   );
