@@ -12,7 +12,7 @@ import {
   UnavailableError,
   type DomainError,
 } from './errors.ts';
-import { createErrorInterceptor, createLoggingInterceptor, errorReasonHeader, rpcLoggerKey } from './interceptors.ts';
+import { createErrorInterceptor, createLoggingInterceptor, errorReasonHeader } from './interceptors.ts';
 import { captureLogs, rejection } from '../test/support.ts';
 
 function clientThrowing(error: () => unknown) {
@@ -84,19 +84,41 @@ describe('error interceptor', () => {
 });
 
 describe('logging interceptor', () => {
-  it('gives handlers a logger that names the rpc', async () => {
-    const { logger, lines } = captureLogs();
+  function loggedAt(level: 'info' | 'debug', fail?: () => unknown) {
+    const { logger, lines } = captureLogs(level);
     const transport = createRouterTransport(
       (router) =>
         router.service(StateEngineService, {
-          getState(_request, context) {
-            context.values.get(rpcLoggerKey)?.info('inside');
+          getState() {
+            if (fail) throw fail();
             return {};
           },
         }),
-      { router: { interceptors: [createLoggingInterceptor(logger)] } },
+      { router: { interceptors: [createLoggingInterceptor(logger), createErrorInterceptor(logger)] } },
     );
-    await createClient(StateEngineService, transport).getState({});
-    expect(lines.find((l) => l.msg === 'inside')).toMatchObject({ rpc: 'omtobe.state_engine.v1.StateEngineService/GetState' });
+    return { client: createClient(StateEngineService, transport), lines };
+  }
+  const rpc = 'omtobe.state_engine.v1.StateEngineService/GetState';
+
+  it('logs an answer at debug, with rpc, code and duration', async () => {
+    const { client, lines } = loggedAt('debug');
+    await client.getState({});
+    expect(lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ level: 'debug', rpc, code: 'ok', duration_ms: expect.any(Number) });
+  });
+
+  it("logs the caller's mistakes at debug and the server's failures at warn", async () => {
+    const mistake = loggedAt('debug', () => new NotFoundError('no such user'));
+    await rejection(mistake.client.getState({}));
+    expect(mistake.lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ level: 'debug', rpc, code: 'not_found' });
+
+    const failure = loggedAt('info', () => new UnavailableError('database down'));
+    await rejection(failure.client.getState({}));
+    expect(failure.lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ level: 'warn', rpc, code: 'unavailable' });
+  });
+
+  it('writes nothing for answers when debug is off', async () => {
+    const { client, lines } = loggedAt('info');
+    await client.getState({});
+    expect(lines).toEqual([]);
   });
 });

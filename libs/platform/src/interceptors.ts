@@ -1,4 +1,4 @@
-import { Code, ConnectError, createContextKey, type Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
 import { codeToString } from '@connectrpc/connect/protocol-connect';
 import {
   AlreadyExistsError,
@@ -10,14 +10,11 @@ import {
   ResourceExhaustedError,
   UnavailableError,
 } from './errors.ts';
-import { rpcLogger, type Logger } from './logger.ts';
+import type { Logger } from './logger.ts';
 import { hookStream } from './stream-hooks.ts';
 
 /** The response header that carries a DomainError's `reason`. */
 export const errorReasonHeader = 'omtobe-error-reason';
-
-/** The request's logger (with `rpc`), for handlers: `context.values.get(rpcLoggerKey)`. */
-export const rpcLoggerKey = createContextKey<Logger | undefined>(undefined, { description: 'logger of the current RPC' });
 
 const domainCodes: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainError, Code]> = [
   [InvalidArgumentError, Code.InvalidArgument],
@@ -61,20 +58,26 @@ export function toConnectError(error: unknown, call: { rpc: string; signal: Abor
   return new ConnectError('internal error', Code.Internal);
 }
 
+// Codes that mean the server failed (the OpenTelemetry RPC conventions' list); the others are the caller's doing.
+export const serverFaultCodes: ReadonlySet<Code> = new Set([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
+
 /**
- * One line per finished RPC: `rpc`, `code`, `duration_ms` (and the trace id through the logger).
- * Never request or response bodies. Services in `quiet` (health probes, reflection) log at debug.
+ * One line per finished RPC: `rpc`, `code`, `duration_ms` (and the trace id through the logger), never
+ * request or response bodies. Like the gateway's request lines: debug for answers (ours and the caller's
+ * mistakes), warn when the server failed, so production logs stay quiet until something goes wrong and a
+ * hot RPC costs no logging work at all when debug is off. Services in `quiet` (health probes, reflection)
+ * log failures at debug too.
  */
 export function createLoggingInterceptor(logger: Logger, options: { quiet?: Iterable<string> } = {}): Interceptor {
   const quiet = new Set(options.quiet ?? []);
   return (next) => async (req) => {
-    const log = rpcLogger(logger, `${req.service.typeName}/${req.method.name}`);
-    req.contextValues.set(rpcLoggerKey, log);
-    const level = quiet.has(req.service.typeName) ? 'debug' : 'info';
+    const rpc = `${req.service.typeName}/${req.method.name}`;
     const started = performance.now();
     const done = (error: unknown) => {
-      const code = error === undefined ? 'ok' : codeToString(ConnectError.from(error).code);
-      log[level]({ code, duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'rpc finished');
+      const code = error === undefined ? undefined : ConnectError.from(error).code;
+      const level = code !== undefined && serverFaultCodes.has(code) && !quiet.has(req.service.typeName) ? 'warn' : 'debug';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level]({ rpc, code: code === undefined ? 'ok' : codeToString(code), duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'rpc finished');
     };
     try {
       const res = await next(req);

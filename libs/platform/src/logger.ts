@@ -54,11 +54,6 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** A logger for one RPC: every line names the procedure (`rpc: "pkg.Service/Method"`). */
-export function rpcLogger(logger: Logger, rpc: string): Logger {
-  return logger.child({ rpc });
-}
-
 function activeTraceFields(): Record<string, string> {
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (spanContext === undefined || !isSpanContextValid(spanContext)) return {};

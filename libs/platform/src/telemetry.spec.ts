@@ -61,11 +61,20 @@ describe('trace propagation', () => {
     expect(t.logs.find((l) => l.msg === 'rpc finished')?.trace_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('gives spans ids but records nothing when no collector is configured', () => {
+    telemetry = startTelemetry({ serviceName: 'platform-test' });
+    const span = trace.getTracer('test').startSpan('check');
+    expect(span.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(span.isRecording()).toBe(false);
+    span.end();
+  });
+
   it('round-trips message headers for the Kafka library (string and bytes values)', () => {
     telemetry = startTelemetry({ serviceName: 'platform-test' });
     trace.getTracer('test').startActiveSpan('produce', (span) => {
       const headers = injectTraceHeaders<Record<string, string>>({});
-      expect(headers.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+      // Flags 00: without a collector nothing is sampled, but the ids travel all the same.
+      expect(headers.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-00`);
       span.end();
       for (const carrier of [headers, { traceparent: Buffer.from(headers.traceparent!) }]) {
         const extracted = trace.getSpanContext(extractTraceContext(carrier, context.active()));

@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 export interface TelemetryOptions {
@@ -24,7 +24,9 @@ export interface Telemetry {
  * tracing interceptor makes the RPC spans and the Kafka library makes the message spans, which keeps
  * startup cheap and needs no preloading. The W3C propagator and the async context manager are always
  * on, and spans always get ids even without a collector — so trace ids reach logs and travel to other
- * services — they are just not exported then.
+ * services. Without a collector nothing is sampled: the spans are non-recording (ids only, no attributes,
+ * events or processor work), which keeps the hot path cheap. With one, OTEL_TRACES_SAMPLER applies (the
+ * SDK's default: parent-based, always on).
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const endpoint = options.otlpEndpoint?.replace(/\/+$/, '');
@@ -33,6 +35,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     autoDetectResources: false,
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
     instrumentations: [],
+    ...(endpoint === undefined ? { sampler: new AlwaysOffSampler() } : {}),
     // Explicit empty lists: otherwise the SDK reads OTEL_*_EXPORTER and defaults to OTLP on localhost.
     spanProcessors:
       endpoint === undefined ? [new NoopSpanProcessor()] : [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })],

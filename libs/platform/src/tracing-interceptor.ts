@@ -10,6 +10,7 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { serverFaultCodes } from './interceptors.ts';
 import { hookStream } from './stream-hooks.ts';
 
 const headersGetter: TextMapGetter<Headers> = {
@@ -17,9 +18,6 @@ const headersGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
 };
 const headersSetter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
-
-// Codes that mean the server failed, per the OpenTelemetry RPC conventions; the others are the caller's doing.
-const serverFaults = new Set([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
 
 /**
  * One span per RPC. `server`: continues the caller's `traceparent` and runs the handler inside the
@@ -64,7 +62,7 @@ function endSpan(span: Span, kind: 'server' | 'client', error: unknown): void {
   } else {
     const code = ConnectError.from(error).code;
     span.setAttribute('rpc.grpc.status_code', code);
-    if (kind === 'client' || serverFaults.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[code] });
+    if (kind === 'client' || serverFaultCodes.has(code)) span.setStatus({ code: SpanStatusCode.ERROR, message: Code[code] });
   }
   span.end();
 }

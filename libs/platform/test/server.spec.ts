@@ -206,7 +206,7 @@ describe('error mapping', () => {
   it('logs one line per call with rpc, code and duration, never the request', async () => {
     await client().getState({ userId: 'person@example.com' });
     const line = t.logs.findLast((l) => l.msg === 'rpc finished' && l.rpc === 'omtobe.state_engine.v1.StateEngineService/GetState');
-    expect(line).toMatchObject({ service: 'platform-test', code: 'ok', level: 'info' });
+    expect(line).toMatchObject({ service: 'platform-test', code: 'ok', level: 'debug' });
     expect(typeof line?.duration_ms).toBe('number');
     expect(JSON.stringify(t.logs)).not.toContain('person@example.com');
   });

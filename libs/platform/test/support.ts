@@ -27,9 +27,9 @@ export interface TestServer {
   logs: LogLine[];
 }
 
-/** A real server on 127.0.0.1 and a free port, serving the given StateEngineService stubs. */
+/** A real server on 127.0.0.1 and a free port, serving the given StateEngineService stubs; logs kept from debug up. */
 export async function startTestServer(impl: Partial<ServiceImpl<typeof StateEngineService>>): Promise<TestServer> {
-  const { logger, lines } = captureLogs();
+  const { logger, lines } = captureLogs('debug');
   const health = new HealthRegistry();
   const server = createServer({
     routes: (router: ConnectRouter) => router.service(StateEngineService, impl),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Temporal } from 'temporal-polyfill';
 import {
   addLocalDays,
   canonicalTimeZone,
@@ -26,6 +27,28 @@ describe('localDate', () => {
     ['2011-12-30T10:00:00Z', 'Pacific/Apia', '2011-12-31'], // …and the next one: 2011-12-30 never happened
   ])('%s in %s is %s', (instant, tz, expected) => {
     expect(localDate(at(instant), tz)).toBe(expected);
+  });
+
+  it('answers the same from its per-zone memory of the last day as Temporal does afresh, across DST and skipped days', () => {
+    const reference = (ms: number, tz: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(tz).toPlainDate().toString();
+    const spans: Array<[string, string]> = [
+      ['America/New_York', '2024-03-08T00:00:00Z'],
+      ['America/New_York', '2024-11-01T00:00:00Z'],
+      ['Australia/Lord_Howe', '2024-04-05T00:00:00Z'],
+      ['America/Sao_Paulo', '2018-11-02T00:00:00Z'], // midnight did not exist on 2018-11-04
+      ['Pacific/Apia', '2011-12-28T00:00:00Z'],
+    ];
+    for (const [tz, from] of spans) {
+      const start = Date.parse(from);
+      // Forward in 7-minute steps over four days, then the same instants shuffled (jumps between days).
+      const instants = Array.from({ length: (4 * 24 * 60) / 7 }, (_, i) => start + i * 7 * 60_000);
+      const shuffled = instants.map((ms, i) => instants[(i * 7919) % instants.length]!);
+      for (const ms of [...instants, ...shuffled]) {
+        const date = localDate(new Date(ms), tz);
+        expect({ tz, ms, date }).toEqual({ tz, ms, date: reference(ms, tz) });
+        expect(nextLocalMidnight(new Date(ms), tz).getTime()).toBe(startOfLocalDay(addLocalDays(date, 1), tz).getTime());
+      }
+    }
   });
 
   it('refuses an invalid instant rather than inventing a date', () => {

@@ -27,9 +27,34 @@ function toDate(zdt: Temporal.ZonedDateTime): Date {
   return new Date(zdt.epochMilliseconds);
 }
 
+interface LocalDay {
+  date: string;
+  /** The local day's instants: [from, until) in epoch milliseconds. */
+  from: number;
+  until: number;
+}
+
+// The last local day seen per zone. Every check needs "today" in the user's zone, and Temporal's zone math
+// is the costliest part of a check; nearly every instant falls in a day already seen. Bounded by the
+// number of zones in use (IANA has some 600 names); cleared when it somehow grows past that.
+const lastDayByZone = new Map<string, LocalDay>();
+const maxCachedZones = 1_000;
+
+function localDay(instant: Date, timeZone: string): LocalDay {
+  const ms = instant.getTime();
+  const cached = lastDayByZone.get(timeZone);
+  if (cached && ms >= cached.from && ms < cached.until) return cached;
+  const date = zoned(instant, timeZone).toPlainDate().toString();
+  // A local date's instants run from its first instant to the next date's first instant, with no gap.
+  const day = { date, from: startOfLocalDay(date, timeZone).getTime(), until: startOfLocalDay(addLocalDays(date, 1), timeZone).getTime() };
+  if (lastDayByZone.size >= maxCachedZones) lastDayByZone.clear();
+  lastDayByZone.set(timeZone, day);
+  return day;
+}
+
 /** The local date ('YYYY-MM-DD') of an instant in a zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  return zoned(instant, timeZone).toPlainDate().toString();
+  return localDay(instant, timeZone).date;
 }
 
 /**
@@ -44,7 +69,7 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 
 /** The start of the local date after the instant's local date. */
 export function nextLocalMidnight(instant: Date, timeZone: string): Date {
-  return startOfLocalDay(addLocalDays(localDate(instant, timeZone), 1), timeZone);
+  return new Date(localDay(instant, timeZone).until);
 }
 
 /** Calendar arithmetic on local dates (no zone: a date plus one day is the next date, whatever its length). */

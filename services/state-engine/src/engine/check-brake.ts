@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import { cycleDay, evaluateBrake, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
-import { activeEvents, type HighStakesEventRow } from '../store/events.repo.ts';
-import { latestReadings } from '../store/hrv.repo.ts';
+import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
-import { currentUserState, latestReading, type Reading } from './snapshot.ts';
+import { currentSnapshot, latestReading, type Reading } from './snapshot.ts';
 
 export interface BrakeCheck {
   decision: BrakeDecision;
@@ -17,14 +16,14 @@ export interface BrakeCheck {
 }
 
 /**
- * CheckBrake: three primary-key or index lookups whatever the number of samples and users (the baseline was
- * computed when the latest sample arrived). When the brake shows it becomes the pending brake, which a
- * decision then answers.
+ * CheckBrake: one statement of primary-key and index lookups whatever the number of samples and users (the
+ * baseline was computed when the latest sample arrived). When the brake shows it becomes the pending brake,
+ * which a decision then answers.
  */
 export async function checkBrake(engine: Engine, userId: string): Promise<BrakeCheck> {
   const now = engine.clock.now();
-  const state = await currentUserState(engine, userId, now);
-  const [readings, events] = await Promise.all([latestReadings(engine.db, userId), activeEvents(engine.db, userId, now)]);
+  // Running events: started at or before now, not yet ended.
+  const { state, readings, events } = await currentSnapshot(engine, userId, now, { endingAfter: now, startingBefore: now, includeStartingAt: true });
   const reading = latestReading(readings);
   const day = cycleDay(state.cycle_start_date, now, state.timezone);
   const locked = new Set(state.locked_event_ids);

@@ -177,6 +177,26 @@ describe('state engine: events in, state and answers out', () => {
     expect(state.upcomingEvents).toEqual([]);
   });
 
+  it("GetState lists what runs now or starts before the user's next local midnight, and the pending brake's event", async () => {
+    await seedBrakingUser(h, 'today-user');
+    const now = h.clock.now();
+    // 15:30 in New York: the next local midnight is 05:00 UTC.
+    const midnight = new Date('2026-03-07T05:00:00Z');
+    await meeting(h, 'today-user', 'ended', 'Earlier Review', new Date(now.getTime() - 90 * minute), 60);
+    await meeting(h, 'today-user', 'tonight', 'Late Negotiation', new Date(midnight.getTime() - 30 * minute), 30);
+    await meeting(h, 'today-user', 'at-midnight', 'Midnight Launch', midnight, 30);
+    await meeting(h, 'today-user', 'tomorrow', 'Board Prep', new Date(midnight.getTime() + 10 * 60 * minute), 60);
+
+    const before = await h.client.getState({ userId: 'today-user' });
+    expect(before.upcomingEvents.map((e) => e.eventId)).toEqual(['today-user-board', 'tonight']);
+    expect(before.pendingBrakeEvent).toBeUndefined();
+
+    expect((await h.client.checkBrake({ userId: 'today-user' })).event?.eventId).toBe('today-user-board');
+    const after = await h.client.getState({ userId: 'today-user' });
+    expect(after.pendingBrakeEvent?.eventId).toBe('today-user-board');
+    expect(after.pendingBrakeEvent?.title).toBe('Board Meeting');
+  });
+
   it('offers the reflection on Day 7 from 09:00 local and starts the next cycle at the next local midnight, on time without calls', async () => {
     await register(h, 'week-user', h.clock.now());
     const set = await h.client.setCycleDay({ userId: 'week-user', day: 7 });

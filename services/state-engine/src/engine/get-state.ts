@@ -1,9 +1,8 @@
 import { canReflect, cycleDay, cycleStart, nextLocalMidnight, phaseOf, reflectionWindow, type Phase } from '../domain/index.ts';
-import { findEvent, upcomingEvents, type HighStakesEventRow } from '../store/events.repo.ts';
-import { latestReadings } from '../store/hrv.repo.ts';
+import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentUserState, latestReading, type Reading } from './snapshot.ts';
+import { currentSnapshot, latestReading, type Reading } from './snapshot.ts';
 
 export interface StateView {
   userId: string;
@@ -23,16 +22,19 @@ export interface StateView {
   evaluatedAt: Date;
 }
 
+const longerThanAnyDayMs = 48 * 3_600_000;
+
 /** GetState: the cycle, cooling, locks, the reflection window and today's remaining high-stakes events. */
 export async function getState(engine: Engine, userId: string): Promise<StateView> {
   const now = engine.clock.now();
-  const state = await currentUserState(engine, userId, now);
+  // Today's remaining events: running now or starting before the next local midnight. The user's zone comes
+  // with the same statement, so it reads a window surely longer than any local day and cuts it here.
+  const snapshot = await currentSnapshot(engine, userId, now, { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: false });
+  const { state, readings } = snapshot;
   const tz = state.timezone;
-  const [readings, upcoming, pending] = await Promise.all([
-    latestReadings(engine.db, userId),
-    upcomingEvents(engine.db, userId, now, nextLocalMidnight(now, tz)),
-    state.pending_event_id ? findEvent(engine.db, userId, state.pending_event_id) : Promise.resolve(undefined),
-  ]);
+  const midnight = nextLocalMidnight(now, tz);
+  const upcoming = snapshot.events.filter((e) => e.starts_at < midnight);
+  const pending = snapshot.pendingEvent?.event_id === state.pending_event_id ? snapshot.pendingEvent : undefined;
   const day = cycleDay(state.cycle_start_date, now, tz);
   const reading = latestReading(readings);
   const cycle = { startDate: state.cycle_start_date, ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}) };

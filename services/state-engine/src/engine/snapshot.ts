@@ -1,15 +1,26 @@
 import { NotFoundError } from '@omtobe/platform';
 import type { Baseline } from '../domain/index.ts';
 import type { HrvLatest } from '../store/hrv.repo.ts';
-import { findUserState, lockUserState, type UserState } from '../store/user-states.repo.ts';
+import { readUserSnapshot, type EventWindow, type UserSnapshot } from '../store/user-snapshot.repo.ts';
+import { lockUserState, type UserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { rollOverIfDue } from './rollover.ts';
 
-/** The user's state as of `now`, with any due cycle rollover applied first (in its own transaction). */
-export async function currentUserState(engine: Engine, userId: string, now: Date): Promise<UserState> {
-  const state = await findUserState(engine.db, userId);
-  if (!state) throw unknownUser();
-  if (state.due_at.getTime() > now.getTime()) return state;
+/**
+ * What the user's checks and views read, as of `now`, in one statement; when a cycle rollover is due it is
+ * applied first (in its own transaction) and the state returned is the one after it. A rollover clears the
+ * pending brake, so its event is dropped with it.
+ */
+export async function currentSnapshot(engine: Engine, userId: string, now: Date, window: EventWindow): Promise<UserSnapshot> {
+  const snapshot = await readUserSnapshot(engine.db, userId, window);
+  if (!snapshot) throw unknownUser();
+  if (snapshot.state.due_at.getTime() > now.getTime()) return snapshot;
+  const state = await rollOver(engine, userId, now);
+  const { pendingEvent: _cleared, ...rest } = snapshot;
+  return { ...rest, state };
+}
+
+async function rollOver(engine: Engine, userId: string, now: Date): Promise<UserState> {
   return engine.db.transaction().execute(async (trx) => {
     const locked = await lockUserState(trx, userId);
     if (!locked) throw unknownUser();

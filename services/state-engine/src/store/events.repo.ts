@@ -17,32 +17,6 @@ export async function removeEvent(db: Db, userId: string, eventId: string): Prom
   await db.deleteFrom('high_stakes_events').where('user_id', '=', userId).where('event_id', '=', eventId).execute();
 }
 
-/** Events running at `now` (start ≤ now < end), earliest first. */
-export function activeEvents(db: Db, userId: string, now: Date): Promise<HighStakesEventRow[]> {
-  return db
-    .selectFrom('high_stakes_events')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('ends_at', '>', now)
-    .where('starts_at', '<=', now)
-    .orderBy('starts_at')
-    .orderBy('event_id')
-    .execute();
-}
-
-/** Events running at `now` or starting before `until`, earliest first. */
-export function upcomingEvents(db: Db, userId: string, now: Date, until: Date): Promise<HighStakesEventRow[]> {
-  return db
-    .selectFrom('high_stakes_events')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('ends_at', '>', now)
-    .where('starts_at', '<', until)
-    .orderBy('starts_at')
-    .orderBy('event_id')
-    .execute();
-}
-
 export function findEvent(db: Db, userId: string, eventId: string): Promise<HighStakesEventRow | undefined> {
   return db.selectFrom('high_stakes_events').selectAll().where('user_id', '=', userId).where('event_id', '=', eventId).executeTakeFirst();
 }

@@ -86,11 +86,6 @@ export async function deleteLatest(db: Db, userId: string, metric: HrvMetricName
   await db.deleteFrom('hrv_latest').where('user_id', '=', userId).where('metric', '=', metric).execute();
 }
 
-/** The latest reading of each metric the user has (at most two rows, by primary key). */
-export function latestReadings(db: Db, userId: string): Promise<HrvLatest[]> {
-  return db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).execute();
-}
-
 /** Retention: samples older than any baseline window still needs. */
 export async function purgeSamples(db: Db, olderThan: Date): Promise<number> {
   const result = await db.deleteFrom('hrv_samples').where('measured_at', '<', olderThan).executeTakeFirst();
