@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
 import { eventually } from '@omtobe/testing';
 import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type HandledEvent } from './index.ts';
@@ -136,5 +137,65 @@ describe('event consumer', () => {
     expect(letters.every((l) => headerValue(l.message.headers, 'dlq-source-topic') === usersTopic(h))).toBe(true);
     expect(letters[0]!.message.value).toEqual(Buffer.from([0xff, 0xff, 0xff, 0xff]));
   });
-});
 
+  it('handles a backlog several events per transaction, in order, with deferred work once per transaction', async () => {
+    const groupId = `backlog-${randomUUID()}`;
+    const key = 'u-backlog';
+    const ids = Array.from({ length: 60 }, () => randomUUID());
+    const messages = ids.map((id, i) => ({ key, value: registered(key, `tz-${String(i).padStart(2, '0')}`), headers: envelope(id) }));
+    messages.push({ key, value: registered(key, 'tz-10-again'), headers: envelope(ids[10]!) }); // a redelivered copy
+    await h.producer.send({ topic: usersTopic(h), acks: -1, messages });
+
+    const handled: HandledEvent[] = [];
+    const consumer = new EventConsumer<TestDB>({
+      kafka: h.kafka,
+      groupId,
+      db: h.db,
+      producer: h.producer,
+      logger: silentLogger,
+      topicPrefix: h.prefix,
+      sessionTimeoutMs: 4_000,
+      maxWaitTimeMs: 100,
+      maxEventsPerTransaction: 25,
+      onHandled: (e) => handled.push(e),
+      subscriptions: [
+        {
+          topic: topics.users,
+          handlers: [
+            on(UserRegisteredSchema, async (event, { eventId, trx, deferOnce }) => {
+              await sql`insert into effects (event_id, user_id, value) values (${eventId}, ${event.userId}, txid_current()::text || ' ' || ${event.timezone})`.execute(trx);
+              // Counts, at the end of the transaction, the effects the transaction wrote.
+              deferOnce(`summary:${event.userId}`, async () => {
+                await sql`
+                  insert into effects (event_id, user_id, value)
+                  select 'summary', ${`summary:${event.userId}`}, txid_current()::text || ' ' || count(*)
+                  from effects where user_id = ${event.userId} and split_part(value, ' ', 1) = txid_current()::text`.execute(trx);
+              });
+            }),
+          ],
+        },
+      ],
+    });
+    await consumer.start();
+    try {
+      await eventually(() => handled.length, (n) => n >= 61);
+    } finally {
+      await consumer.stop();
+    }
+    const effects = await h.db.selectFrom('effects').selectAll().where('user_id', '=', key).execute();
+    const rows = effects.map((e) => ({ id: e.event_id, txid: e.value.split(' ')[0]!, timezone: e.value.split(' ')[1]! }));
+    // Every event once, in partition order; the copy of the 11th had no second effect.
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(handled.filter((e) => e.eventId === ids[10]).map((e) => e.duplicate)).toEqual([false, true]);
+    expect(handled.map((e) => e.offset)).toEqual([...handled.map((e) => e.offset)].sort((a, b) => Number(a) - Number(b)));
+    // Fewer transactions than events, none with more than 25.
+    const perTransaction = new Map<string, number>();
+    for (const r of rows) perTransaction.set(r.txid, (perTransaction.get(r.txid) ?? 0) + 1);
+    expect(perTransaction.size).toBeLessThan(60);
+    expect(Math.max(...perTransaction.values())).toBeLessThanOrEqual(25);
+    // The deferred work ran once per transaction, after all of its events.
+    const summaries = await h.db.selectFrom('effects').select('value').where('user_id', '=', `summary:${key}`).execute();
+    expect(new Map(summaries.map((s) => [s.value.split(' ')[0]!, Number(s.value.split(' ')[1])]))).toEqual(perTransaction);
+    expect(summaries).toHaveLength(perTransaction.size);
+  });
+});

@@ -1,13 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
-import { context, propagation } from '@opentelemetry/api';
-import type { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { context, propagation, type Context } from '@opentelemetry/api';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { headerNames, headerValue, stringHeaders } from './headers.ts';
-import { erasedAt, type ErasureTables } from './erasures.ts';
-import { claimEvent, type InboxTables } from './inbox.ts';
+import { erasedAt, erasuresOf, type ErasureTables } from './erasures.ts';
+import { claimEvent, claimEvents, type InboxTables } from './inbox.ts';
 import { eventSchema, type Topic } from './topics.ts';
 
 /**
@@ -28,6 +28,12 @@ export interface EventContext<DB> {
   key: string;
   trx: Transaction<DB>;
   logger: Logger;
+  /**
+   * Runs `work` once in this transaction, after its last event and before it commits, however many of its
+   * events ask with the same `key` (the first one asked wins; all must mean the same work). For state derived
+   * from many events, such as a baseline: a batch of samples of one user recomputes it once.
+   */
+  deferOnce(key: string, work: () => Promise<void>): void;
 }
 
 export type EventHandler<DB, Desc extends DescMessage = DescMessage> = (
@@ -71,6 +77,11 @@ export interface EventConsumerOptions<DB> {
    * the development broker always waits this long, so it bounds the delivery delay there.
    */
   maxWaitTimeMs?: number;
+  /**
+   * Events of one partition handled in one transaction (one inbox insert, one commit). When any of them
+   * fails, the transaction rolls back and they are handled one by one, with retries and the dead-letter topic.
+   */
+  maxEventsPerTransaction?: number;
   /** Told about every event after its transaction committed: for metrics, and for tests to observe redelivery. */
   onHandled?: (handled: HandledEvent) => void;
   /**
@@ -92,11 +103,26 @@ export interface HandledEvent {
   erased: boolean;
 }
 
+/** A message decoded and matched to its handler, ready to run. */
+interface Delivery<DB> {
+  message: KafkaMessage;
+  eventId: string;
+  eventType: string;
+  key: string;
+  occurredAt: Date;
+  event: MessageShape<DescMessage>;
+  binding: HandlerBinding<DB>;
+  parent: Context;
+}
+
+type Outcome = Pick<HandledEvent, 'duplicate' | 'erased'>;
+
 /**
- * Consumes the subscribed topics at least once, with each event's effect exactly once: the handler runs in a
- * transaction that also claims the event id in the inbox, and the offset is committed only after it returns.
- * A message that cannot be decoded, or whose handler keeps failing, goes to the dead-letter topic so the
- * partition moves on.
+ * Consumes the subscribed topics at least once, with each event's effect exactly once: handlers run in a
+ * transaction that also claims the events' ids in the inbox, and offsets are committed only after it
+ * commits. A partition's events are handled in order, several per transaction (see
+ * `maxEventsPerTransaction`). A message that cannot be decoded, or whose handler keeps failing, goes to the
+ * dead-letter topic so the partition moves on.
  */
 export class EventConsumer<DB> {
   private readonly consumer: Consumer;
@@ -122,7 +148,9 @@ export class EventConsumer<DB> {
     await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: true });
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-      eachMessage: (payload) => this.handle(payload),
+      // Offsets are resolved here, chunk by chunk, only after the chunk's transaction committed.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
@@ -141,62 +169,179 @@ export class EventConsumer<DB> {
     });
   }
 
-  private async handle({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const size = Math.max(1, this.options.maxEventsPerTransaction ?? 100);
+    for (let from = 0; from < batch.messages.length; from += size) {
+      // After a rebalance or on shutdown, what is not committed is the next owner's.
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(from, from + size);
+      await this.handleChunk(batch.topic, batch.partition, chunk, heartbeat);
+      resolveOffset(chunk.at(-1)!.offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  /** Parks what cannot be handled, then handles the rest together, or one by one if together fails. */
+  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const deliveries: Array<Delivery<DB>> = [];
+    for (const message of messages) {
+      const decoded = this.decode(topic, message);
+      if (decoded === undefined) continue;
+      if ('reason' in decoded) await this.park(topic, partition, message, decoded.reason, decoded.error);
+      else deliveries.push(decoded);
+    }
+    if (deliveries.length > 1) {
+      try {
+        const outcomes = await this.handleTogether(topic, partition, deliveries);
+        deliveries.forEach((d, i) => this.handled(topic, partition, d, outcomes[i]!));
+        return;
+      } catch (err) {
+        if (this.stopping) throw err; // not committed: the next owner of the partition retries them
+        this.options.logger.warn({ err, topic, partition, events: deliveries.length }, 'handling events together failed; handling them one by one');
+      }
+    }
+    for (const delivery of deliveries) await this.handleOne(topic, partition, delivery, heartbeat);
+  }
+
+  /** The message's event and handler; a reason to park it; or undefined when this service ignores it. */
+  private decode(topic: string, message: KafkaMessage): Delivery<DB> | { reason: DeadLetterReason; error?: unknown } | undefined {
     const subscription = this.byTopic.get(topic);
     const eventId = headerValue(message.headers, headerNames.eventId);
     const eventType = headerValue(message.headers, headerNames.eventType);
-    const log = this.options.logger.child({ topic, partition, offset: message.offset, event_id: eventId, event_type: eventType });
-    const park = (reason: DeadLetterReason, error?: unknown) => {
-      log.error({ err: error, reason }, 'event sent to the dead-letter topic');
-      return sendToDeadLetter(this.options.producer, { topic, partition, message, reason, error });
-    };
-    if (!subscription || !eventId || !eventType || !message.value) return park('missing_headers');
+    if (!subscription || !eventId || !eventType || !message.value) return { reason: 'missing_headers' };
     const schema = eventSchema(subscription.topic, eventType);
-    if (!schema) return park('unknown_event_type');
+    if (!schema) return { reason: 'unknown_event_type' };
     const binding = subscription.handlers.find((h) => h.schema.typeName === eventType);
-    if (!binding) return;
+    if (!binding) return undefined;
     let event: MessageShape<DescMessage>;
     try {
       event = fromBinary(schema, message.value);
-    } catch (err) {
-      return park('undecodable', err);
+    } catch (error) {
+      return { reason: 'undecodable', error };
     }
     const occurred = headerValue(message.headers, headerNames.occurredAt);
-    const parent = propagation.extract(context.active(), stringHeaders(message.headers));
+    return {
+      message,
+      eventId,
+      eventType,
+      key: message.key?.toString('utf8') ?? '',
+      occurredAt: occurred ? new Date(occurred) : new Date(Number(message.timestamp)),
+      event,
+      binding,
+      parent: propagation.extract(context.active(), stringHeaders(message.headers)),
+    };
+  }
+
+  /** One transaction for all: one inbox claim, one erasure lookup, the handlers in order, deferred work, commit. */
+  private async handleTogether(topic: string, partition: number, deliveries: Array<Delivery<DB>>): Promise<Outcome[]> {
+    return this.options.db.transaction().execute(async (trx) => {
+      const claimed = await claimEvents(trx, this.options.groupId, deliveries.map((d) => d.eventId));
+      const erasures = this.options.honourErasures
+        ? await erasuresOf(trx as unknown as Kysely<ErasureTables>, deliveries.map((d) => d.key))
+        : new Map<string, Date>();
+      const deferred = new Map<string, () => Promise<void>>();
+      const outcomes: Outcome[] = [];
+      for (const delivery of deliveries) {
+        // A second copy of an event in the same chunk is a duplicate of the first.
+        if (!claimed.delete(delivery.eventId)) {
+          outcomes.push({ duplicate: true, erased: false });
+          continue;
+        }
+        if (isErased(delivery, erasures.get(delivery.key))) {
+          this.logger(topic, partition, delivery).info('event of an erased user dropped');
+          outcomes.push({ duplicate: false, erased: true });
+          continue;
+        }
+        await this.runHandler(topic, partition, delivery, trx, deferred);
+        outcomes.push({ duplicate: false, erased: false });
+      }
+      for (const work of deferred.values()) await work();
+      return outcomes;
+    });
+  }
+
+  /** One event in its own transaction, retried with backoff; parked when it keeps failing. */
+  private async handleOne(topic: string, partition: number, delivery: Delivery<DB>, heartbeat: () => Promise<void>): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const occurredAt = occurred ? new Date(occurred) : new Date(Number(message.timestamp));
-        const key = message.key?.toString('utf8') ?? '';
-        const outcome = await context.with(parent, () =>
-          this.options.db.transaction().execute(async (trx) => {
-            if (!(await claimEvent(trx, this.options.groupId, eventId))) {
-              log.debug('event already handled');
-              return { duplicate: true, erased: false };
-            }
-            if (this.options.honourErasures) {
-              const erased = await erasedAt(trx as unknown as Kysely<ErasureTables>, key);
-              if (erased && erased.getTime() > occurredAt.getTime()) {
-                log.info('event of an erased user dropped');
-                return { duplicate: false, erased: true };
-              }
-            }
-            await binding.handle(event, { eventId, occurredAt, key, trx: trx as unknown as Transaction<DB>, logger: log });
-            return { duplicate: false, erased: false };
-          }),
-        );
-        this.options.onHandled?.({ topic, partition, offset: message.offset, eventId, eventType, ...outcome });
+        const outcome = await this.options.db.transaction().execute(async (trx): Promise<Outcome> => {
+          if (!(await claimEvent(trx, this.options.groupId, delivery.eventId))) {
+            this.logger(topic, partition, delivery).debug('event already handled');
+            return { duplicate: true, erased: false };
+          }
+          if (this.options.honourErasures && isErased(delivery, await erasedAt(trx as unknown as Kysely<ErasureTables>, delivery.key))) {
+            this.logger(topic, partition, delivery).info('event of an erased user dropped');
+            return { duplicate: false, erased: true };
+          }
+          const deferred = new Map<string, () => Promise<void>>();
+          await this.runHandler(topic, partition, delivery, trx, deferred);
+          for (const work of deferred.values()) await work();
+          return { duplicate: false, erased: false };
+        });
+        this.handled(topic, partition, delivery, outcome);
         return;
       } catch (err) {
         if (attempt >= maxAttempts || this.stopping || err instanceof PermanentEventError) {
           if (this.stopping) throw err; // not committed: the next owner of the partition retries it
-          return park('handler_failed', err);
+          return this.park(topic, partition, delivery.message, 'handler_failed', err);
         }
         const wait = (this.options.retryBaseMs ?? 100) * 2 ** (attempt - 1);
-        log.warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
+        this.logger(topic, partition, delivery).warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
         await heartbeat();
         await delay(wait);
       }
     }
   }
+
+  private runHandler(
+    topic: string,
+    partition: number,
+    d: Delivery<DB>,
+    trx: Transaction<DB & InboxTables>,
+    deferred: Map<string, () => Promise<void>>,
+  ): Promise<void> {
+    let logger: Logger | undefined;
+    const makeLogger = () => this.logger(topic, partition, d);
+    const ctx: EventContext<DB> = {
+      eventId: d.eventId,
+      occurredAt: d.occurredAt,
+      key: d.key,
+      trx: trx as unknown as Transaction<DB>,
+      // Made only when a handler logs: most never do, and a child logger per event is not free.
+      get logger() {
+        return (logger ??= makeLogger());
+      },
+      deferOnce(key, work) {
+        if (!deferred.has(key)) deferred.set(key, work);
+      },
+    };
+    return context.with(d.parent, () => d.binding.handle(d.event, ctx));
+  }
+
+  private handled(topic: string, partition: number, d: Delivery<DB>, outcome: Outcome): void {
+    this.options.onHandled?.({ topic, partition, offset: d.message.offset, eventId: d.eventId, eventType: d.eventType, ...outcome });
+  }
+
+  private logger(topic: string, partition: number, d: Pick<Delivery<DB>, 'message' | 'eventId' | 'eventType'>): Logger {
+    return this.options.logger.child({ topic, partition, offset: d.message.offset, event_id: d.eventId, event_type: d.eventType });
+  }
+
+  private park(topic: string, partition: number, message: KafkaMessage, reason: DeadLetterReason, error?: unknown): Promise<void> {
+    const log = this.options.logger.child({
+      topic,
+      partition,
+      offset: message.offset,
+      event_id: headerValue(message.headers, headerNames.eventId),
+      event_type: headerValue(message.headers, headerNames.eventType),
+    });
+    log.error({ err: error, reason }, 'event sent to the dead-letter topic');
+    return sendToDeadLetter(this.options.producer, { topic, partition, message, reason, error });
+  }
+}
+
+/** An event of a user erased after it occurred: dropped, so erasure sticks. */
+function isErased(delivery: Pick<Delivery<unknown>, 'occurredAt'>, erasedAtTime: Date | undefined): boolean {
+  return erasedAtTime !== undefined && erasedAtTime.getTime() > delivery.occurredAt.getTime();
 }

@@ -25,8 +25,14 @@ export async function recordErasure<DB extends ErasureTables>(trx: Kysely<DB> | 
 
 /** When the user was last erased, if that is still remembered. */
 export async function erasedAt(db: Kysely<ErasureTables>, userId: string): Promise<Date | undefined> {
-  const row = await db.selectFrom('erasures').select('erased_at').where('user_id', '=', userId).executeTakeFirst();
-  return row?.erased_at;
+  return (await erasuresOf(db, [userId])).get(userId);
+}
+
+/** The remembered erasures of several users, in one statement: user id → when. */
+export async function erasuresOf(db: Kysely<ErasureTables>, userIds: readonly string[]): Promise<Map<string, Date>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.selectFrom('erasures').select(['user_id', 'erased_at']).where('user_id', 'in', [...new Set(userIds)]).execute();
+  return new Map(rows.map((r) => [r.user_id, r.erased_at]));
 }
 
 export async function purgeErasures(db: Kysely<ErasureTables>, olderThan: Date): Promise<number> {

@@ -16,14 +16,21 @@ export interface InboxTables {
  * crash (effect done, offset not committed) finds the claim and does nothing.
  */
 export async function claimEvent<DB extends InboxTables>(trx: Kysely<DB>, consumer: string, eventId: string): Promise<boolean> {
+  return (await claimEvents(trx, consumer, [eventId])).has(eventId);
+}
+
+/** Claims several events in one statement; returns the ids claimed now (the others were handled before). */
+export async function claimEvents<DB extends InboxTables>(trx: Kysely<DB>, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(eventIds)];
+  if (unique.length === 0) return new Set();
   // Kysely's database types are invariant; the constraint above guarantees the inbox table exists.
   const inserted = await (trx as unknown as Kysely<InboxTables>)
     .insertInto('inbox')
-    .values({ consumer, event_id: eventId, processed_at: sql<Date>`now()` })
+    .values(unique.map((eventId) => ({ consumer, event_id: eventId, processed_at: sql<Date>`now()` })))
     .onConflict((oc) => oc.doNothing())
     .returning('event_id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+    .execute();
+  return new Set(inserted.map((r) => r.event_id));
 }
 
 /** Forgets claims older than the window in which Kafka could still redeliver them. */

@@ -9,7 +9,7 @@ import { openServiceDatabase } from '@omtobe/db';
 import { createKafka, startServiceEvents, topics, type HandledEvent, type Topic } from '@omtobe/events';
 import { createErrorInterceptor, createLifecycle, OffsetClock } from '@omtobe/platform';
 import { StateEngineService } from '@omtobe/proto/state-engine/v1';
-import { createTestDatabase, eventually, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
+import { createTestDatabase, eventually, publishTestEvent, publishTestEvents, TestClock, testKafkaBrokers } from '@omtobe/testing';
 import { stateEngineRoutes } from '../src/api/routes.ts';
 import { calendarConsumer } from '../src/consumers/calendar.ts';
 import { hrvConsumer } from '../src/consumers/hrv.ts';
@@ -37,6 +37,8 @@ export interface EngineHarness {
     eventId?: string,
     occurredAt?: Date,
   ): Promise<HandledEvent>;
+  /** Publishes events of one topic in one request (one fetch for the engine) and waits until all are handled. */
+  deliverAll<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, messages: ReadonlyArray<MessageShape<Desc>>): Promise<HandledEvent[]>;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,19 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
         (found) => found.length > before,
       );
       return seen[seen.length - 1]!;
+    },
+    async deliverAll(topic, key, schemaOf, messages) {
+      const at = clock.now();
+      const ids = await publishTestEvents(
+        producer,
+        config.KAFKA_TOPIC_PREFIX + topic.name,
+        messages.map((message) => ({ key, schema: schemaOf, message, occurredAt: at })),
+      );
+      const wanted = new Set(ids);
+      return eventually(
+        () => handled.filter((h) => wanted.has(h.eventId)),
+        (found) => found.length >= ids.length,
+      );
     },
     async close() {
       await producer.disconnect();

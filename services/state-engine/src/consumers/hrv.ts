@@ -19,24 +19,29 @@ async function timeZoneOf(trx: Db, userId: string): Promise<string> {
   return (await findUserState(trx, userId))?.timezone ?? 'UTC';
 }
 
-/** hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. */
+/**
+ * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. The
+ * baseline is recomputed once per user and metric per transaction of events, after all of its samples are in.
+ */
 export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
+  const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () =>
+    refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules);
   return {
     topic: topics.hrv,
     handlers: [
-      on(HrvSampleRecordedSchema, async (event, { trx, logger }) => {
+      on(HrvSampleRecordedSchema, async (event, { trx, logger, deferOnce }) => {
         const metric = metricName(event.metric);
         if (!metric || !event.measuredAt || !(event.valueMs > 0)) {
           return logger.error({ user_id: event.userId }, 'HrvSampleRecorded without a metric, time or positive value ignored');
         }
         await upsertSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt: timestampDate(event.measuredAt) });
-        await refreshLatest(trx, event.userId, metric, await timeZoneOf(trx, event.userId), rules);
+        deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),
-      on(HrvSampleDeletedSchema, async (event, { trx }) => {
+      on(HrvSampleDeletedSchema, async (event, { trx, deferOnce }) => {
         const metric = metricName(event.metric);
         if (!metric) return;
         await deleteSample(trx, event.userId, metric, event.sampleId);
-        await refreshLatest(trx, event.userId, metric, await timeZoneOf(trx, event.userId), rules);
+        deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),
     ],
   };

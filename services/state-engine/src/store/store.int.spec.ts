@@ -75,6 +75,32 @@ describe('state engine store', () => {
     expect(titles.rows[0]!.n).toBe(0);
   });
 
+  it('gives a batch of samples delivered together the same latest reading and baseline as one at a time', async () => {
+    const now = h.clock.now().getTime();
+    // Out of time order on purpose: the latest reading is the newest measured, not the last delivered.
+    const values = [51.5, 48.25, 30.1, 52, 49.75, 50.5, 47];
+    const hoursAgo = [60, 50, 1, 40, 30, 20, 10];
+    const samples = (userId: string) =>
+      values.map((valueMs, i) =>
+        create(HrvSampleRecordedSchema, { userId, sampleId: `s${i}`, metric: HrvMetric.SDNN, source: HrvSource.HEALTHKIT, valueMs, measuredAt: timestampFromDate(new Date(now - hoursAgo[i]! * 60 * minute)) }),
+      );
+    for (const userId of ['one-by-one', 'together']) {
+      await h.deliver(topics.users, userId, UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone: 'Asia/Kolkata', registeredAt: timestampFromDate(new Date(now - 4 * 1440 * minute)) }));
+    }
+    for (const sample of samples('one-by-one')) await h.deliver(topics.hrv, 'one-by-one', HrvSampleRecordedSchema, sample);
+    const handled = await h.deliverAll(topics.hrv, 'together', HrvSampleRecordedSchema, samples('together'));
+    expect(handled.every((e) => !e.duplicate && !e.erased)).toBe(true);
+
+    const latest = async (userId: string) => {
+      const { user_id: _user, ...row } = (await h.engine.db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow());
+      return row;
+    };
+    const together = await latest('together');
+    expect(together).toEqual(await latest('one-by-one'));
+    expect(together).toMatchObject({ value_ms: 30.1, measured_at: new Date(now - 60 * minute), baseline_sample_count: 6 });
+    expect(together.baseline_mean_ms).toBeCloseTo((51.5 + 48.25 + 52 + 49.75 + 50.5 + 47) / 6, 9);
+  });
+
   it('CheckBrake reads in one indexed statement whether a user has 5 samples or 20,000, and never reads the samples', async () => {
     await seedUser(h, 'small');
     await seedUser(h, 'big');
