@@ -45,10 +45,14 @@ await runService({
       wake: () => wake(),
     };
     await startServiceEvents<Database>({ config, logger, lifecycle, db, pool, subscriptions: [usersConsumer(svc)] });
+    // Stops are run in reverse: the worker stops after the server drain and before the consumers, the relay
+    // and the pool. It winds down as soon as shutdown begins (between users of a walk), so its stop step is
+    // over well within the step timeout and nothing of it touches the pool once the pool closes.
     const worker = startWorker(svc, {
       intervalMs: config.WORKER_INTERVAL_MS,
       maintenanceEvery: Math.max(1, Math.ceil((config.MAINTENANCE_INTERVAL_MINUTES * 60_000) / config.WORKER_INTERVAL_MS)),
       logger: logger.child({ component: 'worker' }),
+      signal: lifecycle.stopping,
     });
     wake = worker.wake;
     lifecycle.onStop('background worker', () => worker.stop());

@@ -1,5 +1,5 @@
-import { publishWithdrawal } from '../ingest/hrv-samples.ts';
-import { publishRemoval } from '../ingest/calendar-items.ts';
+import { publishWithdrawals } from '../ingest/hrv-samples.ts';
+import { publishRemovals } from '../ingest/calendar-items.ts';
 import { deleteChannelsOf } from '../store/channels.repo.ts';
 import { deleteConnection, lockConnection } from '../store/connections.repo.ts';
 import type { ProviderName } from '../store/database.ts';
@@ -22,9 +22,9 @@ export async function disconnect(svc: Service, userId: string, provider: Provide
     await queueRevocation(trx, svc.cipher, svc.logger, connection, channels, now);
     await deleteConnection(trx, userId, provider);
     if (provider === 'whoop') {
-      for (const s of await deleteSamplesFrom(trx, userId, 'whoop')) await publishWithdrawal(trx, userId, s.sample_id, s.metric, now);
+      await publishWithdrawals(trx, userId, await deleteSamplesFrom(trx, userId, 'whoop'), now);
     } else {
-      for (const e of await deleteEventsFrom(trx, userId, 'google')) await publishRemoval(trx, userId, e.event_id, now);
+      await publishRemovals(trx, userId, (await deleteEventsFrom(trx, userId, 'google')).map((e) => e.event_id), now);
     }
     return true;
   });

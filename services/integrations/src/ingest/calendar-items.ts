@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { enqueueEvent, topics } from '@omtobe/events';
+import { enqueueEvents, topics, type OutboxEvent } from '@omtobe/events';
 import { CalendarSource, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema } from '@omtobe/proto/integrations/v1';
 import { decideCalendarItem, type CalendarItem, type CalendarRules } from '../domain/calendar-decision.ts';
 import type { CalendarSourceName } from '../store/database.ts';
@@ -14,10 +14,12 @@ export interface AppliedItems {
   removed: number;
 }
 
+type CalendarEvent = OutboxEvent<typeof HighStakesEventUpsertedSchema> | OutboxEvent<typeof HighStakesEventRemovedSchema>;
+
 /**
  * Applies a provider's events to the high-stakes projection in the caller's transaction: keeps and
  * publishes the high-stakes ones that changed, removes (and publishes the removal of) kept ones that
- * no longer qualify, and drops the rest unseen.
+ * no longer qualify, and drops the rest unseen. The events go to the outbox together, in item order.
  */
 export async function applyCalendarItems(
   trx: Db,
@@ -29,6 +31,7 @@ export async function applyCalendarItems(
   const { userId, source } = target;
   const stored = await findEvents(trx, userId, source, [...new Set(items.map((i) => i.eventId))]);
   const result: AppliedItems = { upserted: 0, removed: 0 };
+  const events: CalendarEvent[] = [];
   for (const item of items) {
     const held = stored.get(item.eventId);
     const action = decideCalendarItem(item, held && { title: held.title, startsAt: held.starts_at, endsAt: held.ends_at }, now, rules);
@@ -36,7 +39,7 @@ export async function applyCalendarItems(
       const row = { user_id: userId, source, event_id: item.eventId, title: action.title, starts_at: action.startsAt, ends_at: action.endsAt, updated_at: now };
       await upsertEvent(trx, row);
       stored.set(item.eventId, row);
-      await enqueueEvent(trx, {
+      events.push({
         topic: topics.calendar,
         key: userId,
         schema: HighStakesEventUpsertedSchema,
@@ -54,19 +57,19 @@ export async function applyCalendarItems(
     } else if (action.kind === 'remove') {
       await deleteEvent(trx, userId, source, item.eventId);
       stored.delete(item.eventId);
-      await publishRemoval(trx, userId, item.eventId, now);
+      events.push(removal(userId, item.eventId, now));
       result.removed += 1;
     }
   }
+  await enqueueEvents(trx, events);
   return result;
 }
 
-export async function publishRemoval(trx: Db, userId: string, eventId: string, now: Date): Promise<void> {
-  await enqueueEvent(trx, {
-    topic: topics.calendar,
-    key: userId,
-    schema: HighStakesEventRemovedSchema,
-    message: create(HighStakesEventRemovedSchema, { userId, eventId }),
-    occurredAt: now,
-  });
+function removal(userId: string, eventId: string, now: Date): CalendarEvent {
+  return { topic: topics.calendar, key: userId, schema: HighStakesEventRemovedSchema, message: create(HighStakesEventRemovedSchema, { userId, eventId }), occurredAt: now };
+}
+
+/** Publishes HighStakesEventRemoved for events of one user, in the caller's transaction, in their order. */
+export async function publishRemovals(trx: Db, userId: string, eventIds: readonly string[], now: Date): Promise<void> {
+  await enqueueEvents(trx, eventIds.map((eventId) => removal(userId, eventId, now)));
 }

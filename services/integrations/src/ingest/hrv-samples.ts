@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { enqueueEvent, topics } from '@omtobe/events';
+import { enqueueEvents, topics, type OutboxEvent } from '@omtobe/events';
 import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
 import type { HrvMetricName, HrvSourceName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
@@ -9,9 +9,11 @@ import { deleteSample, upsertSample, type SampleRow } from '../store/samples.rep
 export const metricToProto: Record<HrvMetricName, HrvMetric> = { sdnn: HrvMetric.SDNN, rmssd: HrvMetric.RMSSD };
 export const sourceToProto: Record<HrvSourceName, HrvSource> = { healthkit: HrvSource.HEALTHKIT, whoop: HrvSource.WHOOP, mock: HrvSource.MOCK };
 
-/** Publishes a stored sample as HrvSampleRecorded, in the caller's transaction (the outbox). */
-export async function publishSample(trx: Db, row: SampleRow, now: Date): Promise<void> {
-  await enqueueEvent(trx, {
+/** An hrv.v1 event waiting to be enqueued with the others of its transaction. */
+export type HrvEvent = OutboxEvent<typeof HrvSampleRecordedSchema> | OutboxEvent<typeof HrvSampleDeletedSchema>;
+
+function recorded(row: SampleRow, now: Date): HrvEvent {
+  return {
     topic: topics.hrv,
     key: row.user_id,
     schema: HrvSampleRecordedSchema,
@@ -24,31 +26,53 @@ export async function publishSample(trx: Db, row: SampleRow, now: Date): Promise
       measuredAt: timestampFromDate(row.measured_at),
     }),
     occurredAt: now,
-  });
+  };
 }
 
-export async function publishWithdrawal(trx: Db, userId: string, sampleId: string, metric: HrvMetricName, now: Date): Promise<void> {
-  await enqueueEvent(trx, {
+function withdrawn(userId: string, sampleId: string, metric: HrvMetricName, now: Date): HrvEvent {
+  return {
     topic: topics.hrv,
     key: userId,
     schema: HrvSampleDeletedSchema,
     message: create(HrvSampleDeletedSchema, { userId, sampleId, metric: metricToProto[metric] }),
     occurredAt: now,
-  });
+  };
 }
 
-/** Stores a sample that its provider may correct, publishing it only when it is new or changed. */
-export async function recordSample(trx: Db, row: SampleRow, now: Date): Promise<boolean> {
+/** Enqueues events of one transaction together: one outbox INSERT and one NOTIFY, in list order. */
+export async function publishHrvEvents(trx: Db, events: readonly HrvEvent[]): Promise<void> {
+  await enqueueEvents(trx, events);
+}
+
+/** Publishes stored samples as HrvSampleRecorded, in the caller's transaction (the outbox), in their order. */
+export function publishSamples(trx: Db, rows: readonly SampleRow[], now: Date): Promise<void> {
+  return publishHrvEvents(trx, rows.map((row) => recorded(row, now)));
+}
+
+export function publishSample(trx: Db, row: SampleRow, now: Date): Promise<void> {
+  return publishSamples(trx, [row], now);
+}
+
+/** Publishes HrvSampleDeleted for samples of one user, in the caller's transaction, in their order. */
+export function publishWithdrawals(trx: Db, userId: string, samples: ReadonlyArray<{ sample_id: string; metric: HrvMetricName }>, now: Date): Promise<void> {
+  return publishHrvEvents(trx, samples.map((s) => withdrawn(userId, s.sample_id, s.metric, now)));
+}
+
+/**
+ * Stores a sample that its provider may correct. Returns the HrvSampleRecorded to publish when it is new or
+ * changed (nothing when unchanged): the caller publishes it in the same transaction with publishHrvEvents,
+ * together with the other events of that transaction.
+ */
+export async function recordSample(trx: Db, row: SampleRow, now: Date): Promise<HrvEvent | undefined> {
   const outcome = await upsertSample(trx, row);
-  if (outcome === 'unchanged') return false;
-  await publishSample(trx, row, now);
-  return true;
+  return outcome === 'unchanged' ? undefined : recorded(row, now);
 }
 
-/** Withdraws a sample its provider deleted; publishes the withdrawal only when the sample was held. */
-export async function withdrawSample(trx: Db, userId: string, source: HrvSourceName, sampleId: string, now: Date): Promise<boolean> {
+/**
+ * Deletes a sample its provider deleted. Returns the HrvSampleDeleted to publish when the sample was held:
+ * the caller publishes it in the same transaction with publishHrvEvents.
+ */
+export async function withdrawSample(trx: Db, userId: string, source: HrvSourceName, sampleId: string, now: Date): Promise<HrvEvent | undefined> {
   const metric = await deleteSample(trx, userId, source, sampleId);
-  if (!metric) return false;
-  await publishWithdrawal(trx, userId, sampleId, metric, now);
-  return true;
+  return metric ? withdrawn(userId, sampleId, metric, now) : undefined;
 }

@@ -36,13 +36,19 @@ export async function fillMockCalendar(trx: Db, svc: Pick<Service, 'settings'>, 
   return applied.upserted;
 }
 
-/** Keeps the next days of every known user's mock calendar filled (unchanged events publish nothing). */
-export async function tickMockCalendar(svc: Service): Promise<number> {
+/**
+ * Keeps the next days of every known user's mock calendar filled (unchanged events publish nothing).
+ * Stops between users once `signal` aborts (shutdown).
+ */
+export async function tickMockCalendar(svc: Service, signal?: AbortSignal): Promise<number> {
   const settings = mockOf(svc);
   const now = svc.clock.now();
   let written = 0;
-  for (let after = '', page: KnownUser[]; (page = await knownUsersPage(svc.db, after, 200)).length > 0; after = page[page.length - 1]!.user_id) {
-    for (const user of page) written += await svc.db.transaction().execute((trx) => fillMockCalendar(trx, svc, settings, user, now));
+  for (let after = '', page: KnownUser[]; !signal?.aborted && (page = await knownUsersPage(svc.db, after, 200)).length > 0; after = page[page.length - 1]!.user_id) {
+    for (const user of page) {
+      if (signal?.aborted) break;
+      written += await svc.db.transaction().execute((trx) => fillMockCalendar(trx, svc, settings, user, now));
+    }
   }
   return written;
 }

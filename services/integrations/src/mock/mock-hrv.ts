@@ -1,16 +1,18 @@
 import { FailedPreconditionError, NotFoundError } from '@omtobe/platform';
 import type { MockSettings } from '../domain/settings.ts';
 import { localParts } from '../domain/zoned-time.ts';
-import { publishSample } from '../ingest/hrv-samples.ts';
+import { publishSamples } from '../ingest/hrv-samples.ts';
 import type { Db } from '../store/db.ts';
-import { insertNewSamples, latestMeasuredAt, recentValues, type SampleRow } from '../store/samples.repo.ts';
-import { findKnownUser, knownUsersPage, setMockDrop, type KnownUser } from '../store/users.repo.ts';
+import { insertNewSamples, recentValues, type SampleRow } from '../store/samples.repo.ts';
+import { findKnownUser, setMockDrop, usersDueForMockReading, type KnownUser } from '../store/users.repo.ts';
 import type { Service } from '../service.ts';
 import { personalNormMs, syntheticSdnn } from './synthetic-hrv.ts';
 
 /** Spacing of the history written at registration: Apple Watch records SDNN every few hours. */
 const BACKFILL_SPACING_MS = 3 * 3_600_000;
 const NORM_WINDOW_MS = 7 * 24 * 3_600_000;
+/** Users given a reading per transaction by the stream. */
+const STREAM_BATCH = 200;
 
 export function mockOf(svc: Service): MockSettings {
   if (!svc.settings.mock) {
@@ -28,7 +30,7 @@ function mockSample(user: KnownUser, at: Date, now: Date, id: string): SampleRow
 async function store(trx: Db, rows: SampleRow[], now: Date): Promise<SampleRow[]> {
   const fresh = await insertNewSamples(trx, rows);
   const kept = rows.filter((r) => fresh.has(r.sample_id));
-  for (const row of kept) await publishSample(trx, row, now);
+  await publishSamples(trx, kept, now);
   return kept;
 }
 
@@ -41,17 +43,24 @@ export async function backfillMockHistory(trx: Db, settings: MockSettings, user:
   return (await store(trx, rows, now)).length;
 }
 
-/** The stream: a reading now for every known user whose last mock reading is an interval old. */
-export async function tickMockHrv(svc: Service): Promise<number> {
+/**
+ * The stream: a reading now for every known user whose last mock reading is an interval old. Only users
+ * owed a reading are read, a batch at a time, each batch written in one transaction, so a quiet tick is
+ * one query. Stops between batches once `signal` aborts (shutdown).
+ */
+export async function tickMockHrv(svc: Service, signal?: AbortSignal): Promise<number> {
   const settings = mockOf(svc);
   const now = svc.clock.now();
+  const since = new Date(now.getTime() - settings.hrvIntervalMs);
+  const sampleId = `mock-${now.toISOString()}`;
   let written = 0;
-  for (let after = '', page: KnownUser[]; (page = await knownUsersPage(svc.db, after, 200)).length > 0; after = page[page.length - 1]!.user_id) {
-    for (const user of page) {
-      const latest = await latestMeasuredAt(svc.db, user.user_id, 'mock');
-      if (latest && latest.getTime() > now.getTime() - settings.hrvIntervalMs) continue;
-      written += (await svc.db.transaction().execute((trx) => store(trx, [mockSample(user, now, now, `mock-${now.toISOString()}`)], now))).length;
-    }
+  let after = '';
+  while (!signal?.aborted) {
+    const due = await usersDueForMockReading(svc.db, since, after, STREAM_BATCH);
+    if (due.length === 0) break;
+    written += (await svc.db.transaction().execute((trx) => store(trx, due.map((user) => mockSample(user, now, now, sampleId)), now))).length;
+    if (due.length < STREAM_BATCH) break;
+    after = due[due.length - 1]!.user_id;
   }
   return written;
 }

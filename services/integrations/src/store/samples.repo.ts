@@ -72,16 +72,6 @@ export async function recentValues(db: Db, userId: string, metric: HrvMetricName
   return rows.map((r) => r.value_ms);
 }
 
-export async function latestMeasuredAt(db: Db, userId: string, source: HrvSourceName): Promise<Date | undefined> {
-  const row = await db
-    .selectFrom('hrv_samples')
-    .select((eb) => eb.fn.max('measured_at').as('latest'))
-    .where('user_id', '=', userId)
-    .where('source', '=', source)
-    .executeTakeFirst();
-  return row?.latest ?? undefined;
-}
-
 export function samplesOf(db: Db, userId: string): Promise<SampleRow[]> {
   return db.selectFrom('hrv_samples').selectAll().where('user_id', '=', userId).orderBy('measured_at').orderBy('sample_id').execute();
 }

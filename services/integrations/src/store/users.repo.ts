@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { KnownUsersTable } from './database.ts';
 import type { Db } from './db.ts';
 
@@ -26,6 +26,31 @@ export function findKnownUser(db: Db, userId: string): Promise<KnownUser | undef
 /** Known users in id order after `afterUserId`, a page at a time (the mock loop walks them all). */
 export function knownUsersPage(db: Db, afterUserId: string, limit: number): Promise<KnownUser[]> {
   return db.selectFrom('known_users').selectAll().where('user_id', '>', afterUserId).orderBy('user_id').limit(limit).execute();
+}
+
+/**
+ * Known users after `afterUserId` (in id order) with no mock reading measured after `since`: those the
+ * mock stream owes a reading. One statement, an index probe per user, however many users are quiet.
+ */
+export function usersDueForMockReading(db: Db, since: Date, afterUserId: string, limit: number): Promise<KnownUser[]> {
+  return db
+    .selectFrom('known_users as k')
+    .selectAll('k')
+    .where('k.user_id', '>', afterUserId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('hrv_samples as s')
+            .select(sql`1`.as('one'))
+            .whereRef('s.user_id', '=', 'k.user_id')
+            .where('s.source', '=', 'mock')
+            .where('s.measured_at', '>', since),
+        ),
+      ),
+    )
+    .orderBy('k.user_id')
+    .limit(limit)
+    .execute();
 }
 
 export async function setMockDrop(db: Db, userId: string, ratio: number, until: Date): Promise<void> {

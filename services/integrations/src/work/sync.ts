@@ -12,17 +12,19 @@ const MAX_FAILURE_BACKOFF_MS = 3_600_000;
 /**
  * Runs every provider sync that is due (first syncs after connecting, webhook and notification
  * requests, the periodic catch-up), a batch of leased connections at a time. Returns how many ran.
+ * Once `signal` aborts (shutdown) no further batch is claimed; the claimed one is finished.
  */
-export async function runDueSyncs(svc: Service, batchSize = 10): Promise<number> {
+export async function runDueSyncs(svc: Service, batchSize = 10, signal?: AbortSignal): Promise<number> {
   let total = 0;
-  for (;;) {
+  while (!signal?.aborted) {
     const now = svc.clock.now();
     const leaseUntil = new Date(now.getTime() + svc.settings.workLeaseMs);
     const claimed = await claimDueConnections(svc.db, now, leaseUntil, batchSize);
     for (const connection of claimed) await syncOne(svc, connection, leaseUntil);
     total += claimed.length;
-    if (claimed.length < batchSize) return total;
+    if (claimed.length < batchSize) break;
   }
+  return total;
 }
 
 async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date): Promise<void> {

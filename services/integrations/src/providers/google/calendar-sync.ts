@@ -1,4 +1,4 @@
-import { applyCalendarItems, publishRemoval } from '../../ingest/calendar-items.ts';
+import { applyCalendarItems, publishRemovals } from '../../ingest/calendar-items.ts';
 import { findConnection, holdConnection, updateConnection } from '../../store/connections.repo.ts';
 import type { Db } from '../../store/db.ts';
 import { deleteEvent, liveEventIds } from '../../store/events.repo.ts';
@@ -81,12 +81,8 @@ async function readPages(
 }
 
 async function removeUnlisted(trx: Db, userId: string, seen: Set<string>, now: Date): Promise<number> {
-  let removed = 0;
-  for (const eventId of await liveEventIds(trx, userId, 'google', now)) {
-    if (seen.has(eventId)) continue;
-    await deleteEvent(trx, userId, 'google', eventId);
-    await publishRemoval(trx, userId, eventId, now);
-    removed += 1;
-  }
-  return removed;
+  const unlisted = (await liveEventIds(trx, userId, 'google', now)).filter((eventId) => !seen.has(eventId));
+  for (const eventId of unlisted) await deleteEvent(trx, userId, 'google', eventId);
+  await publishRemovals(trx, userId, unlisted, now);
+  return unlisted.length;
 }

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { HrvMetric, HrvSampleRecordedSchema, HrvSource, SampleOutcome } from '@omtobe/proto/integrations/v1';
+import { createDatabase } from '@omtobe/db';
 import { eventually } from '@omtobe/testing';
 import { startHarness, type Harness } from '../../../test/harness.ts';
 import { outboxIsEmpty } from '../../../test/flows.ts';
+import { schema, type Database } from '../../store/database.ts';
+import { uploadSamples } from './upload-samples.ts';
 
 const now0 = new Date('2026-06-10T12:00:00Z');
 const minute = 60_000;
@@ -71,6 +74,38 @@ describe('HealthKit upload', () => {
     }
     const eight = published.find((e) => e.message.sampleId === uuid(8).toUpperCase())!;
     expect(eight.message.measuredAt).toEqual(ago(9)); // measured at the end of its window
+  });
+
+  it('stores and publishes a batch in three statements, whatever its size: the samples, their events in upload order, one NOTIFY', async () => {
+    const statements: string[] = [];
+    const counting = createDatabase<Database>({
+      url: h.databaseUrl,
+      schema,
+      log: (event) => {
+        if (event.level === 'query') statements.push(event.query.sql);
+      },
+    });
+    try {
+      const svc = { ...h.svc, db: counting.db };
+      const at = (m: number) => new Date(now0.getTime() - m * minute);
+      const uploaded = (n: number) => ({ uuid: uuid(n), start: at(n + 2), end: at(n + 1), value: 40 + n, unit: 'ms' });
+      await uploadSamples(svc, 'hk-batch', [uploaded(30)]);
+      // Sample n is measured n + 1 minutes ago with an id ending in n: neither time nor id sorts this order.
+      const order = [47, 21, 58, 33, 40, 26, 52, 35, 44, 23, 56, 29, 38, 49, 24, 31, 54, 42, 27, 45];
+      statements.length = 0;
+      const answers = await uploadSamples(svc, 'hk-batch', [uploaded(30), ...order.map(uploaded)]);
+      expect(answers.map((a) => a.outcome)).toEqual(['duplicate', ...order.map(() => 'accepted')]);
+
+      const work = statements.filter((q) => !/^(begin|commit|rollback)\b/i.test(q.trim()));
+      expect(work.map((q) => q.match(/^(insert into "\w+"|select pg_notify)/i)?.[0] ?? q)).toEqual(['insert into "hrv_samples"', 'insert into "outbox"', 'select pg_notify']);
+
+      // One key, so one partition: the relay publishes in outbox-id order, and that is the upload order.
+      const published = await h.published(HrvSampleRecordedSchema, (m) => m.userId === 'hk-batch', order.length + 1);
+      expect(published.map((e) => e.message.sampleId)).toEqual([30, ...order].map((n) => uuid(n).toUpperCase()));
+      expect(new Set(published.map((e) => e.eventId)).size).toBe(order.length + 1);
+    } finally {
+      await counting.close();
+    }
   });
 
   it('refuses a batch over the cap as a whole, and a malformed user id', async () => {

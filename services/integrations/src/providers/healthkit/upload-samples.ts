@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@omtobe/platform';
 import { checkSample, type RejectReason, type UploadedSample } from '../../domain/hrv-sample-validation.ts';
-import { publishSample } from '../../ingest/hrv-samples.ts';
+import { publishSamples } from '../../ingest/hrv-samples.ts';
 import { insertNewSamples, type SampleRow } from '../../store/samples.repo.ts';
 import type { Service } from '../../service.ts';
 
@@ -42,11 +42,16 @@ export async function uploadSamples(svc: Service, userId: string, samples: Uploa
     }
   }
 
-  const inserted = await svc.db.transaction().execute(async (trx) => {
-    const fresh = await insertNewSamples(trx, [...candidates.values()]);
-    for (const row of candidates.values()) if (fresh.has(row.sample_id)) await publishSample(trx, row, now);
-    return fresh;
-  });
+  // Three statements whatever the batch size: the samples, their events (in upload order), one NOTIFY.
+  const rows = [...candidates.values()];
+  const inserted =
+    rows.length === 0
+      ? new Set<string>()
+      : await svc.db.transaction().execute(async (trx) => {
+          const fresh = await insertNewSamples(trx, rows);
+          await publishSamples(trx, rows.filter((row) => fresh.has(row.sample_id)), now);
+          return fresh;
+        });
 
   return answers.map((a) => ('pending' in a ? { uuid: a.uuid, outcome: inserted.has(a.pending) ? 'accepted' : 'duplicate' } : a));
 }

@@ -1,5 +1,5 @@
 import { isPlausibleHrv } from '../../domain/hrv-sample-validation.ts';
-import { recordSample, withdrawSample } from '../../ingest/hrv-samples.ts';
+import { publishHrvEvents, recordSample, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
 import { holdConnection } from '../../store/connections.repo.ts';
 import type { Db } from '../../store/db.ts';
 import type { Service } from '../../service.ts';
@@ -33,25 +33,28 @@ export async function syncWhoopRecoveries(svc: Service, userId: string, start: D
     const now = svc.clock.now();
     published += await svc.db.transaction().execute(async (trx) => {
       if (!(await holdConnection(trx, userId, 'whoop'))) throw new ConnectionGoneError();
-      let changed = 0;
+      const events: HrvEvent[] = [];
       for (const recovery of page.records) {
-        if (await applyRecovery(svc, trx, userId, recovery, now)) changed += 1;
+        const event = await applyRecovery(svc, trx, userId, recovery, now);
+        if (event) events.push(event);
       }
-      return changed;
+      await publishHrvEvents(trx, events);
+      return events.length;
     });
     nextToken = page.nextToken;
   } while (nextToken);
   return { pages, published };
 }
 
-async function applyRecovery(svc: Service, trx: Db, userId: string, recovery: WhoopRecovery, now: Date): Promise<boolean> {
+/** Stores what one recovery means; the event to publish when something changed. */
+async function applyRecovery(svc: Service, trx: Db, userId: string, recovery: WhoopRecovery, now: Date): Promise<HrvEvent | undefined> {
   if (recovery.scoreState === 'UNSCORABLE') return withdrawSample(trx, userId, 'whoop', recovery.sleepId, now);
-  if (recovery.scoreState !== 'SCORED' || recovery.hrvRmssdMilli === undefined) return false;
+  if (recovery.scoreState !== 'SCORED' || recovery.hrvRmssdMilli === undefined) return undefined;
   if (!isPlausibleHrv(recovery.hrvRmssdMilli, svc.settings.hrv)) {
     svc.logger.warn({ user_id: userId, provider: 'whoop' }, 'implausible WHOOP HRV value skipped');
-    return false;
+    return undefined;
   }
-  if (recovery.createdAt.getTime() < now.getTime() - svc.settings.hrv.retentionMs) return false;
+  if (recovery.createdAt.getTime() < now.getTime() - svc.settings.hrv.retentionMs) return undefined;
   return recordSample(
     trx,
     {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@omtobe/platform';
 import { checkWhoopSignature } from '../../domain/whoop-signature.ts';
-import { withdrawSample } from '../../ingest/hrv-samples.ts';
+import { publishHrvEvents, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
 import { requestSync, usersOfProviderAccount } from '../../store/connections.repo.ts';
 import { claimDelivery } from '../../store/webhook-deliveries.repo.ts';
 import type { Service } from '../../service.ts';
@@ -47,9 +47,12 @@ export async function handleWhoopWebhook(svc: Service, input: WhoopDelivery): Pr
     if (parsed.type === 'recovery.updated') {
       await requestSync(trx, { provider: 'whoop', providerUserId: whoopUserId }, now);
     } else if (parsed.type === 'recovery.deleted') {
+      const withdrawals: HrvEvent[] = [];
       for (const userId of await usersOfProviderAccount(trx, 'whoop', whoopUserId)) {
-        await withdrawSample(trx, userId, 'whoop', String(parsed.id), now);
+        const event = await withdrawSample(trx, userId, 'whoop', String(parsed.id), now);
+        if (event) withdrawals.push(event);
       }
+      await publishHrvEvents(trx, withdrawals);
     }
     return true;
   });
