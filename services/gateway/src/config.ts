@@ -22,11 +22,19 @@ export const configSchema = baseConfigSchema
     JWT_ISSUER: z.string().min(1).default('omtobe-dev'),
     JWT_AUDIENCE: z.string().min(1).default('omtobe-app'),
     JWT_CLOCK_SKEW_SECONDS: envInt({ min: 0, max: 300 }).default(30),
+    /**
+     * Verified tokens remembered per replica (about 200 bytes each), so a user's poll every minute checks no
+     * signature: at least the users one replica serves in TOKEN_CACHE_SECONDS. 0 turns the cache off.
+     */
+    TOKEN_CACHE_SIZE: envInt({ min: 0 }).default(100_000),
+    TOKEN_CACHE_SECONDS: envInt({ min: 1, max: 3_600 }).default(300),
     /** Browser origins allowed by CORS; empty means none (the mobile app needs no CORS). */
     CORS_ORIGINS: envList().optional(),
     /** Per-user limit on POST /state/check, and per-IP limit on unauthenticated routes, per minute. */
     RATE_LIMIT_CHECK_PER_MINUTE: envInt({ min: 1 }).default(120),
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: envInt({ min: 1 }).default(60),
+    /** Users and addresses whose counts one replica keeps (least recently seen dropped first). */
+    RATE_LIMIT_TRACKED_CLIENTS: envInt({ min: 1_000 }).default(100_000),
     BODY_LIMIT_BYTES: envInt({ min: 1_024, max: 10 * 1024 * 1024 }).default(256 * 1024),
   })
   .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL !== undefined, {

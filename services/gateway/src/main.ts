@@ -37,6 +37,7 @@ await runService({
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE,
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      rateLimitTrackedClients: config.RATE_LIMIT_TRACKED_CLIENTS,
     });
     lifecycle.onStop('rest routes', () => rest.app.close());
     const port = await startServing(lifecycle, {

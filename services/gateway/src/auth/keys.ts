@@ -17,6 +17,8 @@ export async function createAuthentication(config: Config, clock: Clock): Promis
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    cacheSize: config.TOKEN_CACHE_SIZE,
+    cacheTtlSeconds: config.TOKEN_CACHE_SECONDS,
   });
   return { verify, ...(devIssuer ? { devIssuer } : {}) };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 export interface TokenVerifierOptions {
@@ -28,6 +29,8 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<strin
  * Verifies a bearer token's signature, issuer, audience and expiry; resolves to the user id (`sub`).
  * A verified token is remembered for a short while (at most until it expires), so the signature check —
  * the costliest part of a brake check at the gateway — runs once per token rather than once per poll.
+ * The cache is keyed by the token's SHA-256, not the token: a sixth of the memory, and no usable bearer
+ * token kept in the heap.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const cacheSize = options.cacheSize ?? 50_000;
@@ -38,9 +41,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization ?? '');
     if (!match) throw new AuthenticationError('missing_token', 'an Authorization: Bearer token is required');
     const token = match[1]!;
-    const hit = verified.get(token);
+    const key = cacheSize > 0 ? createHash('sha256').update(token).digest('base64url') : '';
+    const hit = verified.get(key);
     if (hit && hit.until > now()) return hit.sub;
-    if (hit) verified.delete(token);
+    if (hit) verified.delete(key);
     try {
       const { payload } = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
@@ -53,7 +57,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (cacheSize > 0) {
         // Oldest first: a Map keeps insertion order, so the first key is the one to let go.
         if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-        verified.set(token, { sub: payload.sub, until: Math.min(now() + ttlMs, payload.exp! * 1000) });
+        verified.set(key, { sub: payload.sub, until: Math.min(now() + ttlMs, payload.exp! * 1000) });
       }
       return payload.sub;
     } catch (error) {

@@ -33,6 +33,8 @@ export interface RestOptions {
   bodyLimitBytes: number;
   checkPerMinute: number;
   anonymousPerMinute: number;
+  /** How many users and addresses the rate limiter keeps counts for. */
+  rateLimitTrackedClients: number;
 }
 
 /** The REST API as a request handler for the platform server's non-RPC requests. */
@@ -76,6 +78,7 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler', // after authentication, so a user's limit follows the user across addresses
+    cache: options.rateLimitTrackedClients,
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`rate limit exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
   });
