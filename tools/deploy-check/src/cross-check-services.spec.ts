@@ -8,10 +8,17 @@ import { loadCrossCheck, overlayNames, type CrossCheck } from './cross-check-fix
 import { execForm } from './dockerfile.ts';
 import { byKind } from './kustomize.ts';
 import { repoRoot } from './paths.ts';
+import { heapNodeOptions, services as devStackServices } from '@omtobe/dev-stack';
 import { configProblems, serviceNames, unknownVariables } from './services.ts';
 import { find, type NetworkPolicy, type ServiceObject } from './workloads.ts';
 
 let ctx: CrossCheck;
+
+/** A Kubernetes memory quantity in MiB ('384Mi', '1Gi'); NaN for other forms. */
+function mebibytes(quantity: string): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  return match ? Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1) : Number.NaN;
+}
 beforeAll(async () => {
   ctx = await loadCrossCheck();
 });
@@ -79,6 +86,19 @@ describe.each(serviceNames)('%s', (name) => {
       expect(job.container.image).toBe(workload('Deployment', name).container.image);
       expect(job.container.args?.every(inImage)).toBe(true);
       expect(env('Job', `${name}-migrate`).DATABASE_URL).toMatch(/^postgres:\/\//);
+    }
+  });
+
+  it('sizes its V8 heap as `npm start` does, in compose and every overlay, well inside its memory limit', () => {
+    const spec = devStackServices.find((s) => s.name === name)!;
+    expect(ctx.composeEnv(name).NODE_OPTIONS).toBe(heapNodeOptions(spec));
+    for (const overlay of overlayNames) {
+      const { workload, env } = ctx.k8s(overlay);
+      expect(env('Deployment', name).NODE_OPTIONS).toBe(heapNodeOptions(spec));
+      // Beside the old space: the young generation (16 MB), code and Node.js itself (~100 MB measured idle).
+      const limit = workload('Deployment', name).container.resources?.limits?.memory ?? '';
+      expect({ limit, mebibytes: mebibytes(limit) }).toEqual({ limit, mebibytes: expect.any(Number) });
+      expect(mebibytes(limit)).toBeGreaterThanOrEqual(spec.heapMb + 160);
     }
   });
 

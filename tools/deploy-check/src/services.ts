@@ -52,8 +52,11 @@ export function loadServiceConfigs(): Promise<ServiceConfig[]> {
   return Promise.all(serviceNames.map(loadServiceConfig));
 }
 
-/** Variables read outside the service's schema (libs/platform's loadConfig derives the mode from NODE_ENV). */
-export const variablesReadOutsideSchema = new Set(['NODE_ENV']);
+/**
+ * Variables read outside the service's schema: NODE_ENV (libs/platform's loadConfig derives the mode from it)
+ * and NODE_OPTIONS (read by Node.js: the heap size, checked on its own).
+ */
+export const variablesReadOutsideSchema = new Set(['NODE_ENV', 'NODE_OPTIONS']);
 
 /**
  * Runs the service's own validation (the same loadConfig its main.ts calls) over an environment as a
