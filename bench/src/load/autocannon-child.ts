@@ -1,5 +1,6 @@
 // The load generator, in a process of its own: autocannon against one URL, every request with the next
-// user's token (round robin over the token file, from a random start), a warmup first. Prints one JSON line
+// user's token (round robin over the token file, from a random start or a given one, over all tokens or a given
+// number of them), a warmup first. Prints one JSON line
 // `{"phase":"measuring"}` when the measured run starts and one with the result when it ends.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -7,7 +8,9 @@ import type { LoadConfig, LoadResult } from './load-types.ts';
 
 const config = JSON.parse(process.argv[2]!) as LoadConfig;
 const tokens = readFileSync(config.tokensFile, 'utf8').split('\n').filter(Boolean);
-let next = Math.floor(Math.random() * tokens.length);
+const startAt = config.startAt ?? Math.floor(Math.random() * tokens.length);
+const window = Math.min(config.tokenCount ?? tokens.length, tokens.length);
+let sent = 0;
 
 const run = (seconds: number) =>
   autocannon({
@@ -19,7 +22,8 @@ const run = (seconds: number) =>
         method: config.method,
         path: config.path,
         setupRequest: (request) => {
-          request.headers = { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` };
+          const token = tokens[(startAt + (sent++ % window)) % tokens.length];
+          request.headers = { ...request.headers, authorization: `Bearer ${token}` };
           return request;
         },
       },
@@ -39,5 +43,7 @@ const result: LoadResult = {
   timeouts: r.timeouts,
   statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count])),
   distinctTokens: tokens.length,
+  startAt,
+  tokensUsed: Math.min(sent, window),
 };
 process.stdout.write(`${JSON.stringify({ phase: 'done', result })}\n`);

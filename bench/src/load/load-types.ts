@@ -8,6 +8,10 @@ export interface LoadConfig {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /** Where in the token file to begin (random when absent)… */
+  startAt?: number;
+  /** …and how many tokens from there to go round (all when absent): to replay the tokens of an earlier run. */
+  tokenCount?: number;
 }
 
 /** What it measured (latencies of 2xx answers only, autocannon's way; 1 ms resolution). */
@@ -21,4 +25,7 @@ export interface LoadResult {
   timeouts: number;
   statusCodes: Record<string, number>;
   distinctTokens: number;
+  /** Where the run began in the token file and how many tokens it used (warmup included). */
+  startAt: number;
+  tokensUsed: number;
 }

@@ -34,6 +34,12 @@ export interface CheckAtScale {
   check?: LoadRun;
   /** The check again with 4 connections: latency when the system is not saturated. */
   light?: LoadRun & { connections: number };
+  /**
+   * At the largest scale, the check again over exactly the users of the first run, whose tokens the gateway
+   * has verified by then: the app's steady state (one token polled every minute), as at the small scale,
+   * where every token is seen within the warmup. The first run pays one signature check per request.
+   */
+  repeat?: LoadRun;
   floor?: LoadRun;
   /** Answers of the gateway and the floor compared field by field (timestamps aside) for a sample of users. */
   agreement?: { compared: number; differing: number; example?: unknown };
@@ -67,6 +73,12 @@ export async function runCheckAtScale(ctx: BenchContext, users: number, first: b
     outcome.check = loadRun(ctx, await runLoad(load(system.gatewayUrl, first ? 3 * options.warmupSeconds : options.warmupSeconds), monitor));
     const result = outcome.check.result;
     ctx.say(`check: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+    if (last && users > result.requests) {
+      const replay = { ...load(system.gatewayUrl, 0), startAt: result.startAt, tokenCount: result.tokensUsed };
+      outcome.repeat = loadRun(ctx, await runLoad(replay, monitor));
+      const r = outcome.repeat.result;
+      ctx.say(`check again over the same ${result.tokensUsed} users (tokens verified before): ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
+    }
     if (last) {
       // autocannon's own pacing sends each connection's quota in bursts once a second; a few connections
       // in a closed loop show the latency of an unsaturated system instead.

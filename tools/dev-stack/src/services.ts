@@ -14,10 +14,10 @@ export interface ServiceSpec {
 
 // Started in this order (the gateway last: it calls the others) and stopped in reverse.
 export const services: readonly ServiceSpec[] = [
-  { name: 'state-engine', port: 50051, heapMb: 160 },
-  { name: 'decision-log', port: 50052, heapMb: 160 },
+  { name: 'state-engine', port: 50051, heapMb: 128 },
+  { name: 'decision-log', port: 50052, heapMb: 128 },
   { name: 'integrations', port: 50053, heapMb: 160 },
-  { name: 'gateway', port: 8080, heapMb: 160 },
+  { name: 'gateway', port: 8080, heapMb: 128 },
 ];
 
 /**
