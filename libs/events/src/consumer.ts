@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { headerNames, headerValue, stringHeaders } from './headers.ts';
-import { erasedAt, erasuresOf, type ErasureTables } from './erasures.ts';
+import { erasuresOf, lockUsersShared, type ErasureTables } from './erasures.ts';
 import { claimEvent, claimEvents, type InboxTables } from './inbox.ts';
 import { eventSchema, type Topic } from './topics.ts';
 
@@ -237,9 +237,7 @@ export class EventConsumer<DB> {
   private async handleTogether(topic: string, partition: number, deliveries: Array<Delivery<DB>>): Promise<Outcome[]> {
     return this.options.db.transaction().execute(async (trx) => {
       const claimed = await claimEvents(trx, this.options.groupId, deliveries.map((d) => d.eventId));
-      const erasures = this.options.honourErasures
-        ? await erasuresOf(trx as unknown as Kysely<ErasureTables>, deliveries.map((d) => d.key))
-        : new Map<string, Date>();
+      const erasures = this.options.honourErasures ? await this.erasuresHeld(trx, deliveries.map((d) => d.key)) : new Map<string, Date>();
       const deferred = new Map<string, () => Promise<void>>();
       const outcomes: Outcome[] = [];
       for (const delivery of deliveries) {
@@ -271,7 +269,7 @@ export class EventConsumer<DB> {
             this.logger(topic, partition, delivery).debug('event already handled');
             return { duplicate: true, erased: false };
           }
-          if (this.options.honourErasures && isErased(delivery, await erasedAt(trx as unknown as Kysely<ErasureTables>, delivery.key))) {
+          if (this.options.honourErasures && isErased(delivery, (await this.erasuresHeld(trx, [delivery.key])).get(delivery.key))) {
             this.logger(topic, partition, delivery).info('event of an erased user dropped');
             return { duplicate: false, erased: true };
           }
@@ -318,6 +316,16 @@ export class EventConsumer<DB> {
       },
     };
     return context.with(d.parent, () => d.binding.handle(d.event, ctx));
+  }
+
+  /**
+   * The users' erasures, with the users' locks held shared until the transaction ends: an erasure under way is
+   * waited for (and then seen), and one that starts later waits for these events and deletes their rows too.
+   */
+  private async erasuresHeld(trx: Transaction<DB & InboxTables>, userIds: readonly string[]): Promise<Map<string, Date>> {
+    const db = trx as unknown as Kysely<ErasureTables>;
+    await lockUsersShared(db, userIds);
+    return erasuresOf(db, userIds);
   }
 
   private handled(topic: string, partition: number, d: Delivery<DB>, outcome: Outcome): void {

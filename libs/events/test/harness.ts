@@ -1,7 +1,7 @@
 // Shared by the events integration tests and the crashing-consumer child process.
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { createInboxTable, createOutboxTable, type InboxTables, type OutboxTables } from '../src/index.ts';
+import { createErasuresTable, createInboxTable, createOutboxTable, type ErasureTables, type InboxTables, type OutboxTables } from '../src/index.ts';
 
 export const schema = 'events_test';
 
@@ -11,7 +11,7 @@ export interface EffectsTable {
   value: string;
 }
 
-export type TestDB = OutboxTables & InboxTables & { effects: EffectsTable };
+export type TestDB = OutboxTables & InboxTables & ErasureTables & { effects: EffectsTable };
 
 const createEffectsTable: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -23,6 +23,7 @@ export const migrations = {
   '0001_outbox': createOutboxTable,
   '0002_inbox': createInboxTable,
   '0003_effects': createEffectsTable,
+  '0004_erasures': createErasuresTable,
 };
 
 import { randomUUID } from 'node:crypto';

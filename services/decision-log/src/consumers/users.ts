@@ -12,9 +12,10 @@ export function usersSubscription(deps: { metrics: DecisionLogMetrics }): TopicH
     handlers: [
       on(UserDeletedSchema, async (event, { trx, logger, occurredAt }) => {
         if (event.userId === '') throw new Error('invalid event: UserDeleted without user_id');
-        const erased = await eraseUser(trx, event.userId);
-        // A decision written before the erasure may still be on its way (another topic): it must not come back.
+        // First (it takes the user's lock): a decision written before the erasure may still be on its way (another
+        // topic) or being applied right now; it must not come back.
         await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
+        const erased = await eraseUser(trx, event.userId);
         deps.metrics.userErased();
         // Counts only: the user id is on the record key already, and this line must not become a list of who left.
         logger.info({ decisions: erased.decisions, reflections: erased.reflections }, 'user erased');

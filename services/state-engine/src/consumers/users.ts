@@ -41,9 +41,10 @@ export const usersConsumer: TopicHandlers<Database> = {
       await updateUserState(trx, event.userId, { timezone: event.timezone, due_at: dueAtOf(next), updated_at: at });
     }),
     on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
-      await deleteUserEverywhere(trx, event.userId);
-      // Samples and events written before the erasure may still be on their way (other topics): drop them.
+      // First (it takes the user's lock): samples and events written before the erasure may still be on their
+      // way (other topics) or being applied right now; they are dropped, or waited for and deleted below.
       await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
+      await deleteUserEverywhere(trx, event.userId);
     }),
   ],
 };

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sql, type Kysely } from 'kysely';
+import { eventually } from '@omtobe/testing';
+import { erasuresOf, lockUsersShared, recordErasure, type ErasureTables } from './index.ts';
+import { openHarness, type Harness } from '../test/harness.ts';
+
+/** A promise and the function that settles it: to hold a transaction open until the test lets it go. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+const waitingForAdvisoryLocks = async (h: Harness) =>
+  (await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(h.db)).rows[0]!.n;
+
+const effectsOf = async (h: Harness, userId: string) => (await h.db.selectFrom('effects').select('event_id').where('user_id', '=', userId).execute()).length;
+
+describe('erasure and events of the same user, at the same time', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('an erasure waits for an event being applied, then deletes what it wrote', async () => {
+    const applying = gate();
+    const locked = gate();
+    const event = h.db.transaction().execute(async (trx) => {
+      await lockUsersShared(trx as unknown as Kysely<ErasureTables>, ['u-racing']);
+      expect((await erasuresOf(trx as unknown as Kysely<ErasureTables>, ['u-racing'])).size).toBe(0);
+      await trx.insertInto('effects').values({ event_id: 'e1', user_id: 'u-racing', value: 'sample' }).execute();
+      locked.open();
+      await applying.wait;
+    });
+    await locked.wait;
+    const erasure = h.db.transaction().execute(async (trx) => {
+      await recordErasure(trx, 'u-racing', new Date());
+      await trx.deleteFrom('effects').where('user_id', '=', 'u-racing').execute();
+    });
+    await eventually(() => waitingForAdvisoryLocks(h), (n) => n === 1);
+    applying.open();
+    await Promise.all([event, erasure]);
+    expect(await effectsOf(h, 'u-racing')).toBe(0);
+  });
+
+  it('an event waits for an erasure under way, then sees its tombstone', async () => {
+    const erasing = gate();
+    const recorded = gate();
+    const erasedAt = new Date('2026-06-01T12:00:00Z');
+    const erasure = h.db.transaction().execute(async (trx) => {
+      await recordErasure(trx, 'u-erasing', erasedAt);
+      recorded.open();
+      await erasing.wait;
+    });
+    await recorded.wait;
+    const seen = h.db.transaction().execute(async (trx) => {
+      await lockUsersShared(trx as unknown as Kysely<ErasureTables>, ['u-other', 'u-erasing']);
+      return erasuresOf(trx as unknown as Kysely<ErasureTables>, ['u-erasing']);
+    });
+    await eventually(() => waitingForAdvisoryLocks(h), (n) => n === 1);
+    erasing.open();
+    await erasure;
+    expect((await seen).get('u-erasing')).toEqual(erasedAt);
+  });
+
+  it('events of one user do not wait for each other', async () => {
+    const holding = gate();
+    const locked = gate();
+    const first = h.db.transaction().execute(async (trx) => {
+      await lockUsersShared(trx as unknown as Kysely<ErasureTables>, ['u-busy']);
+      locked.open();
+      await holding.wait;
+    });
+    await locked.wait;
+    await h.db.transaction().execute(async (trx) => {
+      await lockUsersShared(trx as unknown as Kysely<ErasureTables>, ['u-busy']);
+    });
+    holding.open();
+    await first;
+  });
+});
