@@ -1,14 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
-import { context, propagation, type Context } from '@opentelemetry/api';
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { context } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
-import { headerNames, headerValue, stringHeaders } from './headers.ts';
+import { decodeDelivery, type Delivery } from './delivery.ts';
+import { headerNames, headerValue } from './headers.ts';
 import { erasuresOf, lockUsersShared, type ErasureTables } from './erasures.ts';
 import { claimEvent, claimEvents, type InboxTables } from './inbox.ts';
-import { eventSchema, type Topic } from './topics.ts';
+import type { Topic } from './topics.ts';
 
 /**
  * Thrown by a handler for an event that can never succeed (it breaks the contract): the event goes to the
@@ -103,18 +104,6 @@ export interface HandledEvent {
   erased: boolean;
 }
 
-/** A message decoded and matched to its handler, ready to run. */
-interface Delivery<DB> {
-  message: KafkaMessage;
-  eventId: string;
-  eventType: string;
-  key: string;
-  occurredAt: Date;
-  event: MessageShape<DescMessage>;
-  binding: HandlerBinding<DB>;
-  parent: Context;
-}
-
 type Outcome = Pick<HandledEvent, 'duplicate' | 'erased'>;
 
 /**
@@ -186,7 +175,7 @@ export class EventConsumer<DB> {
   private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
     const deliveries: Array<Delivery<DB>> = [];
     for (const message of messages) {
-      const decoded = this.decode(topic, message);
+      const decoded = decodeDelivery(this.byTopic.get(topic), message);
       if (decoded === undefined) continue;
       if ('reason' in decoded) await this.park(topic, partition, message, decoded.reason, decoded.error);
       else deliveries.push(decoded);
@@ -202,35 +191,6 @@ export class EventConsumer<DB> {
       }
     }
     for (const delivery of deliveries) await this.handleOne(topic, partition, delivery, heartbeat);
-  }
-
-  /** The message's event and handler; a reason to park it; or undefined when this service ignores it. */
-  private decode(topic: string, message: KafkaMessage): Delivery<DB> | { reason: DeadLetterReason; error?: unknown } | undefined {
-    const subscription = this.byTopic.get(topic);
-    const eventId = headerValue(message.headers, headerNames.eventId);
-    const eventType = headerValue(message.headers, headerNames.eventType);
-    if (!subscription || !eventId || !eventType || !message.value) return { reason: 'missing_headers' };
-    const schema = eventSchema(subscription.topic, eventType);
-    if (!schema) return { reason: 'unknown_event_type' };
-    const binding = subscription.handlers.find((h) => h.schema.typeName === eventType);
-    if (!binding) return undefined;
-    let event: MessageShape<DescMessage>;
-    try {
-      event = fromBinary(schema, message.value);
-    } catch (error) {
-      return { reason: 'undecodable', error };
-    }
-    const occurred = headerValue(message.headers, headerNames.occurredAt);
-    return {
-      message,
-      eventId,
-      eventType,
-      key: message.key?.toString('utf8') ?? '',
-      occurredAt: occurred ? new Date(occurred) : new Date(Number(message.timestamp)),
-      event,
-      binding,
-      parent: propagation.extract(context.active(), stringHeaders(message.headers)),
-    };
   }
 
   /** One transaction for all: one inbox claim, one erasure lookup, the handlers in order, deferred work, commit. */
