@@ -38,7 +38,7 @@ export interface EngineHarness {
     occurredAt?: Date,
   ): Promise<HandledEvent>;
   /** Publishes events of one topic in one request (one fetch for the engine) and waits until all are handled. */
-  deliverAll<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, messages: ReadonlyArray<MessageShape<Desc>>): Promise<HandledEvent[]>;
+  deliverAll(topic: Topic, key: string, events: ReadonlyArray<{ schema: DescMessage; message: MessageShape<DescMessage> }>): Promise<HandledEvent[]>;
   close(): Promise<void>;
 }
 
@@ -96,12 +96,12 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
       );
       return seen[seen.length - 1]!;
     },
-    async deliverAll(topic, key, schemaOf, messages) {
+    async deliverAll(topic, key, events) {
       const at = clock.now();
       const ids = await publishTestEvents(
         producer,
         config.KAFKA_TOPIC_PREFIX + topic.name,
-        messages.map((message) => ({ key, schema: schemaOf, message, occurredAt: at })),
+        events.map(({ schema, message }) => ({ key, schema, message, occurredAt: at })),
       );
       const wanted = new Set(ids);
       return eventually(

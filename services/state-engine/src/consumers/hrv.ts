@@ -5,7 +5,7 @@ import type { Rules } from '../domain/index.ts';
 import { refreshLatest } from '../engine/baselines.ts';
 import type { Database, HrvMetricName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
-import { deleteSample, upsertSample } from '../store/hrv.repo.ts';
+import { deleteSample, upsertSamples, type HrvSample } from '../store/hrv.repo.ts';
 import { findUserState } from '../store/user-states.repo.ts';
 
 function metricName(metric: HrvMetric): HrvMetricName | undefined {
@@ -19,13 +19,34 @@ async function timeZoneOf(trx: Db, userId: string): Promise<string> {
   return (await findUserState(trx, userId))?.timezone ?? 'UTC';
 }
 
+// Samples recorded in a transaction of events, written together in one statement before anything reads or
+// deletes samples in it: before a withdrawal, and before a baseline is recomputed. A later version of the same
+// sample in the transaction replaces the earlier one, as it would have one statement later.
+const pendingSamples = new WeakMap<Db, Map<string, HrvSample>>();
+
+function bufferSample(trx: Db, sample: HrvSample): void {
+  let pending = pendingSamples.get(trx);
+  if (!pending) pendingSamples.set(trx, (pending = new Map()));
+  pending.set(JSON.stringify([sample.userId, sample.metric, sample.sampleId]), sample);
+}
+
+async function flushSamples(trx: Db): Promise<void> {
+  const pending = pendingSamples.get(trx);
+  if (!pending || pending.size === 0) return;
+  pendingSamples.delete(trx);
+  await upsertSamples(trx, [...pending.values()]);
+}
+
 /**
- * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. The
- * baseline is recomputed once per user and metric per transaction of events, after all of its samples are in.
+ * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. Within
+ * a transaction of events the samples are stored in one statement and each baseline is recomputed once per user
+ * and metric, after all of its samples are in.
  */
 export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
-  const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () =>
-    refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules);
+  const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () => {
+    await flushSamples(trx);
+    await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules);
+  };
   return {
     topic: topics.hrv,
     handlers: [
@@ -34,12 +55,13 @@ export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
         if (!metric || !event.measuredAt || !(event.valueMs > 0)) {
           return logger.error({ user_id: event.userId }, 'HrvSampleRecorded without a metric, time or positive value ignored');
         }
-        await upsertSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt: timestampDate(event.measuredAt) });
+        bufferSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt: timestampDate(event.measuredAt) });
         deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),
       on(HrvSampleDeletedSchema, async (event, { trx, deferOnce }) => {
         const metric = metricName(event.metric);
         if (!metric) return;
+        await flushSamples(trx);
         await deleteSample(trx, event.userId, metric, event.sampleId);
         deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),

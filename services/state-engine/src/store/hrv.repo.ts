@@ -12,12 +12,18 @@ export interface HrvSample {
 
 export type HrvLatest = Selectable<HrvLatestTable>;
 
-/** Stores a sample; a sample with the same id replaces the earlier version. */
-export async function upsertSample(db: Db, s: HrvSample): Promise<void> {
+/**
+ * Stores samples in one statement; a sample with the same id replaces the earlier version. The ids must be
+ * distinct within one call (Postgres cannot update a row twice in one statement).
+ */
+export async function upsertSamples(db: Db, samples: readonly HrvSample[]): Promise<void> {
+  if (samples.length === 0) return;
   await db
     .insertInto('hrv_samples')
-    .values({ user_id: s.userId, metric: s.metric, sample_id: s.sampleId, value_ms: s.valueMs, measured_at: s.measuredAt })
-    .onConflict((oc) => oc.columns(['user_id', 'metric', 'sample_id']).doUpdateSet({ value_ms: s.valueMs, measured_at: s.measuredAt }))
+    .values(samples.map((s) => ({ user_id: s.userId, metric: s.metric, sample_id: s.sampleId, value_ms: s.valueMs, measured_at: s.measuredAt })))
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'metric', 'sample_id']).doUpdateSet((eb) => ({ value_ms: eb.ref('excluded.value_ms'), measured_at: eb.ref('excluded.measured_at') })),
+    )
     .execute();
 }
 

@@ -4,7 +4,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { createDatabase } from '@omtobe/db';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
-import { CalendarSource, HighStakesEventUpsertedSchema, HrvMetric, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
+import { CalendarSource, HighStakesEventUpsertedSchema, HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
 import { Decision } from '@omtobe/proto/state-engine/v1';
 import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
 import { checkBrake } from '../engine/check-brake.ts';
@@ -75,30 +75,48 @@ describe('state engine store', () => {
     expect(titles.rows[0]!.n).toBe(0);
   });
 
-  it('gives a batch of samples delivered together the same latest reading and baseline as one at a time', async () => {
+  it('gives a batch of events delivered together the same samples, latest reading and baseline as one at a time', async () => {
     const now = h.clock.now().getTime();
-    // Out of time order on purpose: the latest reading is the newest measured, not the last delivered.
-    const values = [51.5, 48.25, 30.1, 52, 49.75, 50.5, 47];
-    const hoursAgo = [60, 50, 1, 40, 30, 20, 10];
-    const samples = (userId: string) =>
-      values.map((valueMs, i) =>
-        create(HrvSampleRecordedSchema, { userId, sampleId: `s${i}`, metric: HrvMetric.SDNN, source: HrvSource.HEALTHKIT, valueMs, measuredAt: timestampFromDate(new Date(now - hoursAgo[i]! * 60 * minute)) }),
-      );
+    // Out of time order on purpose (the latest reading is the newest measured, not the last delivered); s1 is
+    // corrected later in the batch, s3 withdrawn and then recorded again, s5 withdrawn.
+    const recorded = (userId: string, i: number, valueMs: number, hoursAgo: number) => ({
+      schema: HrvSampleRecordedSchema,
+      message: create(HrvSampleRecordedSchema, { userId, sampleId: `s${i}`, metric: HrvMetric.SDNN, source: HrvSource.HEALTHKIT, valueMs, measuredAt: timestampFromDate(new Date(now - hoursAgo * 60 * minute)) }),
+    });
+    const withdrawn = (userId: string, i: number) => ({
+      schema: HrvSampleDeletedSchema,
+      message: create(HrvSampleDeletedSchema, { userId, sampleId: `s${i}`, metric: HrvMetric.SDNN }),
+    });
+    const events = (u: string) => [
+      recorded(u, 0, 51.5, 60),
+      recorded(u, 1, 99, 50),
+      recorded(u, 2, 30.1, 1),
+      withdrawn(u, 3),
+      recorded(u, 3, 52, 40),
+      recorded(u, 4, 49.75, 30),
+      recorded(u, 1, 48.25, 50),
+      recorded(u, 5, 20, 25),
+      withdrawn(u, 5),
+      recorded(u, 6, 50.5, 20),
+      recorded(u, 7, 47, 10),
+    ];
     for (const userId of ['one-by-one', 'together']) {
       await h.deliver(topics.users, userId, UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone: 'Asia/Kolkata', registeredAt: timestampFromDate(new Date(now - 4 * 1440 * minute)) }));
     }
-    for (const sample of samples('one-by-one')) await h.deliver(topics.hrv, 'one-by-one', HrvSampleRecordedSchema, sample);
-    const handled = await h.deliverAll(topics.hrv, 'together', HrvSampleRecordedSchema, samples('together'));
+    for (const { schema, message } of events('one-by-one')) await h.deliver(topics.hrv, 'one-by-one', schema, message);
+    const handled = await h.deliverAll(topics.hrv, 'together', events('together'));
     expect(handled.every((e) => !e.duplicate && !e.erased)).toBe(true);
 
-    const latest = async (userId: string) => {
-      const { user_id: _user, ...row } = (await h.engine.db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow());
-      return row;
+    const stored = async (userId: string) => {
+      const samples = await h.engine.db.selectFrom('hrv_samples').select(['sample_id', 'value_ms', 'measured_at']).where('user_id', '=', userId).orderBy('sample_id').execute();
+      const { user_id: _user, ...latest } = await h.engine.db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+      return { samples, latest };
     };
-    const together = await latest('together');
-    expect(together).toEqual(await latest('one-by-one'));
-    expect(together).toMatchObject({ value_ms: 30.1, measured_at: new Date(now - 60 * minute), baseline_sample_count: 6 });
-    expect(together.baseline_mean_ms).toBeCloseTo((51.5 + 48.25 + 52 + 49.75 + 50.5 + 47) / 6, 9);
+    const together = await stored('together');
+    expect(together).toEqual(await stored('one-by-one'));
+    expect(together.samples.map((r) => [r.sample_id, r.value_ms])).toEqual([['s0', 51.5], ['s1', 48.25], ['s2', 30.1], ['s3', 52], ['s4', 49.75], ['s6', 50.5], ['s7', 47]]);
+    expect(together.latest).toMatchObject({ value_ms: 30.1, measured_at: new Date(now - 60 * minute), baseline_sample_count: 6 });
+    expect(together.latest.baseline_mean_ms).toBeCloseTo((51.5 + 48.25 + 52 + 49.75 + 50.5 + 47) / 6, 9);
   });
 
   it('CheckBrake reads in one indexed statement whether a user has 5 samples or 20,000, and never reads the samples', async () => {
