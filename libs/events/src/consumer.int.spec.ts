@@ -8,7 +8,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
 import { eventually } from '@omtobe/testing';
-import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type HandledEvent } from './index.ts';
+import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type EventConsumerOptions, type HandledEvent } from './index.ts';
 import { consumeUntil, openHarness, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
 
 const usersTopic = (h: Harness) => h.prefix + topics.users.name;
@@ -30,7 +30,13 @@ function envelope(eventId: string, type: string = UserRegisteredSchema.typeName)
 const effectsOf = (h: Harness, userId: string) =>
   h.db.selectFrom('effects').selectAll().where('user_id', '=', userId).orderBy('value').execute();
 
-function recordingConsumer(h: Harness, groupId: string, handled: HandledEvent[], failFor?: string) {
+/** A consumer of this file's topics with quick rebalances and retries, telling `handled` what it handled. */
+function testConsumer(
+  h: Harness,
+  groupId: string,
+  handled: HandledEvent[],
+  options: Pick<EventConsumerOptions<TestDB>, 'subscriptions'> & Partial<EventConsumerOptions<TestDB>>,
+) {
   return new EventConsumer<TestDB>({
     kafka: h.kafka,
     groupId,
@@ -43,6 +49,12 @@ function recordingConsumer(h: Harness, groupId: string, handled: HandledEvent[],
     maxAttempts: 3,
     retryBaseMs: 10,
     onHandled: (e) => handled.push(e),
+    ...options,
+  });
+}
+
+function recordingConsumer(h: Harness, groupId: string, handled: HandledEvent[], failFor?: string) {
+  return testConsumer(h, groupId, handled, {
     subscriptions: [
       {
         topic: topics.users,
@@ -147,17 +159,8 @@ describe('event consumer', () => {
     await h.producer.send({ topic: usersTopic(h), acks: -1, messages });
 
     const handled: HandledEvent[] = [];
-    const consumer = new EventConsumer<TestDB>({
-      kafka: h.kafka,
-      groupId,
-      db: h.db,
-      producer: h.producer,
-      logger: silentLogger,
-      topicPrefix: h.prefix,
-      sessionTimeoutMs: 4_000,
-      maxWaitTimeMs: 100,
+    const consumer = testConsumer(h, groupId, handled, {
       maxEventsPerTransaction: 25,
-      onHandled: (e) => handled.push(e),
       subscriptions: [
         {
           topic: topics.users,
