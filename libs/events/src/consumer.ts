@@ -207,7 +207,7 @@ export class EventConsumer<DB> {
           continue;
         }
         if (isErased(delivery, erasures.get(delivery.key))) {
-          this.logger(topic, partition, delivery).info('event of an erased user dropped');
+          this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
           outcomes.push({ duplicate: false, erased: true });
           continue;
         }
@@ -226,11 +226,11 @@ export class EventConsumer<DB> {
       try {
         const outcome = await this.options.db.transaction().execute(async (trx): Promise<Outcome> => {
           if (!(await claimEvent(trx, this.options.groupId, delivery.eventId))) {
-            this.logger(topic, partition, delivery).debug('event already handled');
+            this.logger(topic, partition, delivery.message).debug('event already handled');
             return { duplicate: true, erased: false };
           }
           if (this.options.honourErasures && isErased(delivery, (await this.erasuresHeld(trx, [delivery.key])).get(delivery.key))) {
-            this.logger(topic, partition, delivery).info('event of an erased user dropped');
+            this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
             return { duplicate: false, erased: true };
           }
           const deferred = new Map<string, () => Promise<void>>();
@@ -246,7 +246,7 @@ export class EventConsumer<DB> {
           return this.park(topic, partition, delivery.message, 'handler_failed', err);
         }
         const wait = (this.options.retryBaseMs ?? 100) * 2 ** (attempt - 1);
-        this.logger(topic, partition, delivery).warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
+        this.logger(topic, partition, delivery.message).warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
         await heartbeat();
         await delay(wait);
       }
@@ -261,7 +261,7 @@ export class EventConsumer<DB> {
     deferred: Map<string, () => Promise<void>>,
   ): Promise<void> {
     let logger: Logger | undefined;
-    const makeLogger = () => this.logger(topic, partition, d);
+    const makeLogger = () => this.logger(topic, partition, d.message);
     const ctx: EventContext<DB> = {
       eventId: d.eventId,
       occurredAt: d.occurredAt,
@@ -292,19 +292,19 @@ export class EventConsumer<DB> {
     this.options.onHandled?.({ topic, partition, offset: d.message.offset, eventId: d.eventId, eventType: d.eventType, ...outcome });
   }
 
-  private logger(topic: string, partition: number, d: Pick<Delivery<DB>, 'message' | 'eventId' | 'eventType'>): Logger {
-    return this.options.logger.child({ topic, partition, offset: d.message.offset, event_id: d.eventId, event_type: d.eventType });
-  }
-
-  private park(topic: string, partition: number, message: KafkaMessage, reason: DeadLetterReason, error?: unknown): Promise<void> {
-    const log = this.options.logger.child({
+  /** A logger naming the message: made only when something is logged (most events log nothing). */
+  private logger(topic: string, partition: number, message: KafkaMessage): Logger {
+    return this.options.logger.child({
       topic,
       partition,
       offset: message.offset,
       event_id: headerValue(message.headers, headerNames.eventId),
       event_type: headerValue(message.headers, headerNames.eventType),
     });
-    log.error({ err: error, reason }, 'event sent to the dead-letter topic');
+  }
+
+  private park(topic: string, partition: number, message: KafkaMessage, reason: DeadLetterReason, error?: unknown): Promise<void> {
+    this.logger(topic, partition, message).error({ err: error, reason }, 'event sent to the dead-letter topic');
     return sendToDeadLetter(this.options.producer, { topic, partition, message, reason, error });
   }
 }

@@ -28,7 +28,12 @@ export const services: readonly ServiceSpec[] = [
  */
 const semiSpaceMb = 8;
 
-/** The Node.js options that size a service's heap: the same string in every deployment. */
+/** The Node.js flags that size a service's heap. */
+export function heapNodeArgs(service: ServiceSpec): string[] {
+  return [`--max-old-space-size=${service.heapMb}`, `--max-semi-space-size=${semiSpaceMb}`];
+}
+
+/** The same as NODE_OPTIONS: the string every deployment sets. */
 export function heapNodeOptions(service: ServiceSpec): string {
-  return `--max-old-space-size=${service.heapMb} --max-semi-space-size=${semiSpaceMb}`;
+  return heapNodeArgs(service).join(' ');
 }

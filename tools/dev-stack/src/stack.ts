@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { waitUntilServing } from './health.ts';
 import type { ProcessGroup } from './process-group.ts';
-import { heapNodeOptions, services, type ServiceSpec } from './services.ts';
+import { heapNodeArgs, services, type ServiceSpec } from './services.ts';
 
 export type ServicePorts = Record<ServiceSpec['name'], number>;
 
@@ -34,7 +34,7 @@ export async function startServices(options: StartServicesOptions): Promise<Serv
       args: [
         '--disable-warning=ExperimentalWarning',
         '--disable-warning=TimeoutNegativeWarning',
-        ...heapNodeOptions(service).split(' '),
+        ...heapNodeArgs(service),
         // Later flags win: an experiment's own heap size replaces the one above.
         ...(options.nodeArgs?.[service.name] ?? []),
         path.join(options.root, 'services', service.name, 'src', 'main.ts'),

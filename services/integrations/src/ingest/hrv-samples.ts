@@ -39,28 +39,19 @@ function withdrawn(userId: string, sampleId: string, metric: HrvMetricName, now:
   };
 }
 
-/** Enqueues events of one transaction together: one outbox INSERT and one NOTIFY, in list order. */
-export async function publishHrvEvents(trx: Db, events: readonly HrvEvent[]): Promise<void> {
-  await enqueueEvents(trx, events);
-}
-
 /** Publishes stored samples as HrvSampleRecorded, in the caller's transaction (the outbox), in their order. */
-export function publishSamples(trx: Db, rows: readonly SampleRow[], now: Date): Promise<void> {
-  return publishHrvEvents(trx, rows.map((row) => recorded(row, now)));
-}
-
-export function publishSample(trx: Db, row: SampleRow, now: Date): Promise<void> {
-  return publishSamples(trx, [row], now);
+export async function publishSamples(trx: Db, rows: readonly SampleRow[], now: Date): Promise<void> {
+  await enqueueEvents(trx, rows.map((row) => recorded(row, now)));
 }
 
 /** Publishes HrvSampleDeleted for samples of one user, in the caller's transaction, in their order. */
-export function publishWithdrawals(trx: Db, userId: string, samples: ReadonlyArray<{ sample_id: string; metric: HrvMetricName }>, now: Date): Promise<void> {
-  return publishHrvEvents(trx, samples.map((s) => withdrawn(userId, s.sample_id, s.metric, now)));
+export async function publishWithdrawals(trx: Db, userId: string, samples: ReadonlyArray<{ sample_id: string; metric: HrvMetricName }>, now: Date): Promise<void> {
+  await enqueueEvents(trx, samples.map((s) => withdrawn(userId, s.sample_id, s.metric, now)));
 }
 
 /**
  * Stores a sample that its provider may correct. Returns the HrvSampleRecorded to publish when it is new or
- * changed (nothing when unchanged): the caller publishes it in the same transaction with publishHrvEvents,
+ * changed (nothing when unchanged): the caller publishes it in the same transaction with enqueueEvents,
  * together with the other events of that transaction.
  */
 export async function recordSample(trx: Db, row: SampleRow, now: Date): Promise<HrvEvent | undefined> {
@@ -70,7 +61,7 @@ export async function recordSample(trx: Db, row: SampleRow, now: Date): Promise<
 
 /**
  * Deletes a sample its provider deleted. Returns the HrvSampleDeleted to publish when the sample was held:
- * the caller publishes it in the same transaction with publishHrvEvents.
+ * the caller publishes it in the same transaction with enqueueEvents.
  */
 export async function withdrawSample(trx: Db, userId: string, source: HrvSourceName, sampleId: string, now: Date): Promise<HrvEvent | undefined> {
   const metric = await deleteSample(trx, userId, source, sampleId);

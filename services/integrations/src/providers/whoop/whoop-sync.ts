@@ -1,5 +1,6 @@
+import { enqueueEvents } from '@omtobe/events';
 import { isPlausibleHrv } from '../../domain/hrv-sample-validation.ts';
-import { publishHrvEvents, recordSample, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
+import { recordSample, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
 import { holdConnection } from '../../store/connections.repo.ts';
 import type { Db } from '../../store/db.ts';
 import type { Service } from '../../service.ts';
@@ -38,7 +39,7 @@ export async function syncWhoopRecoveries(svc: Service, userId: string, start: D
         const event = await applyRecovery(svc, trx, userId, recovery, now);
         if (event) events.push(event);
       }
-      await publishHrvEvents(trx, events);
+      await enqueueEvents(trx, events);
       return events.length;
     });
     nextToken = page.nextToken;

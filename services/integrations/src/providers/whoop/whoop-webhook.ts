@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { enqueueEvents } from '@omtobe/events';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@omtobe/platform';
 import { checkWhoopSignature } from '../../domain/whoop-signature.ts';
-import { publishHrvEvents, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
+import { withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
 import { requestSync, usersOfProviderAccount } from '../../store/connections.repo.ts';
 import { claimDelivery } from '../../store/webhook-deliveries.repo.ts';
 import type { Service } from '../../service.ts';
@@ -52,7 +53,7 @@ export async function handleWhoopWebhook(svc: Service, input: WhoopDelivery): Pr
         const event = await withdrawSample(trx, userId, 'whoop', String(parsed.id), now);
         if (event) withdrawals.push(event);
       }
-      await publishHrvEvents(trx, withdrawals);
+      await enqueueEvents(trx, withdrawals);
     }
     return true;
   });
