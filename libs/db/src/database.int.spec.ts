@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '@omtobe/testing';
+import { createLogger, isTransientFailure } from '@omtobe/platform';
+import { createTestDatabase, eventually, startTcpProxy, viaProxy, type TcpProxy, type TestDatabase } from '@omtobe/testing';
 import { sql, type Generated, type Kysely } from 'kysely';
+import { watchDatabase } from './database-watch.ts';
 import { createDatabase, type Database } from './database.ts';
 import { migrateToLatest, type MigrationDb } from './migrate.ts';
 import type { DateOnly, Int8, Timestamptz } from './types.ts';
@@ -8,6 +10,8 @@ import type { DateOnly, Int8, Timestamptz } from './types.ts';
 interface Db {
   items: { id: Generated<number>; count: Int8 | null; label: string; at: Timestamptz; day: DateOnly };
 }
+
+const silentLogger = createLogger({ service: 'db-test', level: 'silent' });
 
 const migrations = {
   '0001_items': {
@@ -101,5 +105,59 @@ describe('createDatabase', () => {
     await sql`select 1`.execute(extra.db);
     await Promise.all([extra.close(), extra.close()]);
     expect(extra.pool.ended).toBe(true);
+  });
+});
+
+describe('when the database goes away', () => {
+  let testDb: TestDatabase;
+  let proxy: TcpProxy;
+  let database: Database<Db>;
+  const connectionErrors: Error[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('db_outage');
+    proxy = await startTcpProxy({ port: Number(new URL(testDb.url).port) });
+    database = createDatabase<Db>({ url: viaProxy(testDb.url, proxy), schema: 'svc_o', onConnectionError: (e) => connectionErrors.push(e) });
+    await migrateToLatest({ db: database.db, schema: 'svc_o', migrations });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await proxy?.close();
+    await testDb?.drop();
+  });
+
+  it('survives losing a connection that is checked out, and the pool works again once it is back', async () => {
+    // A transaction between two statements holds its connection with no query running: before, pg emitted
+    // 'error' on it with nobody listening, which crashed the process (jest would fail this test).
+    let second: unknown;
+    const transaction = database.db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ label: 'in flight', at: new Date(), day: '2026-11-30' }).execute();
+      proxy.cut();
+      await eventually(() => connectionErrors.length, (n) => n > 0, 5_000);
+      second = await trx.selectFrom('items').selectAll().execute().catch((error: unknown) => error);
+    });
+    await expect(transaction).rejects.toBeDefined();
+    expect(isTransientFailure(second)).toBe(true);
+    const refused = await sql`select 1`.execute(database.db).catch((error: unknown) => error);
+    expect(isTransientFailure(refused)).toBe(true);
+
+    proxy.restore();
+    const { rows } = await sql<{ n: number }>`select count(*)::int8 as n from items`.execute(database.db);
+    expect(rows).toEqual([{ n: 0 }]); // the cut transaction never committed
+  });
+
+  it('tells the watcher once when it stops answering and once when it is back', async () => {
+    const changes: boolean[] = [];
+    const watch = watchDatabase({ db: database.db, onChange: (up) => changes.push(up), logger: silentLogger, intervalMs: 50, timeoutMs: 1_000 });
+    try {
+      proxy.cut();
+      await eventually(() => changes, (c) => c.length === 1, 5_000);
+      proxy.restore();
+      await eventually(() => changes, (c) => c.length === 2, 5_000);
+      expect(changes).toEqual([false, true]);
+    } finally {
+      proxy.restore();
+      await watch.stop();
+    }
   });
 });

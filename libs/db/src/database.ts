@@ -10,11 +10,12 @@ export interface DatabaseOptions {
   applicationName?: string;
   log?: LogConfig;
   /**
-   * An idle pooled connection failed (server restart, `DROP DATABASE … WITH (FORCE)`). pg already
-   * discarded it and the next checkout reconnects; without a listener the pool's 'error' event would
-   * crash the process.
+   * A pooled connection failed (server restart or failover, `DROP DATABASE … WITH (FORCE)`), idle or checked
+   * out. pg discards it (an idle one at once, a checked-out one when it is released) and the next checkout
+   * connects anew; the query that was running on it fails on its own. Without a listener, pg's 'error'
+   * event on the connection would crash the process.
    */
-  onIdleClientError?: (error: Error) => void;
+  onConnectionError?: (error: Error) => void;
 }
 
 export interface Database<DB> {
@@ -34,7 +35,12 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     // Fail a checkout instead of hanging forever when the database is unreachable or the pool is exhausted.
     connectionTimeoutMillis: 10_000,
   });
-  pool.on('error', (error) => options.onIdleClientError?.(error));
+  // pg-pool listens on a connection only while it is idle; a connection lost while checked out (in a
+  // transaction, a consumer batch, the outbox's LISTEN) would emit 'error' with nobody listening. Every
+  // connection gets its own listener for its whole life, which reports idle failures too: the pool's
+  // re-emission of those is therefore only acknowledged here.
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
+  pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: options.log });
   let closing: Promise<void> | undefined;
   return {

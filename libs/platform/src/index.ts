@@ -21,6 +21,7 @@ export * from './logger.ts';
 export * from './telemetry.ts';
 export * from './tracing-interceptor.ts';
 export * from './errors.ts';
+export * from './transient-failures.ts';
 export * from './interceptors.ts';
 export * from './health.ts';
 export * from './server.ts';

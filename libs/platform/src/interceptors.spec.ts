@@ -54,6 +54,16 @@ describe('error interceptor', () => {
     expect(lines.filter((l) => l.level === 'error')).toEqual([]); // expected outcomes are not errors to log
   });
 
+  it('answers a database that went away mid-call with Unavailable, not Internal, and logs no error', async () => {
+    const restart = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const { state, lines } = clientThrowing(() => restart);
+    const error = await rejection(state.getState({}));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.metadata.get(errorReasonHeader)).toBe('dependency_unavailable');
+    expect(error.rawMessage).not.toContain('administrator');
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
   it('sends the reason as a header', async () => {
     const { state } = clientThrowing(() => new FailedPreconditionError('no brake is pending', { reason: 'NO_PENDING_BRAKE' }));
     const error = await rejection(state.getState({}));

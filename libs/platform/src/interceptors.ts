@@ -12,6 +12,7 @@ import {
 } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { hookStream } from './stream-hooks.ts';
+import { isTransientFailure } from './transient-failures.ts';
 
 /** The response header that carries a DomainError's `reason`. */
 export const errorReasonHeader = 'omtobe-error-reason';
@@ -54,6 +55,12 @@ export function toConnectError(error: unknown, call: { rpc: string; signal: Abor
   }
   // The call was cancelled or timed out and the handler surfaced that as its own error type.
   if (call.signal.aborted) return ConnectError.from(call.signal.reason);
+  // The database (or another dependency) went away mid-call: the caller may retry, and it is no bug of ours.
+  // The outage itself is reported once by the database watcher, not once per call.
+  if (isTransientFailure(error)) {
+    call.logger.debug({ rpc: call.rpc, err: error }, 'rpc failed on an unavailable dependency');
+    return new ConnectError('a dependency is unavailable; retry shortly', Code.Unavailable, { [errorReasonHeader]: 'dependency_unavailable' });
+  }
   call.logger.error({ rpc: call.rpc, err: error }, 'unhandled error in rpc');
   return new ConnectError('internal error', Code.Internal);
 }

@@ -4,3 +4,4 @@ export * from './postgres/test-database.ts';
 export * from './kafka/test-brokers.ts';
 export * from './eventually.ts';
 export * from './kafka/publish-event.ts';
+export * from './network/tcp-proxy.ts';
