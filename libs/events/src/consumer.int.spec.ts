@@ -7,9 +7,11 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
-import { eventually } from '@omtobe/testing';
+import pino, { type Logger } from 'pino';
+import { createDatabase } from '@omtobe/db';
+import { eventually, startTcpProxy, viaProxy } from '@omtobe/testing';
 import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type EventConsumerOptions, type HandledEvent } from './index.ts';
-import { consumeUntil, openHarness, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
+import { consumeUntil, openHarness, schema, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
 
 const usersTopic = (h: Harness) => h.prefix + topics.users.name;
 
@@ -53,20 +55,30 @@ function testConsumer(
   });
 }
 
+/** users.v1 → one `effects` row per UserRegistered (value = its timezone); always failing for `failFor`. */
+function recordingSubscriptions(failFor?: string): EventConsumerOptions<TestDB>['subscriptions'] {
+  return [
+    {
+      topic: topics.users,
+      handlers: [
+        on(UserRegisteredSchema, async (event, { eventId, trx }) => {
+          await trx.insertInto('effects').values({ event_id: eventId, user_id: event.userId, value: event.timezone }).execute();
+          if (event.userId === failFor) throw new Error('this handler always fails for this user');
+        }),
+      ],
+    },
+  ];
+}
+
 function recordingConsumer(h: Harness, groupId: string, handled: HandledEvent[], failFor?: string) {
-  return testConsumer(h, groupId, handled, {
-    subscriptions: [
-      {
-        topic: topics.users,
-        handlers: [
-          on(UserRegisteredSchema, async (event, { eventId, trx }) => {
-            await trx.insertInto('effects').values({ event_id: eventId, user_id: event.userId, value: event.timezone }).execute();
-            if (event.userId === failFor) throw new Error('this handler always fails for this user');
-          }),
-        ],
-      },
-    ],
-  });
+  return testConsumer(h, groupId, handled, { subscriptions: recordingSubscriptions(failFor) });
+}
+
+/** A logger whose lines the test can read. */
+function recordingLogger(): { logger: Logger; lines: Array<{ msg: string }> } {
+  const lines: Array<{ msg: string }> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+  return { logger, lines };
 }
 
 describe('event consumer', () => {
@@ -106,6 +118,38 @@ describe('event consumer', () => {
     }
     expect(handled.filter((e) => e.eventId === eventId).map((e) => e.duplicate)).toEqual([true]);
     expect(await effectsOf(h, 'u-crash')).toHaveLength(1);
+  });
+
+  it('waits for a database that went away instead of dead-lettering, then applies every event once', async () => {
+    const groupId = `outage-${randomUUID()}`;
+    const proxy = await startTcpProxy({ port: Number(new URL(h.databaseUrl).port) });
+    const proxied = createDatabase<TestDB>({ url: viaProxy(h.databaseUrl, proxy), schema, onConnectionError: () => undefined });
+    const { logger, lines } = recordingLogger();
+    const handled: HandledEvent[] = [];
+    const consumer = testConsumer(h, groupId, handled, {
+      db: proxied.db,
+      logger,
+      maxRetryDelayMs: 200,
+      subscriptions: recordingSubscriptions(),
+    });
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    try {
+      for (const id of ids.slice(0, 10)) await produce(h, `u-outage-${id.slice(0, 4)}`, registered('u-outage', id), envelope(id));
+      consumer.start();
+      await eventually(() => handled.length, (n) => n >= 10, 30_000);
+      proxy.cut();
+      for (const id of ids.slice(10)) await produce(h, `u-outage-${id.slice(0, 4)}`, registered('u-outage', id), envelope(id));
+      // maxAttempts is 3 with 10 ms backoff here: before, these events were dead-lettered within 100 ms.
+      await eventually(() => lines.filter((l) => l.msg === 'database unavailable; the event waits for it').length, (n) => n >= 3, 30_000);
+      proxy.restore();
+      await eventually(() => effectsOf(h, 'u-outage'), (rows) => rows.length >= 20, 30_000);
+    } finally {
+      await consumer.stop();
+      await proxied.close();
+      await proxy.close();
+    }
+    expect((await effectsOf(h, 'u-outage')).map((r) => r.value).sort()).toEqual([...ids].sort());
+    expect(lines.filter((l) => l.msg === 'event sent to the dead-letter topic')).toEqual([]);
   });
 
   it('parks poison messages and failing events in the dead-letter topic and goes on with the partition', async () => {

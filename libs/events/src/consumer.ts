@@ -4,6 +4,8 @@ import { context } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { isTransientFailure } from '@omtobe/platform';
+import { ConsumerSupervision } from './consumer-supervision.ts';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { decodeDelivery, type Delivery } from './delivery.ts';
 import { headerNames, headerValue } from './headers.ts';
@@ -83,6 +85,10 @@ export interface EventConsumerOptions<DB> {
    * fails, the transaction rolls back and they are handled one by one, with retries and the dead-letter topic.
    */
   maxEventsPerTransaction?: number;
+  /** Longest wait between two tries of an event while the database is unreachable (tries go on until it is back). */
+  maxRetryDelayMs?: number;
+  /** First wait before a crashed consumer is replaced (doubling up to 30 s). */
+  restartDelayMs?: number;
   /** Told about every event after its transaction committed: for metrics, and for tests to observe redelivery. */
   onHandled?: (handled: HandledEvent) => void;
   /**
@@ -106,15 +112,23 @@ export interface HandledEvent {
 
 type Outcome = Pick<HandledEvent, 'duplicate' | 'erased'>;
 
+/** What a batch's handling needs from kafkajs while it waits and retries. */
+interface BatchControl {
+  heartbeat: () => Promise<void>;
+  /** False after a rebalance took the partition away or on shutdown: what is not committed is the next owner's. */
+  owned: () => boolean;
+}
+
 /**
  * Consumes the subscribed topics at least once, with each event's effect exactly once: handlers run in a
  * transaction that also claims the events' ids in the inbox, and offsets are committed only after it
  * commits. A partition's events are handled in order, several per transaction (see
  * `maxEventsPerTransaction`). A message that cannot be decoded, or whose handler keeps failing, goes to the
- * dead-letter topic so the partition moves on.
+ * dead-letter topic so the partition moves on; while the database is unreachable, events wait for it instead.
+ * The kafkajs consumer itself is supervised (consumer-supervision.ts): it comes back after any crash.
  */
 export class EventConsumer<DB> {
-  private readonly consumer: Consumer;
+  private readonly supervision: ConsumerSupervision;
   private readonly options: EventConsumerOptions<DB>;
   private readonly byTopic: Map<string, TopicHandlers<DB>>;
   private stopping = false;
@@ -124,18 +138,45 @@ export class EventConsumer<DB> {
     const prefix = options.topicPrefix ?? '';
     this.byTopic = new Map(options.subscriptions.map((s) => [prefix + s.topic.name, s]));
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout,
-      heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 10)),
-      maxWaitTimeInMs: options.maxWaitTimeMs ?? 250,
+    this.supervision = new ConsumerSupervision({
+      create: () =>
+        options.kafka.consumer({
+          groupId: options.groupId,
+          sessionTimeout,
+          heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 10)),
+          maxWaitTimeInMs: options.maxWaitTimeMs ?? 250,
+        }),
+      run: (consumer) => this.run(consumer),
+      logger: options.logger,
+      ...(options.restartDelayMs !== undefined ? { restartDelayMs: options.restartDelayMs } : {}),
     });
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: true });
-    await this.consumer.run({
+  /** Starts consuming in the background: the group join (seconds) does not hold up the caller. */
+  start(): void {
+    this.stopping = false;
+    this.supervision.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.supervision.stop();
+  }
+
+  /** Resolves at this member's next join of its group (partitions assigned, or the group settled with none for it). */
+  waitForAssignment(): Promise<void> {
+    return this.supervision.nextJoin();
+  }
+
+  /** Since when (epoch ms) the consumer has not been a member of its group; undefined while it is one. */
+  downSince(): number | undefined {
+    return this.supervision.downSince();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: true });
+    await consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
       // Offsets are resolved here, chunk by chunk, only after the chunk's transaction committed.
       eachBatchAutoResolve: false,
@@ -143,28 +184,13 @@ export class EventConsumer<DB> {
     });
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.consumer.disconnect();
-  }
-
-  /** Resolves once this member has been assigned partitions (or the group settled with none for it). */
-  waitForAssignment(): Promise<void> {
-    return new Promise((resolve) => {
-      const remove = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-        remove();
-        resolve();
-      });
-    });
-  }
-
   private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const size = Math.max(1, this.options.maxEventsPerTransaction ?? 100);
+    const control: BatchControl = { heartbeat, owned: () => isRunning() && !isStale() && !this.stopping };
     for (let from = 0; from < batch.messages.length; from += size) {
-      // After a rebalance or on shutdown, what is not committed is the next owner's.
-      if (!isRunning() || isStale()) return;
+      if (!control.owned()) return;
       const chunk = batch.messages.slice(from, from + size);
-      await this.handleChunk(batch.topic, batch.partition, chunk, heartbeat);
+      await this.handleChunk(batch.topic, batch.partition, chunk, control);
       resolveOffset(chunk.at(-1)!.offset);
       await heartbeat();
       await commitOffsetsIfNecessary();
@@ -172,7 +198,7 @@ export class EventConsumer<DB> {
   }
 
   /** Parks what cannot be handled, then handles the rest together, or one by one if together fails. */
-  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<void> {
+  private async handleChunk(topic: string, partition: number, messages: KafkaMessage[], control: BatchControl): Promise<void> {
     const deliveries: Array<Delivery<DB>> = [];
     for (const message of messages) {
       const decoded = decodeDelivery(this.byTopic.get(topic), message);
@@ -190,7 +216,7 @@ export class EventConsumer<DB> {
         this.options.logger.warn({ err, topic, partition, events: deliveries.length }, 'handling events together failed; handling them one by one');
       }
     }
-    for (const delivery of deliveries) await this.handleOne(topic, partition, delivery, heartbeat);
+    for (const delivery of deliveries) await this.handleOne(topic, partition, delivery, control);
   }
 
   /** One transaction for all: one inbox claim, one erasure lookup, the handlers in order, deferred work, commit. */
@@ -219,9 +245,14 @@ export class EventConsumer<DB> {
     });
   }
 
-  /** One event in its own transaction, retried with backoff; parked when it keeps failing. */
-  private async handleOne(topic: string, partition: number, delivery: Delivery<DB>, heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * One event in its own transaction, retried with backoff; parked when its handler keeps failing. A database
+   * that is unreachable is no fault of the event: those tries are not counted, and the event waits for the
+   * database for as long as this member owns the partition (parking it would lose it for the service).
+   */
+  private async handleOne(topic: string, partition: number, delivery: Delivery<DB>, control: BatchControl): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
+    let unavailable = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const outcome = await this.options.db.transaction().execute(async (trx): Promise<Outcome> => {
@@ -241,13 +272,23 @@ export class EventConsumer<DB> {
         this.handled(topic, partition, delivery, outcome);
         return;
       } catch (err) {
-        if (attempt >= maxAttempts || this.stopping || err instanceof PermanentEventError) {
-          if (this.stopping) throw err; // not committed: the next owner of the partition retries it
+        if (this.stopping) throw err; // not committed: the next owner of the partition retries it
+        if (isTransientFailure(err) && !(err instanceof PermanentEventError)) {
+          attempt -= 1;
+          unavailable += 1;
+          const wait = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 100) * 2 ** Math.min(unavailable - 1, 16));
+          this.logger(topic, partition, delivery.message).warn({ err, tries: unavailable, retry_in_ms: wait }, 'database unavailable; the event waits for it');
+          await control.heartbeat();
+          if (!control.owned()) throw err;
+          await delay(wait);
+          continue;
+        }
+        if (attempt >= maxAttempts || err instanceof PermanentEventError) {
           return this.park(topic, partition, delivery.message, 'handler_failed', err);
         }
         const wait = (this.options.retryBaseMs ?? 100) * 2 ** (attempt - 1);
         this.logger(topic, partition, delivery.message).warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
-        await heartbeat();
+        await control.heartbeat();
         await delay(wait);
       }
     }

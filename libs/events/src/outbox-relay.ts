@@ -30,6 +30,7 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private readonly options: Required<Omit<OutboxRelayOptions, 'topicPrefix'>> & { topicPrefix: string };
   private listener: pg.PoolClient | undefined;
+  private schema = '';
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private wanted = false;
@@ -49,14 +50,33 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.stopped = false;
-    const schema = await this.currentSchema();
-    this.listener = await this.options.pool.connect();
-    this.listener.on('notification', (n) => {
-      if (n.payload === schema) this.wake();
-    });
-    this.listener.on('error', (err) => this.options.logger.warn({ err }, 'outbox listener connection failed'));
-    await this.listener.query(`LISTEN ${outboxChannel}`);
+    this.schema = await this.currentSchema();
+    await this.listen();
     this.wake();
+  }
+
+  /**
+   * Takes one connection for LISTEN. When it dies (a database restart), it is let go and a new one is taken
+   * at the next poll: notifications are only the fast path, polling keeps publishing meanwhile.
+   */
+  private async listen(): Promise<void> {
+    const listener = await this.options.pool.connect();
+    listener.on('notification', (n) => {
+      if (n.payload === this.schema) this.wake();
+    });
+    listener.on('error', (err) => {
+      if (this.listener !== listener) return;
+      this.options.logger.warn({ err }, 'outbox listener connection lost; polling until it is back');
+      this.listener = undefined;
+      listener.release(err);
+    });
+    try {
+      await listener.query(`LISTEN ${outboxChannel}`);
+    } catch (err) {
+      listener.release(err as Error);
+      throw err;
+    }
+    this.listener = listener;
   }
 
   /** Stops waking, finishes the drain under way, then publishes what is left once more (flush). */
@@ -83,6 +103,9 @@ export class OutboxRelay {
 
   private async loop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.listener === undefined && !this.stopped) {
+      await this.listen().catch((err: unknown) => this.options.logger.debug({ err }, 'outbox listener not back yet'));
+    }
     while (this.wanted && !this.stopped) {
       this.wanted = false;
       try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
-import { envInt, type Lifecycle, type Logger } from '@omtobe/platform';
+import { envInt, type HealthRegistry, type Lifecycle, type Logger } from '@omtobe/platform';
 import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
 import { purgeErasures, type ErasureTables } from './erasures.ts';
 import { purgeInbox, type InboxTables } from './inbox.ts';
@@ -15,6 +15,12 @@ export const kafkaConfigSchema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only').default(''),
   KAFKA_SESSION_TIMEOUT_MS: envInt({ min: 3_000 }).default(10_000),
   KAFKA_MAX_WAIT_MS: envInt({ min: 10, max: 10_000 }).default(250),
+  /**
+   * How long the consumer may be out of its group (crashed, restarting, joining) before readiness says
+   * NOT_SERVING. Longer than a rebalance, so a rolling restart of the brokers or of the service's own
+   * replicas does not empty the balancer.
+   */
+  KAFKA_CONSUMER_DOWN_GRACE_MS: envInt({ min: 1_000 }).default(30_000),
   OUTBOX_POLL_INTERVAL_MS: envInt({ min: 50 }).default(1_000),
   /** How long handled event ids are remembered: longer than any topic keeps a message that could be redelivered. */
   INBOX_RETENTION_DAYS: envInt({ min: 1 }).default(14),
@@ -24,6 +30,8 @@ export interface ServiceEventsOptions<DB> {
   config: z.output<typeof kafkaConfigSchema> & { KAFKA_BROKERS: readonly string[]; SERVICE_NAME: string };
   logger: Logger;
   lifecycle: Lifecycle;
+  /** Readiness follows the consumer (dependency "kafka consumer") when given. */
+  health?: HealthRegistry;
   db: Kysely<DB & InboxTables>;
   pool: pg.Pool;
   /** What the service consumes; none for a service that only publishes. */
@@ -37,6 +45,9 @@ export interface ServiceEventsOptions<DB> {
  * A service's Kafka side, started in order and stopped in reverse through the lifecycle:
  * producer → outbox relay → consumer (group = service name). On shutdown the consumer stops first,
  * then the relay publishes what is left, then the producer disconnects.
+ *
+ * Nothing here waits for the group to be joined: the consumer joins (and rejoins after any crash) in the
+ * background, so the service serves as soon as its database is ready and its producer has connected.
  */
 export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>): Promise<{ producer: Producer; relay: OutboxRelay }> {
   const { config, logger, lifecycle, db, pool } = options;
@@ -48,6 +59,7 @@ export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>):
     // murmur2 of the key, as Java clients: a user's records land on the same partition whoever produces them.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+  // Once connected, kafkajs reconnects by itself after a broker outage (the relay retries meanwhile).
   await producer.connect();
   lifecycle.onStop('kafka producer', () => producer.disconnect());
 
@@ -76,8 +88,17 @@ export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>):
       ...(options.onHandled ? { onHandled: options.onHandled } : {}),
       honourErasures: options.honourErasures ?? false,
     });
-    await consumer.start();
+    consumer.start();
     lifecycle.onStop('kafka consumer', () => consumer.stop());
+    const { health } = options;
+    if (health) {
+      const watch = setInterval(() => {
+        const since = consumer.downSince();
+        health.reportDependency('kafka consumer', since === undefined || Date.now() - since < config.KAFKA_CONSUMER_DOWN_GRACE_MS);
+      }, 1_000);
+      watch.unref();
+      lifecycle.onStop('kafka consumer watch', () => clearInterval(watch));
+    }
     const purge = setInterval(() => {
       const olderThan = new Date(Date.now() - config.INBOX_RETENTION_DAYS * 24 * 3_600_000);
       purgeInbox(db, olderThan).catch((err: unknown) => logger.warn({ err }, 'inbox purge failed'));

@@ -23,11 +23,12 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const metrics = createDecisionLogMetrics(); // after telemetry: it takes the registered meter provider
-    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
+    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     await startServiceEvents<Database>({
       config,
       logger,
       lifecycle,
+      health,
       db,
       pool,
       subscriptions: [decisionsSubscription({ metrics }), usersSubscription({ metrics })],

@@ -75,6 +75,7 @@ export async function startConsumers(t: TestDb, options: { prefix: string; group
       KAFKA_MAX_WAIT_MS: 100,
       OUTBOX_POLL_INTERVAL_MS: 60_000,
       INBOX_RETENTION_DAYS: 14,
+      KAFKA_CONSUMER_DOWN_GRACE_MS: 30_000,
     },
     logger: silentLogger,
     lifecycle,

@@ -24,8 +24,8 @@ await runService({
   health,
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
-    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
-    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool });
+    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
+    await startServiceEvents<Database>({ config, logger, lifecycle, health, db, pool });
     const deps: GatewayDeps = { db, peers: createPeers(config), clock: systemClock, logger };
     const { verify, devIssuer } = await createAuthentication(config, systemClock);
     const rest = await createRestApp({

@@ -27,7 +27,7 @@ await runService({
   health,
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
-    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
+    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     if (!config.TOKEN_ENCRYPTION_KEYS) logger.warn('TOKEN_ENCRYPTION_KEYS is not set: tokens are encrypted with the public development key');
     const cipher = createTokenCipher(parseKeyring(tokenKeysFrom(config)));
     const providerLogger = logger.child({ component: 'providers' });
@@ -44,7 +44,7 @@ await runService({
       ...(settings.google ? { google: await createGoogleApi(settings.google, clock, providerLogger) } : {}),
       wake: () => wake(),
     };
-    await startServiceEvents<Database>({ config, logger, lifecycle, db, pool, subscriptions: [usersConsumer(svc)] });
+    await startServiceEvents<Database>({ config, logger, lifecycle, health, db, pool, subscriptions: [usersConsumer(svc)] });
     // Stops are run in reverse: the worker stops after the server drain and before the consumers, the relay
     // and the pool. It winds down as soon as shutdown begins (between users of a walk), so its stop step is
     // over well within the step timeout and nothing of it touches the pool once the pool closes.

@@ -27,12 +27,13 @@ await runService({
   health,
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
-    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
+    const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     const engine: Engine = { db, clock: devClock ?? systemClock, rules, logger };
     await startServiceEvents<Database>({
       config,
       logger,
       lifecycle,
+      health,
       db,
       pool,
       subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer(rules)],

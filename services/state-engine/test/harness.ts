@@ -57,6 +57,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     KAFKA_MAX_WAIT_MS: 100,
     OUTBOX_POLL_INTERVAL_MS: 200,
     INBOX_RETENTION_DAYS: 14,
+    KAFKA_CONSUMER_DOWN_GRACE_MS: 30_000,
   };
   const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
   const clock = new TestClock(start);
