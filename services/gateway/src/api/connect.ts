@@ -12,7 +12,7 @@ function caller(ctx: HandlerContext): Caller {
   const userId = ctx.values.get(callerKey);
   // The auth interceptor runs before every GatewayService handler; reaching here without a caller is a bug.
   if (!userId) throw new Error('GatewayService handler reached without an authenticated caller');
-  return { userId };
+  return { userId, signal: ctx.signal };
 }
 
 /** The public API for typed clients: the same operations the REST routes call. */

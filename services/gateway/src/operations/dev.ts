@@ -13,26 +13,26 @@ import { forRegisteredUser } from './registered-user.ts';
 // and the gateway does not even route them there.
 
 export function injectHrvDrop(deps: GatewayDeps, caller: Caller, dropPercent: number): Promise<InjectHrvDropResponse> {
-  return forRegisteredUser(deps, caller, 'integrations', () => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }));
+  return forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }, options));
 }
 
 export function injectHighStakesEvent(deps: GatewayDeps, caller: Caller, title: string, minutes: number): Promise<InjectHighStakesEventResponse> {
-  return forRegisteredUser(deps, caller, 'integrations', () =>
+  return forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.injectHighStakesEvent({
       userId: caller.userId,
       title,
       duration: create(DurationSchema, { seconds: BigInt(Math.round(minutes * 60)) }),
-    }),
+    }, options),
   );
 }
 
 /** Moves the state engine's clock (the one that counts days and cooling) forward. */
 export function advanceTime(deps: GatewayDeps, minutes: number): Promise<AdvanceClockResponse> {
-  return callPeer('state-engine', () =>
-    deps.peers.stateEngine.advanceClock({ by: create(DurationSchema, { seconds: BigInt(Math.round(minutes * 60)) }) }),
+  return callPeer('state-engine', (options) =>
+    deps.peers.stateEngine.advanceClock({ by: create(DurationSchema, { seconds: BigInt(Math.round(minutes * 60)) }) }, options),
   );
 }
 
 export function setCycleDay(deps: GatewayDeps, caller: Caller, day: number): Promise<SetCycleDayResponse> {
-  return forRegisteredUser(deps, caller, 'state-engine', () => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }));
+  return forRegisteredUser(deps, caller, 'state-engine', (options) => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }, options));
 }

@@ -13,12 +13,12 @@ export async function exportMyData(deps: GatewayDeps, caller: Caller): Promise<E
   const { userId } = caller;
   const [state, log, integrations] = await Promise.all([
     // A user the state engine does not know yet simply has no state to export.
-    callPeer('state-engine', () => deps.peers.stateEngine.getState({ userId })).catch((error: unknown) => {
+    callPeer('state-engine', (options) => deps.peers.stateEngine.getState({ userId }, options), caller.signal).catch((error: unknown) => {
       if (ConnectError.from(error).code === Code.NotFound) return undefined;
       throw error;
     }),
-    callPeer('decision-log', () => deps.peers.decisionLog.exportUserData({ userId })),
-    callPeer('integrations', () => deps.peers.integrations.exportUserData({ userId })),
+    callPeer('decision-log', (options) => deps.peers.decisionLog.exportUserData({ userId }, options), caller.signal),
+    callPeer('integrations', (options) => deps.peers.integrations.exportUserData({ userId }, options), caller.signal),
   ]);
   return create(ExportMyDataResponseSchema, {
     user: create(UserSchema, { userId, email: user.email, timezone: user.timezone }),

@@ -12,8 +12,9 @@ import type { Caller, GatewayDeps } from './context.ts';
 
 /** GET /decisions/history: newest first, cursor pages from the decision log. */
 export async function listDecisionHistory(deps: GatewayDeps, caller: Caller, req: ListDecisionHistoryRequest): Promise<ListDecisionHistoryResponse> {
-  const page = await callPeer('decision-log', () =>
-    deps.peers.decisionLog.listDecisions({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }),
+  const page = await callPeer('decision-log', (options) =>
+    deps.peers.decisionLog.listDecisions({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }, options),
+    caller.signal,
   );
   return create(ListDecisionHistoryResponseSchema, { page });
 }
@@ -24,8 +25,9 @@ export async function listReflectionHistory(
   caller: Caller,
   req: ListReflectionHistoryRequest,
 ): Promise<ListReflectionHistoryResponse> {
-  const page = await callPeer('decision-log', () =>
-    deps.peers.decisionLog.listReflections({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }),
+  const page = await callPeer('decision-log', (options) =>
+    deps.peers.decisionLog.listReflections({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }, options),
+    caller.signal,
   );
   return create(ListReflectionHistoryResponseSchema, { page });
 }

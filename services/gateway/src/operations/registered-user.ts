@@ -1,4 +1,4 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError, type CallOptions } from '@connectrpc/connect';
 import { errorReasonHeader, NotFoundError, UnavailableError } from '@omtobe/platform';
 import { callPeer } from '../peers/call.ts';
 import type { PeerName } from '../peers/peers.ts';
@@ -10,9 +10,9 @@ import type { Caller, GatewayDeps } from './context.ts';
  * that window their NOT_FOUND `unknown_user` becomes a retryable 503 (`registration_in_progress`); without
  * a profile it is a 404 that says how to register.
  */
-export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: () => Promise<T>): Promise<T> {
+export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
   try {
-    return await callPeer(peer, call);
+    return await callPeer(peer, call, caller.signal);
   } catch (error) {
     if (!(error instanceof ConnectError) || error.code !== Code.NotFound || error.metadata.get(errorReasonHeader) !== 'unknown_user') throw error;
     if (await findUser(deps.db, caller.userId)) {

@@ -16,6 +16,11 @@ declare module 'fastify' {
     userId: string;
     /** The body exactly as received (webhook signatures cover these bytes). */
     rawBody?: Buffer;
+    /**
+     * Aborts when the client hangs up before its answer was sent. (fastify's own `request.signal` follows the
+     * request stream's 'close', which comes as soon as a body has been read: it would cancel every POST.)
+     */
+    hangUp: AbortSignal;
   }
   interface FastifyContextConfig {
     /** Routes open without a token: health, OAuth callbacks (verified by state), webhooks (by signature), dev token. */
@@ -99,7 +104,12 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     else options.deps.logger.debug(fields, 'request');
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    const hangUp = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) hangUp.abort(new Error('the client closed the request'));
+    });
+    request.hangUp = hangUp.signal;
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
     request.userId = await options.verify(request.headers.authorization);
   });

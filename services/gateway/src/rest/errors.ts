@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
+  isTransientFailure,
   UnavailableError,
   type Logger,
 } from '@omtobe/platform';
@@ -38,7 +39,6 @@ const connectStatus: Partial<Record<Code, [number, string]>> = {
   [Code.NotFound]: [404, 'not_found'],
   [Code.AlreadyExists]: [409, 'already_exists'],
   [Code.FailedPrecondition]: [409, 'failed_precondition'],
-  [Code.Aborted]: [409, 'aborted'],
   [Code.PermissionDenied]: [403, 'permission_denied'],
   [Code.Unauthenticated]: [401, 'unauthenticated'],
   [Code.ResourceExhausted]: [429, 'rate_limited'],
@@ -66,9 +66,14 @@ export function toHttpError(error: unknown, logger: Logger): HttpError {
     const [, status, fallback] = domainStatus.find(([type]) => error instanceof type) ?? [DomainError, 500, 'internal'];
     if (status < 500) return { status, code: error.reason ?? fallback, message: error.message, details: [] };
   }
+  // The gateway's own database went away mid-request (a restart, a failover): retryable, and no bug.
+  if (isTransientFailure(error)) return unavailable('dependency_unavailable:database', 'the database is unavailable; retry shortly');
   if (error instanceof ConnectError) {
     const reason = error.metadata.get(errorReasonHeader) ?? undefined;
-    if (error.code === Code.Unavailable || error.code === Code.DeadlineExceeded) return unavailable(reason, 'a service behind the gateway is unavailable');
+    // Canceled and Aborted come from a peer that went away mid-call (see peers/call.ts): retryable too.
+    if ([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.Aborted].includes(error.code)) {
+      return unavailable(reason, 'a service behind the gateway is unavailable');
+    }
     const mapped = connectStatus[error.code];
     if (mapped) return { status: mapped[0], code: reason ?? mapped[1], message: error.rawMessage, details: [] };
   }

@@ -79,13 +79,13 @@ export function cycleRoutes(app: FastifyInstance, { deps, checkPerMinute }: Rest
       config: { rateLimit: { max: checkPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `check:${request.userId}` } },
       schema: { summary: 'Should the brake show now?', response: { 200: checkResponse, ...commonErrors } },
     },
-    async (request) => checkJson((await checkState(deps, { userId: request.userId })).brake!),
+    async (request) => checkJson((await checkState(deps, { userId: request.userId, signal: request.hangUp })).brake!),
   );
 
   app.get(
     '/api/v1/state',
     { schema: { summary: 'The caller’s cycle, cooling, locks and reflection window now', response: { 200: stateResponse, ...commonErrors } } },
-    async (request) => stateJson((await getState(deps, { userId: request.userId })).state!),
+    async (request) => stateJson((await getState(deps, { userId: request.userId, signal: request.hangUp })).state!),
   );
 
   app.post<{ Body: { decision_type: 'Proceed' | 'Delay' }; Headers: { 'idempotency-key'?: string } }>(
@@ -108,7 +108,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, checkPerMinute }: Rest
         decision: decisionFromName[request.body.decision_type],
         idempotencyKey: request.headers['idempotency-key'] ?? '',
       });
-      const result = await recordDecision(deps, { userId: request.userId }, req);
+      const result = await recordDecision(deps, { userId: request.userId, signal: request.hangUp }, req);
       return reply.status(201).send(decisionJson(result.result!));
     },
   );
@@ -133,7 +133,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, checkPerMinute }: Rest
         response: responseFromName[request.body.response],
         idempotencyKey: request.headers['idempotency-key'] ?? '',
       });
-      const result = await recordReflection(deps, { userId: request.userId }, req);
+      const result = await recordReflection(deps, { userId: request.userId, signal: request.hangUp }, req);
       return reply.status(201).send(reflectionJson(result.result!));
     },
   );

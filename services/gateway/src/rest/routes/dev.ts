@@ -44,7 +44,7 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       },
     },
     async (request) => {
-      const { sample } = await injectHrvDrop(deps, { userId: request.userId }, request.body.drop_percent);
+      const { sample } = await injectHrvDrop(deps, { userId: request.userId, signal: request.hangUp }, request.body.drop_percent);
       return { sample_id: sample?.sampleId, value_ms: sample?.valueMs, measured_at: sample?.measuredAt ? timestampDate(sample.measuredAt).toISOString() : null };
     },
   );
@@ -62,7 +62,7 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       },
     },
     async (request) => {
-      const { event } = await injectHighStakesEvent(deps, { userId: request.userId }, request.body?.title ?? '', request.body?.duration_minutes ?? 60);
+      const { event } = await injectHighStakesEvent(deps, { userId: request.userId, signal: request.hangUp }, request.body?.title ?? '', request.body?.duration_minutes ?? 60);
       return {
         event_id: event?.eventId,
         title: event?.title,
@@ -92,7 +92,7 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       },
     },
     async (request) => {
-      const result = await setCycleDay(deps, { userId: request.userId }, request.body.day);
+      const result = await setCycleDay(deps, { userId: request.userId, signal: request.hangUp }, request.body.day);
       return { current_day: result.currentDay, cycle_start: result.cycleStart ? timestampDate(result.cycleStart).toISOString() : null };
     },
   );

@@ -32,7 +32,7 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
     },
     async (request) => {
       const req = create(ListDecisionHistoryRequestSchema, { pageSize: request.query.page_size ?? 0, pageToken: request.query.page_token ?? '' });
-      const { page: result } = await listDecisionHistory(deps, { userId: request.userId }, req);
+      const { page: result } = await listDecisionHistory(deps, { userId: request.userId, signal: request.hangUp }, req);
       return { decisions: result!.decisions.map(decisionEntryJson), next_page_token: result!.nextPageToken || null };
     },
   );
@@ -54,7 +54,7 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
     },
     async (request) => {
       const req = create(ListReflectionHistoryRequestSchema, { pageSize: request.query.page_size ?? 0, pageToken: request.query.page_token ?? '' });
-      const { page: result } = await listReflectionHistory(deps, { userId: request.userId }, req);
+      const { page: result } = await listReflectionHistory(deps, { userId: request.userId, signal: request.hangUp }, req);
       return { reflections: result!.reflections.map(reflectionEntryJson), next_page_token: result!.nextPageToken || null };
     },
   );

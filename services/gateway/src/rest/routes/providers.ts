@@ -104,7 +104,7 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
           sourceDevice: s.source_device ?? '',
         }),
       );
-      const reply = await uploadHrvSamples(deps, { userId: request.userId }, create(UploadHrvSamplesRequestSchema, { samples }));
+      const reply = await uploadHrvSamples(deps, { userId: request.userId, signal: request.hangUp }, create(UploadHrvSamplesRequestSchema, { samples }));
       return { results: reply.results.map((r) => ({ uuid: r.uuid, outcome: outcomeNames[r.outcome], reason: r.reason || null })) };
     },
   );
@@ -120,7 +120,7 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     },
     async (request) => {
       const req = create(ConnectProviderRequestSchema, { provider: providers[request.params.provider] });
-      return { authorization_url: (await connectProvider(deps, { userId: request.userId }, req)).authorizationUrl };
+      return { authorization_url: (await connectProvider(deps, { userId: request.userId, signal: request.hangUp }, req)).authorizationUrl };
     },
   );
 
@@ -135,7 +135,7 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     },
     async (request) => {
       const req = create(DisconnectProviderRequestSchema, { provider: providers[request.params.provider] });
-      return { disconnected: (await disconnectProvider(deps, { userId: request.userId }, req)).disconnected };
+      return { disconnected: (await disconnectProvider(deps, { userId: request.userId, signal: request.hangUp }, req)).disconnected };
     },
   );
 

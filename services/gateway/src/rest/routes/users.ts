@@ -28,7 +28,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
       },
     },
     async (request, reply) => {
-      const result = await registerUser(deps, { userId: request.userId }, create(RegisterUserRequestSchema, request.body));
+      const result = await registerUser(deps, { userId: request.userId, signal: request.hangUp }, create(RegisterUserRequestSchema, request.body));
       return reply.status(result.created ? 201 : 200).send({
         user_id: result.user!.userId,
         email: result.user!.email,
@@ -41,7 +41,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
   app.get(
     '/api/v1/me/export',
     { schema: { summary: 'Everything every service holds about the caller, in one document', response: commonErrors } },
-    async (request) => toJson(ExportMyDataResponseSchema, await exportMyData(deps, { userId: request.userId }), { useProtoFieldName: true }),
+    async (request) => toJson(ExportMyDataResponseSchema, await exportMyData(deps, { userId: request.userId, signal: request.hangUp }), { useProtoFieldName: true }),
   );
 
   app.delete(
@@ -53,7 +53,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
       },
     },
     async (request, reply) => {
-      const result = await deleteMe(deps, { userId: request.userId });
+      const result = await deleteMe(deps, { userId: request.userId, signal: request.hangUp });
       return reply.status(202).send({ status: 'erasure_accepted', deleted: result.deleted });
     },
   );
