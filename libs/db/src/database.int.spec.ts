@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, isTransientFailure } from '@omtobe/platform';
+import { createLifecycle, createLogger, HealthRegistry, isTransientFailure, livenessService } from '@omtobe/platform';
 import { createTestDatabase, eventually, startTcpProxy, viaProxy, type TcpProxy, type TestDatabase } from '@omtobe/testing';
 import { sql, type Generated, type Kysely } from 'kysely';
 import { watchDatabase } from './database-watch.ts';
 import { createDatabase, type Database } from './database.ts';
 import { migrateToLatest, type MigrationDb } from './migrate.ts';
+import { openServiceDatabase } from './service-database.ts';
 import type { DateOnly, Int8, Timestamptz } from './types.ts';
 
 interface Db {
@@ -144,6 +145,25 @@ describe('when the database goes away', () => {
     proxy.restore();
     const { rows } = await sql<{ n: number }>`select count(*)::int8 as n from items`.execute(database.db);
     expect(rows).toEqual([{ n: 0 }]); // the cut transaction never committed
+  });
+
+  it('takes the service out of readiness while its database is unreachable, and keeps it alive', async () => {
+    const health = new HealthRegistry();
+    const lifecycle = createLifecycle({ logger: silentLogger });
+    const config = { DATABASE_URL: viaProxy(testDb.url, proxy), DATABASE_POOL_MAX: 2, DATABASE_HEALTH_INTERVAL_MS: 50, OMTOBE_MODE: 'production', SERVICE_NAME: 'db-test' };
+    await openServiceDatabase({ config, schema: 'svc_o', migrations, logger: silentLogger, lifecycle, health });
+    health.setStatus('SERVING');
+    try {
+      proxy.cut();
+      await eventually(() => health.status(), (s) => s === 'NOT_SERVING', 5_000);
+      expect(health.status(livenessService)).toBe('SERVING');
+      expect(health.dependenciesDown()).toEqual(['database']);
+      proxy.restore();
+      await eventually(() => health.status(), (s) => s === 'SERVING', 5_000);
+    } finally {
+      proxy.restore();
+      await lifecycle.shutdown('test over');
+    }
   });
 
   it('tells the watcher once when it stops answering and once when it is back', async () => {

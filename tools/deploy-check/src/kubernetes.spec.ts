@@ -5,6 +5,7 @@ import { kubernetesProblems } from './kubernetes-schema.ts';
 import { byKind, objectId, renderKustomization, type K8sObject } from './kustomize.ts';
 import { deployPaths } from './paths.ts';
 import { kafkaTopicProblems } from './strimzi-schema.ts';
+import { livenessService } from '@omtobe/platform';
 import { selects, type Container, type NetworkPolicy, type PodSpec, type ServiceObject, type Workload } from './workloads.ts';
 
 const kustomizations = {
@@ -114,6 +115,14 @@ describe.each(overlayNames)('overlays/%s', (overlay) => {
         for (const probe of [container?.readinessProbe, container?.livenessProbe, container?.startupProbe]) {
           expect({ name: workload.metadata.name, grpcPort: probe?.grpc?.port }).toEqual({ name: workload.metadata.name, grpcPort: ports[0] });
         }
+        // Readiness asks for the whole process (it follows the database and the consumer); liveness for the
+        // part that stays SERVING while the process runs (libs/platform health.ts), so an outage of a
+        // dependency takes replicas out of rotation without having Kubernetes kill them.
+        expect({ name: workload.metadata.name, readiness: container?.readinessProbe?.grpc?.service ?? '', liveness: container?.livenessProbe?.grpc?.service }).toEqual({
+          name: workload.metadata.name,
+          readiness: '',
+          liveness: livenessService,
+        });
       } else {
         expect(container?.readinessProbe).toBeDefined();
         expect(container?.livenessProbe).toBeDefined();
