@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { startDevBroker, type DevBroker } from './broker.ts';
+import { buildLauncher } from './build.ts';
 
 // The mock holds an empty fetch for the full maxWaitTimeInMs (new data does not end it early) and kafkajs
 // only heartbeats between fetches, so fetch waits stay short. The session timeout must outlast the mock's
@@ -237,6 +239,153 @@ describe('dev broker ports', () => {
       await expect(startDevBroker({ topics: [], port })).rejects.toThrow(`cannot listen on port ${port}`);
     } finally {
       occupant.close();
+    }
+  });
+});
+
+// Its own broker: these tests take it down and make it fail, which would disturb anyone sharing it.
+describe('dev broker fault injection', () => {
+  const produceApiKey = 0;
+  const notLeaderForPartition = 6;
+  let broker: DevBroker;
+  let producer: Producer; // kafkajs defaults: retries what is retriable
+  let fragile: Producer; // no retries and short timeouts, so a fault surfaces as a failed send
+  let opened: Consumer[] = [];
+
+  beforeAll(async () => {
+    broker = await startDevBroker({
+      topics: ['outage', 'slow', 'refused', 'retried'].map((name) => ({ name, partitions: 1 })),
+    });
+    const options = { clientId: 'dev-broker-faults', brokers: broker.brokers, logLevel: logLevel.NOTHING };
+    producer = new Kafka(options).producer();
+    fragile = new Kafka({ ...options, requestTimeout: 1_000, connectionTimeout: 500, retry: { retries: 0 } }).producer({
+      retry: { retries: 0 },
+    });
+    await Promise.all([producer.connect(), fragile.connect()]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.map((client) => client.disconnect()));
+    opened = [];
+    // Whatever a failed test left behind, the next one starts on a healthy broker.
+    await broker.faults.brokerUp(1);
+    await broker.faults.setRtt(1, 0);
+  });
+
+  afterAll(async () => {
+    await Promise.all([producer?.disconnect(), fragile?.disconnect()]);
+    await broker?.stop();
+  });
+
+  const send = (through: Producer, topic: string, value: string) => through.send({ topic, messages: [{ value }] });
+
+  it('refuses produces while a broker is down and serves the whole log once it is back', async () => {
+    await send(producer, 'outage', 'before-1');
+    await send(producer, 'outage', 'before-2');
+
+    await broker.faults.brokerDown(1);
+    await expect(send(fragile, 'outage', 'during')).rejects.toThrow(/Connection/);
+
+    await broker.faults.brokerUp(1);
+    await send(producer, 'outage', 'after-1');
+    const values: string[] = [];
+    const reader = kafkaConsumer('outage-reader');
+    await reader.connect();
+    await reader.subscribe({ topic: 'outage', fromBeginning: true });
+    await reader.run({ eachMessage: async ({ message }) => void values.push(text(message.value) ?? '') });
+    await waitFor(() => values.length >= 3, '3 messages');
+    expect(values).toEqual(['before-1', 'before-2', 'after-1']);
+  }, groupTestTimeoutMs);
+
+  it('delays responses by the round-trip time', async () => {
+    await send(producer, 'slow', 'warm-up'); // metadata and connection in place: the timed send is one Produce
+    await broker.faults.setRtt(1, 500);
+    const started = performance.now();
+    await send(producer, 'slow', 'delayed');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+  });
+
+  it('fails the next request of an API with a pushed error, once', async () => {
+    await send(fragile, 'refused', 'warm-up');
+    await broker.faults.pushRequestErrors(produceApiKey, [notLeaderForPartition]);
+    await expect(send(fragile, 'refused', 'refused')).rejects.toThrow('not the leader for that topic-partition');
+    await expect(send(fragile, 'refused', 'accepted')).resolves.toHaveLength(1);
+  });
+
+  it('lets kafkajs retry past a pushed retriable error', async () => {
+    let produceRequests = 0;
+    const stopCounting = producer.on(producer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'Produce') produceRequests++;
+    });
+    try {
+      await send(producer, 'retried', 'warm-up');
+      produceRequests = 0;
+      await broker.faults.pushRequestErrors(produceApiKey, [notLeaderForPartition]);
+      const [result] = await send(producer, 'retried', 'retried');
+      expect(result?.errorCode).toBe(0);
+      expect(produceRequests).toBe(2); // the refused request and its retry
+    } finally {
+      stopCounting();
+    }
+  });
+
+  it('rejects bad commands with the launcher\'s reason and keeps later answers matched', async () => {
+    const results = await Promise.allSettled([
+      broker.faults.brokerDown(9),
+      broker.faults.send('reboot 1'),
+      broker.faults.setRtt(1, 0),
+      broker.faults.pushRequestErrors(produceApiKey, []),
+      broker.faults.setRtt(1, -5),
+    ]);
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'OK'))).toEqual([
+      'Error: dev-broker: down 9: broker 9: Broker: Broker not available',
+      expect.stringContaining('dev-broker: reboot 1: usage: down <broker_id>'),
+      'OK',
+      expect.stringContaining('dev-broker: errors 0: usage:'),
+      'Error: dev-broker: rtt 1 -5: rtt must be a whole number of milliseconds',
+    ]);
+    await expect(broker.faults.send('down 1\nup 1')).rejects.toThrow('one non-blank line');
+  });
+
+  it('rejects commands once the launcher has exited', async () => {
+    const stopped = await startDevBroker({ topics: [] });
+    await stopped.stop();
+    await expect(stopped.faults.brokerUp()).rejects.toThrow('dev-broker: up 1: the launcher exited');
+  });
+
+  function kafkaConsumer(groupId: string): Consumer {
+    const created = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING }).consumer({
+      groupId,
+      ...consumerTuning,
+    });
+    opened.push(created);
+    return created;
+  }
+});
+
+describe('dev broker launcher protocol', () => {
+  it('answers commands split across reads and several in one read, and exits at stdin EOF', async () => {
+    const child = spawn(await buildLauncher(), ['protocol:1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = once(child, 'exit');
+    const lines: string[] = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+    try {
+      await waitFor(() => lines.length === 1, 'BOOTSTRAP', 5_000);
+      child.stdin.write('down 1\nup 1\n\nrt'); // two commands, a blank line (no answer) and half a third
+      await waitFor(() => lines.length === 3, 'two answers', 5_000);
+      child.stdin.write('t 1 0\r\nnope\n');
+      await waitFor(() => lines.length === 5, 'two more answers', 5_000);
+      expect(lines.slice(1)).toEqual(['OK down 1', 'OK up 1', 'OK rtt 1 0', expect.stringMatching(/^ERR usage: /)]);
+      child.stdin.end();
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      child.kill('SIGKILL'); // no-op once it exited
     }
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildLauncher } from './build.ts';
+import { connectFaults, type DevBrokerFaults } from './faults.ts';
 
 export interface DevBrokerTopic {
   name: string;
@@ -26,6 +27,8 @@ export interface DevBroker {
   /** Comma-separated host:port list, as kafkajs' `brokers` joined or a Kafka `bootstrap.servers`. */
   bootstrap: string;
   brokers: string[];
+  /** Takes brokers down and up, slows them, makes requests fail; each call resolves once the mock applied it. */
+  faults: DevBrokerFaults;
   stop(): Promise<void>;
 }
 
@@ -49,8 +52,8 @@ function launcherArgs(options: DevBrokerOptions): string[] {
 }
 
 /**
- * Starts librdkafka's mock Kafka cluster in a child process. The child reads its stdin only to notice EOF, so
- * it also goes away when this process dies without calling stop().
+ * Starts librdkafka's mock Kafka cluster in a child process. Its stdin carries the fault commands and its EOF, so
+ * the child also goes away when this process dies without calling stop().
  */
 export async function startDevBroker(options: DevBrokerOptions): Promise<DevBroker> {
   const args = launcherArgs(options);
@@ -61,7 +64,7 @@ export async function startDevBroker(options: DevBrokerOptions): Promise<DevBrok
   child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-stderrTailChars);
   });
-  // stdin only ever carries EOF; if the child is already gone, ending it reports EPIPE, which is no news.
+  // If the child is already gone, writing or ending stdin reports EPIPE, which is no news: 'close' says it.
   child.stdin.on('error', () => {});
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -75,7 +78,7 @@ export async function startDevBroker(options: DevBrokerOptions): Promise<DevBrok
     }
     throw error;
   }
-  child.stdout.resume();
+  const faults = connectFaults(child);
 
   // A forgotten stop() must not keep the parent alive; the child follows it out through stdin EOF.
   for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
@@ -86,6 +89,7 @@ export async function startDevBroker(options: DevBrokerOptions): Promise<DevBrok
   return {
     bootstrap,
     brokers: bootstrap.split(','),
+    faults,
     stop: () => (stopping ??= stopChild(child, exited)),
   };
 }

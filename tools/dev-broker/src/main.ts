@@ -1,5 +1,7 @@
 // Manual use: node tools/dev-broker/src/main.ts [--port 9092] [--brokers 3] hrv.v1:6 other.v1:3
-// Prints the bootstrap address and serves until Ctrl-C / SIGTERM.
+// Prints the bootstrap address and serves until Ctrl-C / SIGTERM. Lines typed on stdin go to the launcher as
+// fault commands (`down 1`, `up 1`, `rtt 1 500`, `errors 0 6`).
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startDevBroker, type DevBrokerTopic } from './broker.ts';
 
@@ -28,7 +30,15 @@ async function main(): Promise<void> {
     brokers: optionalCount(values.brokers, 'brokers'),
   });
   console.log(broker.bootstrap);
-  console.error('dev-broker: serving; Ctrl-C to stop');
+  console.error('dev-broker: serving; type fault commands (down 1, up 1, rtt 1 500, errors 0 6), Ctrl-C to stop');
+  // terminal: false leaves Ctrl-C to the terminal, which turns it into the SIGINT handled below.
+  createInterface({ input: process.stdin, terminal: false }).on('line', (line) => {
+    if (!line.trim()) return;
+    broker.faults.send(line.trim()).then(
+      () => console.log(`OK ${line.trim()}`),
+      (error: unknown) => console.error(error instanceof Error ? error.message : error),
+    );
+  });
 
   const stop = () => {
     broker.stop().then(

@@ -1,7 +1,11 @@
 /* Development Kafka broker: librdkafka's mock cluster behind a tiny CLI.
  *   mock-broker [--brokers N] [--port P] [topic:partitions ...]
  * Prints "BOOTSTRAP host:port,..." once the topics exist, then serves until
- * stdin reaches EOF (the parent went away) or SIGTERM/SIGINT arrives. */
+ * stdin reaches EOF (the parent went away) or SIGTERM/SIGINT arrives.
+ * Meanwhile each stdin line is a fault-injection command, answered by one
+ * stdout line, "OK <command>" or "ERR <reason>":
+ *   down <broker_id> | up <broker_id> | rtt <broker_id> <ms>
+ *   errors <api_key> <err> [<err> ...]   (numeric rd_kafka_resp_err_t) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -15,6 +19,8 @@
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+
+#define LINE_MAX_LEN 1024
 
 static int next_port; /* 0: the kernel picks, as librdkafka intends */
 
@@ -39,6 +45,89 @@ static int positive(const char *s) {
     char *end;
     long n = strtol(s, &end, 10);
     return *s && !*end && n > 0 && n < 65536 ? (int)n : 0;
+}
+
+/* Parses a whole decimal token within [min, max]. */
+static int integer(const char *s, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    *out = strtol(s, &end, 10);
+    return *s && !*end && !errno && *out >= min && *out <= max;
+}
+
+#define MAX_WORDS 66 /* "errors", the api key and up to 64 error codes */
+static const char usage[] =
+    "usage: down <broker_id> | up <broker_id> | rtt <broker_id> <ms> | errors <api_key> <err> [<err> ...]";
+
+/* errors <api_key> <err> ...: queued on the cluster-wide stack for that API's next requests, one per request. */
+static const char *push_errors(rd_kafka_mock_cluster_t *mc, char **word, int n) {
+    rd_kafka_resp_err_t errors[MAX_WORDS];
+    long api_key, code;
+    if (n < 3) return usage;
+    if (!integer(word[1], 0, INT16_MAX, &api_key)) return "api key must be an integer from 0 to 32767";
+    for (int i = 2; i < n; i++) {
+        if (!integer(word[i], INT16_MIN, INT16_MAX, &code)) return "error codes must be integers";
+        errors[i - 2] = (rd_kafka_resp_err_t)code;
+    }
+    rd_kafka_mock_push_request_errors_array(mc, (int16_t)api_key, (size_t)(n - 2), errors);
+    return NULL;
+}
+
+/* down|up <broker_id>, rtt <broker_id> <ms>. The mock numbers brokers from 1; its -1 ("all brokers") is
+ * refused so that a stray value cannot take the whole cluster down. */
+static const char *broker_command(rd_kafka_mock_cluster_t *mc, char **word, int n) {
+    int rtt = !strcmp(word[0], "rtt");
+    long id, ms = 0;
+    if (n != (rtt ? 3 : 2)) return usage;
+    if (!integer(word[1], 1, INT32_MAX, &id)) return "broker id must be a positive integer";
+    if (rtt && !integer(word[2], 0, INT32_MAX, &ms)) return "rtt must be a whole number of milliseconds";
+    rd_kafka_resp_err_t err = rtt                      ? rd_kafka_mock_broker_set_rtt(mc, (int32_t)id, (int)ms)
+                              : !strcmp(word[0], "up") ? rd_kafka_mock_broker_set_up(mc, (int32_t)id)
+                                                       : rd_kafka_mock_broker_set_down(mc, (int32_t)id);
+    static char reason[128];
+    if (!err) return NULL;
+    snprintf(reason, sizeof reason, "broker %ld: %s", id, rd_kafka_err2str(err));
+    return reason;
+}
+
+/* Runs one command line (it is split in place); returns NULL on success or the reason it failed. */
+static const char *run_command(rd_kafka_mock_cluster_t *mc, char *line) {
+    char *word[MAX_WORDS], *save = NULL, *w;
+    int n = 0;
+    for (w = strtok_r(line, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        if (n == MAX_WORDS) return "too many arguments";
+        word[n++] = w;
+    }
+    if (n == 0) return usage; /* run_lines skips blank lines; this keeps the function safe on its own */
+    if (!strcmp(word[0], "errors")) return push_errors(mc, word, n);
+    if (!strcmp(word[0], "down") || !strcmp(word[0], "up") || !strcmp(word[0], "rtt")) return broker_command(mc, word, n);
+    return usage;
+}
+
+/* Answers each complete line in buf[0..*len) and keeps the unfinished tail for the next read. A line that
+ * overflows the buffer is refused once and skipped up to its newline. */
+static void run_lines(rd_kafka_mock_cluster_t *mc, char *buf, size_t *len, int *skipping) {
+    char *start = buf, *nl;
+    while ((nl = memchr(start, '\n', (size_t)(buf + *len - start)))) {
+        *nl = '\0';
+        if (nl > start && nl[-1] == '\r') nl[-1] = '\0';
+        if (!*skipping && start[strspn(start, " \t")]) {
+            char echo[LINE_MAX_LEN];
+            strcpy(echo, start); /* run_command splits the line; the reply quotes it whole */
+            const char *reason = run_command(mc, start);
+            if (reason) printf("ERR %s\n", reason);
+            else printf("OK %s\n", echo);
+        }
+        *skipping = 0;
+        start = nl + 1;
+    }
+    *len -= (size_t)(start - buf);
+    memmove(buf, start, *len);
+    if (*len == LINE_MAX_LEN) {
+        if (!*skipping) printf("ERR command longer than %d bytes\n", LINE_MAX_LEN - 1);
+        *skipping = 1, *len = 0;
+    }
+    fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -92,11 +181,17 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-    char buf[256];
+    char buf[LINE_MAX_LEN];
+    size_t len = 0;
+    int skipping = 0;
     for (;;) {
         if (poll(fds, 2, -1) < 0) continue; /* EINTR */
         if (fds[1].revents) break;
-        if (fds[0].revents && read(STDIN_FILENO, buf, sizeof buf) <= 0) break;
+        if (!fds[0].revents) continue;
+        ssize_t got = read(STDIN_FILENO, buf + len, sizeof buf - len);
+        if (got <= 0) break;
+        len += (size_t)got;
+        run_lines(mc, buf, &len, &skipping);
     }
 
     rd_kafka_mock_cluster_destroy(mc);
