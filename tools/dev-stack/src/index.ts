@@ -4,5 +4,5 @@ export * from './test-stack.ts';
 export * from './services.ts';
 export { startServices, type ServicePorts, type StartServicesOptions } from './stack.ts';
 export { startInfrastructure, type Infrastructure } from './infrastructure.ts';
-export { ProcessGroup, type ChildSpec } from './process-group.ts';
+export { ProcessGroup, type ChildSpec, type ProcessGroupOptions, type RestartPolicy } from './process-group.ts';
 export { checkHealth } from './health.ts';

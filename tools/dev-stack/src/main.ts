@@ -1,5 +1,6 @@
 // `npm start`: PostgreSQL, the Kafka broker and the four services on this machine, with readable logs.
-// Ctrl-C stops everything in reverse order.
+// A service that exits is started again after a growing delay, as Kubernetes would; Ctrl-C stops everything
+// in reverse order.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHealth } from './health.ts';
@@ -11,7 +12,7 @@ import { startServices } from './stack.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const say = (line: string) => process.stdout.write(`\x1b[1momtobe\x1b[0m        | ${line}\n`);
 const stopping = new AbortController();
-const group = new ProcessGroup();
+const group = new ProcessGroup({ restart: {}, log: say });
 
 const infrastructure = await startInfrastructure(root, process.env, say);
 
@@ -27,10 +28,6 @@ const shutdown = (code: number) =>
   })());
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
-group.onUnexpectedExit = (name, code, signal) => {
-  say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-  void shutdown(1);
-};
 
 const env = {
   ...process.env,

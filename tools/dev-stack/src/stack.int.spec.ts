@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { service as grpcHealthService } from 'grpc-health-check';
+import { waitUntilServing } from './health.ts';
 import { services } from './services.ts';
 import type { ServicePorts } from './stack.ts';
 import { startTestStack, type RunningTestStack } from './test-stack.ts';
@@ -94,5 +95,29 @@ describe('the four services as processes', () => {
 
     await stack.group.stopAll();
     expect(stack.group.exitCodes()).toEqual({ 'state-engine': 0, 'decision-log': 0, integrations: 0, gateway: 0 });
+  });
+});
+
+describe('the four services supervised, as npm start runs them', () => {
+  let stack: RunningTestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({}, { restart: { initialDelayMs: 100 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('restarts a killed decision-log, which reports SERVING again on the same port', async () => {
+    const killed = stack.group.child('decision-log')!;
+    const exited = once(killed, 'exit');
+    killed.kill('SIGKILL');
+    await exited;
+
+    // Only the restarted process can answer: the killed one no longer holds the port.
+    await waitUntilServing('decision-log', stack.ports['decision-log'], 20_000, new AbortController().signal);
+    expect(stack.group.restarts('decision-log')).toBe(1);
+    expect(stack.group.child('decision-log')!.pid).not.toBe(killed.pid);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, findFreePort, testKafkaBrokers } from '@omtobe/testing';
-import { ProcessGroup } from './process-group.ts';
+import { ProcessGroup, type RestartPolicy } from './process-group.ts';
 import { services } from './services.ts';
 import { startServices, type ServicePorts } from './stack.ts';
 
@@ -14,15 +14,21 @@ export interface RunningTestStack {
   stop(): Promise<void>;
 }
 
+export interface TestStackOptions {
+  /** Supervise the services as `npm start` does (off by default: most tests want a stopped service to stay down). */
+  restart?: RestartPolicy;
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * The four services as separate processes on the test run's PostgreSQL (a fresh database) and broker (a
  * fresh topic prefix), on free ports, in development mode. Logs are discarded unless TEST_LOG_LEVEL is set.
  */
-export async function startTestStack(env: NodeJS.ProcessEnv = {}): Promise<RunningTestStack> {
+export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestStackOptions = {}): Promise<RunningTestStack> {
   const database = await createTestDatabase('stack');
-  const group = new ProcessGroup({ printLogs: process.env.TEST_LOG_LEVEL !== undefined });
+  const printLogs = process.env.TEST_LOG_LEVEL !== undefined;
+  const group = new ProcessGroup({ printLogs, restart: options.restart, log: printLogs ? undefined : () => undefined });
   const stopping = new AbortController();
   const stop = async () => {
     stopping.abort();
