@@ -7,7 +7,10 @@ export interface ConsumerSupervisionOptions {
   /** Connects, subscribes and runs it (kafkajs `run` returns once the first join succeeded or crashed). */
   run: (consumer: Consumer) => Promise<void>;
   logger: Logger;
-  /** First wait before a restart; doubles on each crash in a row, up to `maxRestartDelayMs`. */
+  /**
+   * First wait before a restart; doubles on each crash in a row, up to `maxRestartDelayMs` (default 5 s: a
+   * longer wait would hold the backlog back that long after the broker is back).
+   */
   restartDelayMs?: number;
   maxRestartDelayMs?: number;
 }
@@ -95,7 +98,7 @@ export class ConsumerSupervision {
       return;
     }
     const base = this.options.restartDelayMs ?? 1_000;
-    const delay = Math.min(this.options.maxRestartDelayMs ?? 30_000, base * 2 ** (this.crashesInARow - 1));
+    const delay = Math.min(this.options.maxRestartDelayMs ?? 5_000, base * 2 ** (this.crashesInARow - 1));
     this.options.logger.error({ err: error, crashes: this.crashesInARow, restart_in_ms: delay }, 'kafka consumer stopped; starting a new one');
     this.timer = setTimeout(() => {
       void consumer

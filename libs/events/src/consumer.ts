@@ -87,7 +87,7 @@ export interface EventConsumerOptions<DB> {
   maxEventsPerTransaction?: number;
   /** Longest wait between two tries of an event while the database is unreachable (tries go on until it is back). */
   maxRetryDelayMs?: number;
-  /** First wait before a crashed consumer is replaced (doubling up to 30 s). */
+  /** First wait before a crashed consumer is replaced (doubling up to 5 s). */
   restartDelayMs?: number;
   /** Told about every event after its transaction committed: for metrics, and for tests to observe redelivery. */
   onHandled?: (handled: HandledEvent) => void;

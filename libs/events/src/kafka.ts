@@ -26,6 +26,8 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
     brokers: [...brokers],
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(logger),
-    retry: { initialRetryTime: 200, retries: 8 },
+    // kafkajs backs off up to 30 s by default: after a broker outage, the first attempt would then come up to
+    // 30 s after the broker is back. 5 s keeps recovery within seconds at a cost of a few more attempts.
+    retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
   });
 }

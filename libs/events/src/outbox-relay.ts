@@ -43,7 +43,8 @@ export class OutboxRelay {
       batchSize: 500,
       pollIntervalMs: 1_000,
       retryBaseMs: 200,
-      retryMaxMs: 30_000,
+      // Short enough that a broker back from an outage gets the backlog within seconds.
+      retryMaxMs: 5_000,
       ...options,
     };
   }
