@@ -48,3 +48,7 @@ step('tests (jest: every project, one PostgreSQL and one broker)', 'node', [
   '--ci',
   ...jestArgs,
 ]);
+// The core of the fault suite (tools/chaos): its own PostgreSQL, broker and services, after jest has finished
+// with the shared ones. Missed time targets are reported, not failed (speed is for `npm run bench`/`chaos`);
+// anything acknowledged and lost or doubled, or an answer other than 2xx/503, fails.
+if (jestArgs.length === 0) step('fault suite (npm run chaos -- --quick)', 'node', [join(root, 'tools/chaos/src/main.ts'), '--quick', '--report-targets']);
