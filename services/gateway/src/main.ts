@@ -27,7 +27,7 @@ await runService({
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     await startServiceEvents<Database>({ config, logger, lifecycle, health, db, pool });
     const deps: GatewayDeps = { db, peers: createPeers(config), clock: systemClock, logger };
-    const { verify, devIssuer } = await createAuthentication(config, systemClock);
+    const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
     const rest = await createRestApp({
       deps,
       health,

@@ -120,4 +120,21 @@ describe('the four services supervised, as npm start runs them', () => {
     expect(stack.group.restarts('decision-log')).toBe(1);
     expect(stack.group.child('decision-log')!.pid).not.toBe(killed.pid);
   });
+
+  it('keeps accepting a development token after the gateway was killed and restarted', async () => {
+    const api = `http://127.0.0.1:${stack.ports.gateway}/api/v1`;
+    const minted = await fetch(`${api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 'kept' }) });
+    const { access_token: token } = (await minted.json()) as { access_token: string };
+    const killed = stack.group.child('gateway')!;
+    const exited = once(killed, 'exit');
+    killed.kill('SIGKILL');
+    await exited;
+    await waitUntilServing('gateway', stack.ports.gateway, 20_000, new AbortController().signal);
+
+    // The signing key lives in the gateway's database, not in the process: the token is still good (404 for an
+    // unregistered user, where a new key would have made it 401 invalid_token).
+    const state = await fetch(`${api}/state`, { headers: { authorization: `Bearer ${token}` } });
+    expect(state.status).toBe(404);
+    expect(((await state.json()) as { error: { code: string } }).error.code).toBe('user_not_registered');
+  });
 });

@@ -12,7 +12,7 @@ async function peer(onStream: (stream: http2.ServerHttp2Stream, session: http2.S
   const server = http2.createServer();
   server.on('stream', (stream) => {
     stream.on('error', () => undefined); // a stream the client reset reports it as an error here: expected
-    onStream(stream, stream.session!);
+    onStream(stream, stream.session as http2.ServerHttp2Session);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = createServiceClient(StateEngineService, { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 60_000 });

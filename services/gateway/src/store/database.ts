@@ -11,6 +11,15 @@ export interface UsersTable {
   updated_at: Date;
 }
 
+/** Development mode's signing key (see migrations/0004-dev-signing-keys.ts). */
+export interface DevSigningKeysTable {
+  kid: string;
+  private_jwk: Record<string, unknown>;
+  public_jwk: Record<string, unknown>;
+  created_at: Date;
+}
+
 export interface Database extends OutboxTables, InboxTables {
   users: UsersTable;
+  dev_signing_keys: DevSigningKeysTable;
 }
