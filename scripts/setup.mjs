@@ -58,7 +58,9 @@ function ensureNodeModules() {
   // (e.g. @bufbuild/buf-darwin-arm64), which `npm ci` insists on finding in the lock file.
   say('installing npm dependencies (npm install, as locked)');
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
-  writeFileSync(stamp, want);
+  // npm may rewrite the lock (it adds other platforms' optional packages): stamp what is there now, or the
+  // next run would install again.
+  writeFileSync(stamp, createHash('sha256').update(readFileSync(lock)).digest('hex'));
 }
 
 function checkNode() {
