@@ -1,5 +1,6 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { serializeError } from './error-serializer.ts';
 
 export type { Logger } from 'pino';
 
@@ -48,6 +49,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: redactPaths, censor: '[redacted]' },
+      // Every error goes through the same narrow serializer, whatever key it is logged under.
+      serializers: { err: serializeError, error: serializeError, cause: serializeError },
       mixin: activeTraceFields,
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
