@@ -1,1 +1,3 @@
+export * from './clock-skew.ts';
 export * from './high-stakes.ts';
+export * from './time-zones.ts';
