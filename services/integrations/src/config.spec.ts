@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig, type ConfigError } from '@omtobe/platform';
+import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { configSchema, settingsFrom, tokenKeysFrom } from './config.ts';
 
 const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'localhost:9092' };
@@ -21,7 +22,7 @@ describe('integrations config', () => {
     expect(settings.whoop).toBeUndefined();
     expect(settings.google).toBeUndefined();
     expect(tokenKeysFrom(config)).toMatch(/^dev:/);
-    expect(settings.hrv).toEqual({ maxBatch: 500, minMs: 1, maxMs: 300, futureSkewMs: 300_000, retentionMs: 8 * 86_400_000 });
+    expect(settings.hrv).toEqual({ maxBatch: 500, minMs: 1, maxMs: 300, clockSkewToleranceMs: defaultClockSkewToleranceSeconds * 1000, retentionMs: 8 * 86_400_000 });
     expect(settings.highStakesKeywords).toEqual(['Board', 'Negotiation', 'Review', 'High-Stakes']);
   });
 
@@ -64,5 +65,15 @@ describe('integrations config', () => {
     expect(settings.google).toMatchObject({ tokenUrl: 'http://127.0.0.1:9/token', windowMs: 7 * 86_400_000, calendarId: 'primary' });
     expect(settings.google!.webhookUrl).toBeUndefined();
     expect(settings.mock).toBeUndefined();
+  });
+
+  it('takes one clock-skew tolerance for every source from CLOCK_SKEW_TOLERANCE_SECONDS, as the state engine does, and refuses the old HRV-only one', () => {
+    expect(defaultClockSkewToleranceSeconds).toBe(60);
+    expect(settingsFrom(loadConfig(configSchema, { ...base, CLOCK_SKEW_TOLERANCE_SECONDS: '90' })).hrv.clockSkewToleranceMs).toBe(90_000);
+    expect(settingsFrom(loadConfig(configSchema, { ...base, CLOCK_SKEW_TOLERANCE_SECONDS: '0' })).hrv.clockSkewToleranceMs).toBe(0);
+    expect(problemsOf({ ...base, CLOCK_SKEW_TOLERANCE_SECONDS: '-1' })).toEqual([expect.stringMatching(/^CLOCK_SKEW_TOLERANCE_SECONDS: /)]);
+    expect(problemsOf({ ...base, HRV_FUTURE_SKEW_SECONDS: '300' })).toEqual([
+      'HRV_FUTURE_SKEW_SECONDS: is replaced by CLOCK_SKEW_TOLERANCE_SECONDS (one tolerance for every source and the state engine)',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
 import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit } from '@omtobe/platform';
+import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
 import { parseKeyring } from './domain/token-cipher.ts';
 
@@ -29,7 +30,13 @@ export const configSchema = baseConfigSchema
     HRV_MAX_BATCH: envInt({ min: 1, max: 5_000 }).default(500),
     HRV_MIN_MS: envInt({ min: 1 }).default(1),
     HRV_MAX_MS: envInt({ min: 2 }).default(300),
-    HRV_FUTURE_SKEW_SECONDS: envInt({ min: 0, max: 3_600 }).default(300),
+    /**
+     * How far ahead of our clock a sample may be measured (device and provider clocks drift). The state
+     * engine reads the same variable with the same default, so a sample stored here is one it counts.
+     */
+    CLOCK_SKEW_TOLERANCE_SECONDS: envInt({ min: 0, max: 3_600 }).default(defaultClockSkewToleranceSeconds),
+    /** Replaced by CLOCK_SKEW_TOLERANCE_SECONDS; refused rather than silently ignored. */
+    HRV_FUTURE_SKEW_SECONDS: z.string().optional(),
     /** Samples outlive the state engine's 7-day baseline window by a day. */
     HRV_RETENTION_DAYS: envInt({ min: 1 }).default(8),
     EVENT_RETENTION_HOURS: envInt({ min: 0 }).default(24),
@@ -90,6 +97,7 @@ export const configSchema = baseConfigSchema
     } catch (error) {
       problem('TOKEN_ENCRYPTION_KEYS', (error as Error).message);
     }
+    if (c.HRV_FUTURE_SKEW_SECONDS !== undefined) problem('HRV_FUTURE_SKEW_SECONDS', 'is replaced by CLOCK_SKEW_TOLERANCE_SECONDS (one tolerance for every source and the state engine)');
     if (c.HRV_MIN_MS >= c.HRV_MAX_MS) problem('HRV_MIN_MS', 'must be below HRV_MAX_MS');
     if (c.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS >= c.CALENDAR_CHANNEL_TTL_HOURS) problem('CALENDAR_CHANNEL_RENEW_BEFORE_HOURS', 'must be below CALENDAR_CHANNEL_TTL_HOURS');
   });
@@ -110,7 +118,7 @@ export function settingsFrom(config: Config): Settings {
       maxBatch: config.HRV_MAX_BATCH,
       minMs: config.HRV_MIN_MS,
       maxMs: config.HRV_MAX_MS,
-      futureSkewMs: config.HRV_FUTURE_SKEW_SECONDS * 1000,
+      clockSkewToleranceMs: config.CLOCK_SKEW_TOLERANCE_SECONDS * 1000,
       retentionMs: config.HRV_RETENTION_DAYS * day,
     },
     eventRetentionMs: config.EVENT_RETENTION_HOURS * hour,

@@ -1,13 +1,23 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { on, topics, type TopicHandlers } from '@omtobe/events';
+import { on, PermanentEventError, topics, type TopicHandlers } from '@omtobe/events';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
+import { canonicalTimeZone } from '@omtobe/rules';
 import { eraseUser } from '../connections/erase-user.ts';
-import { isValidTimeZone } from '../domain/zoned-time.ts';
 import { fillMockCalendar } from '../mock/mock-calendar.ts';
 import { backfillMockHistory } from '../mock/mock-hrv.ts';
 import type { Database } from '../store/database.ts';
 import { findKnownUser, rememberUser, setTimezone } from '../store/users.repo.ts';
 import type { Service } from '../service.ts';
+
+/**
+ * The zone an event names, as every service spells it (libs/rules), or a dead letter: the gateway refuses such
+ * zones, so one here breaks the contract — it is parked and logged, never dropped or guessed at.
+ */
+function zoneOf(event: { timezone: string }, type: string): string {
+  const timezone = canonicalTimeZone(event.timezone);
+  if (timezone === undefined) throw new PermanentEventError(`${type} names a time zone that cannot be applied`);
+  return timezone;
+}
 
 /**
  * users.v1: a registered user becomes known (in development the mock providers give them a week of HRV
@@ -19,24 +29,26 @@ export function usersConsumer(svc: Pick<Service, 'cipher' | 'clock' | 'logger' |
     topic: topics.users,
     handlers: [
       on(UserRegisteredSchema, async (event, { trx, occurredAt, logger }) => {
-        const timezone = isValidTimeZone(event.timezone) ? event.timezone : 'UTC';
-        if (timezone !== event.timezone) logger.warn({ user_id: event.userId }, 'UserRegistered with an unknown time zone: UTC assumed');
+        const timezone = zoneOf(event, 'UserRegistered');
         const isNew = await rememberUser(trx, event.userId, timezone, event.registeredAt ? timestampDate(event.registeredAt) : occurredAt);
         const mock = svc.settings.mock;
         if (!isNew || !mock) return;
         const user = (await findKnownUser(trx, event.userId))!;
         const now = svc.clock.now();
-        const samples = await backfillMockHistory(trx, mock, user, now);
+        const samples = await backfillMockHistory(trx, svc, mock, user, now);
         const events = await fillMockCalendar(trx, svc, mock, user, now);
         logger.info({ user_id: event.userId, samples, events }, 'mock providers started for the user');
       }),
       on(UserTimezoneChangedSchema, async (event, { trx, occurredAt }) => {
-        if (!isValidTimeZone(event.timezone)) return;
+        const timezone = zoneOf(event, 'UserTimezoneChanged');
         if (!(await findKnownUser(trx, event.userId))) {
-          await rememberUser(trx, event.userId, event.timezone, event.changedAt ? timestampDate(event.changedAt) : occurredAt);
+          await rememberUser(trx, event.userId, timezone, event.changedAt ? timestampDate(event.changedAt) : occurredAt);
           return;
         }
-        await setTimezone(trx, event.userId, event.timezone);
+        await setTimezone(trx, event.userId, timezone);
+        // The mock meetings are at local times: they move now, not at the next tick, so the engine never
+        // brakes at the old zone's hours after the change.
+        if (svc.settings.mock) await fillMockCalendar(trx, svc, svc.settings.mock, (await findKnownUser(trx, event.userId))!, svc.clock.now());
       }),
       on(UserDeletedSchema, async (event, { trx, logger }) => {
         await eraseUser(trx, svc.cipher, logger, event.userId, svc.clock.now());

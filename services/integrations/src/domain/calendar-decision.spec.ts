@@ -39,8 +39,25 @@ describe('decideCalendarItem', () => {
     expect(decideCalendarItem({ ...board, endsAt: at(1) }, undefined, now, rules)).toEqual({ kind: 'none' });
   });
 
-  it('leaves events that are already over to the retention purge', () => {
+  it('drops an event that is already over when it was never kept', () => {
     expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: at(-2) }, undefined, now, rules)).toEqual({ kind: 'none' });
-    expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: now }, stored, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: now }, undefined, now, rules)).toEqual({ kind: 'none' });
+  });
+
+  // The engine holds the stored times: without the new ones it would go on braking until the old end.
+  it('publishes the new times of a kept event edited to be over already: ended early, moved into the past', () => {
+    const running: StoredEvent = { title: 'Board Meeting', startsAt: at(-1), endsAt: at(1) };
+    const endedEarly = { ...board, startsAt: at(-1), endsAt: at(-0.25) };
+    expect(decideCalendarItem(endedEarly, running, now, rules)).toEqual({ kind: 'upsert', title: 'Board Meeting', startsAt: at(-1), endsAt: at(-0.25) });
+    expect(decideCalendarItem({ ...board, startsAt: at(-1), endsAt: now }, running, now, rules)).toMatchObject({ kind: 'upsert', endsAt: now });
+    const moved = { ...board, startsAt: at(-4), endsAt: at(-3) };
+    expect(decideCalendarItem(moved, stored, now, rules)).toEqual({ kind: 'upsert', title: 'Board Meeting', startsAt: at(-4), endsAt: at(-3) });
+  });
+
+  it('publishes nothing for a kept event that is over and unchanged, and removes one that is over and no longer qualifies', () => {
+    const over: StoredEvent = { title: 'Board Meeting', startsAt: at(-3), endsAt: at(-2) };
+    expect(decideCalendarItem({ ...board, startsAt: at(-3), endsAt: at(-2) }, over, now, rules)).toEqual({ kind: 'none' });
+    expect(decideCalendarItem({ ...board, title: 'Lunch', startsAt: at(-3), endsAt: at(-2) }, over, now, rules)).toEqual({ kind: 'remove' });
+    expect(decideCalendarItem({ eventId: 'e1', cancelled: true }, over, now, rules)).toEqual({ kind: 'remove' });
   });
 });

@@ -31,7 +31,12 @@ export interface CalendarRules {
  * Decides what one provider event means for the high-stakes projection. Only high-stakes, timed events
  * inside the window are kept; anything else that was kept before is removed, and anything else that was
  * never kept is dropped without a trace (its title is never stored). All-day events do not mark a
- * meeting "running" and are ignored. Events already over are left to the retention purge.
+ * meeting "running" and are ignored.
+ *
+ * An event that is already over is of no interest when it was never kept. One that was kept is another
+ * matter: the state engine still holds its old times, so a meeting that ended early (10:00–12:00 cut to
+ * 10:45) or moved into the past (13:00 to 08:00) would go on braking until its old end. Its new times are
+ * published, whatever they are; the retention purge removes it later like any ended event.
  */
 export function decideCalendarItem(item: CalendarItem, stored: StoredEvent | undefined, now: Date, rules: CalendarRules): CalendarAction {
   const drop: CalendarAction = stored ? { kind: 'remove' } : { kind: 'none' };
@@ -39,9 +44,10 @@ export function decideCalendarItem(item: CalendarItem, stored: StoredEvent | und
   const { title, startsAt, endsAt } = item;
   if (title === undefined || !startsAt || !endsAt || !(endsAt > startsAt)) return drop;
   if (!isHighStakes(title, rules.keywords)) return drop;
-  if (endsAt <= now) return { kind: 'none' };
-  if (startsAt.getTime() >= now.getTime() + rules.windowMs) return drop;
   const unchanged =
-    stored && stored.title === title && stored.startsAt.getTime() === startsAt.getTime() && stored.endsAt.getTime() === endsAt.getTime();
-  return unchanged ? { kind: 'none' } : { kind: 'upsert', title, startsAt, endsAt };
+    stored !== undefined && stored.title === title && stored.startsAt.getTime() === startsAt.getTime() && stored.endsAt.getTime() === endsAt.getTime();
+  const keep: CalendarAction = unchanged ? { kind: 'none' } : { kind: 'upsert', title, startsAt, endsAt };
+  if (endsAt <= now) return stored ? keep : { kind: 'none' };
+  if (startsAt.getTime() >= now.getTime() + rules.windowMs) return drop;
+  return keep;
 }

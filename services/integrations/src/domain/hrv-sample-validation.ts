@@ -38,7 +38,7 @@ export function checkSample(sample: UploadedSample, now: Date, rules: HrvSetting
     return { ok: false, reason: 'missing_time' };
   }
   if (sample.end < sample.start) return { ok: false, reason: 'end_before_start' };
-  if (sample.end.getTime() > now.getTime() + rules.futureSkewMs) return { ok: false, reason: 'in_future' };
+  if (isAheadOfClock(sample.end, now, rules.clockSkewToleranceMs)) return { ok: false, reason: 'in_future' };
   if (sample.end.getTime() < now.getTime() - rules.retentionMs) return { ok: false, reason: 'too_old' };
   return { ok: true, sampleId: sample.uuid.toUpperCase(), valueMs: sample.value, measuredAt: sample.end };
 }
@@ -46,4 +46,13 @@ export function checkSample(sample: UploadedSample, now: Date, rules: HrvSetting
 /** Is a value from a provider (WHOOP RMSSD, mock) plausible enough to publish? */
 export function isPlausibleHrv(valueMs: number, rules: Pick<HrvSettings, 'minMs' | 'maxMs'>): boolean {
   return Number.isFinite(valueMs) && valueMs >= rules.minMs && valueMs <= rules.maxMs;
+}
+
+/**
+ * Is a measurement later than now + the clock-skew tolerance? Such a sample is never stored, whatever its
+ * source: the state engine would not count it as a reading yet, and while it waited it would hide every
+ * genuine one (the latest would always be the one from the future).
+ */
+export function isAheadOfClock(measuredAt: Date, now: Date, toleranceMs: number): boolean {
+  return measuredAt.getTime() > now.getTime() + toleranceMs;
 }

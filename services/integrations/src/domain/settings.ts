@@ -26,8 +26,11 @@ export interface HrvSettings {
   /** Plausible SDNN values, inclusive. */
   readonly minMs: number;
   readonly maxMs: number;
-  /** How far in the future (device clock ahead of ours) a sample's end may lie. */
-  readonly futureSkewMs: number;
+  /**
+   * How far ahead of our clock a sample may be measured, whatever its source; anything later is never
+   * stored. The state engine uses the same tolerance (CLOCK_SKEW_TOLERANCE_SECONDS).
+   */
+  readonly clockSkewToleranceMs: number;
   /** Samples older than this are not accepted and are purged. */
   readonly retentionMs: number;
 }

@@ -76,11 +76,3 @@ export function zonedTime(date: string, hour: number, minute: number, timeZone: 
   return new Date(valid.length > 0 ? Math.min(...valid) : Math.max(first, second));
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatterFor(timeZone);
-    return timeZone !== '';
-  } catch {
-    return false;
-  }
-}

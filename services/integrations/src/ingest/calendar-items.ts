@@ -5,7 +5,7 @@ import { CalendarSource, HighStakesEventRemovedSchema, HighStakesEventUpsertedSc
 import { decideCalendarItem, type CalendarItem, type CalendarRules } from '../domain/calendar-decision.ts';
 import type { CalendarSourceName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
-import { deleteEvent, findEvents, upsertEvent } from '../store/events.repo.ts';
+import { deleteEvent, findEvents, liveEventIds, upsertEvent } from '../store/events.repo.ts';
 
 const sourceToProto: Record<CalendarSourceName, CalendarSource> = { google: CalendarSource.GOOGLE, mock: CalendarSource.MOCK };
 
@@ -72,4 +72,23 @@ function removal(userId: string, eventId: string, now: Date): CalendarEvent {
 /** Publishes HighStakesEventRemoved for events of one user, in the caller's transaction, in their order. */
 export async function publishRemovals(trx: Db, userId: string, eventIds: readonly string[], now: Date): Promise<void> {
   await enqueueEvents(trx, eventIds.map((eventId) => removal(userId, eventId, now)));
+}
+
+/**
+ * For a provider's full listing, which is the whole truth: removes (and publishes the removal of) the user's
+ * stored events of that source that have not ended and that the listing no longer shows. `spare` keeps
+ * events the listing never covers (the mock's injected events). Returns how many were removed.
+ */
+export async function removeUnlisted(
+  trx: Db,
+  target: { userId: string; source: CalendarSourceName },
+  listed: ReadonlySet<string>,
+  now: Date,
+  spare: (eventId: string) => boolean = () => false,
+): Promise<number> {
+  const { userId, source } = target;
+  const unlisted = (await liveEventIds(trx, userId, source, now)).filter((eventId) => !listed.has(eventId) && !spare(eventId));
+  for (const eventId of unlisted) await deleteEvent(trx, userId, source, eventId);
+  await publishRemovals(trx, userId, unlisted, now);
+  return unlisted.length;
 }

@@ -4,7 +4,7 @@ import type { CalendarItem } from '../domain/calendar-decision.ts';
 import { isHighStakes } from '@omtobe/rules';
 import type { MockSettings } from '../domain/settings.ts';
 import { addDays, localDate, zonedTime } from '../domain/zoned-time.ts';
-import { applyCalendarItems } from '../ingest/calendar-items.ts';
+import { applyCalendarItems, removeUnlisted } from '../ingest/calendar-items.ts';
 import type { Db } from '../store/db.ts';
 import { findKnownUser, knownUsersPage, type KnownUser } from '../store/users.repo.ts';
 import type { Service } from '../service.ts';
@@ -30,10 +30,22 @@ export function mockCalendarItems(user: Pick<KnownUser, 'user_id' | 'timezone'>,
   );
 }
 
+/** Injected events are not part of the daily listing: it must never remove them. */
+const injectedPrefix = 'mock-inject-';
+
+/**
+ * Brings a user's mock calendar in line with their days, in their current zone; returns how many events
+ * were published. The listing is the mock calendar's whole truth, as a full Google listing is: after a zone
+ * change the same meeting moves (it keeps its id, so the engine hears its new times even when they are
+ * already past) and a day that is no longer in the listing loses its meetings.
+ */
 export async function fillMockCalendar(trx: Db, svc: Pick<Service, 'settings'>, settings: MockSettings, user: KnownUser, now: Date): Promise<number> {
   const rules = { keywords: svc.settings.highStakesKeywords, windowMs: settings.calendarDays * 24 * 3_600_000 };
-  const applied = await applyCalendarItems(trx, { userId: user.user_id, source: 'mock' }, mockCalendarItems(user, now, settings.calendarDays), now, rules);
-  return applied.upserted;
+  const target = { userId: user.user_id, source: 'mock' } as const;
+  const items = mockCalendarItems(user, now, settings.calendarDays);
+  const applied = await applyCalendarItems(trx, target, items, now, rules);
+  const removed = await removeUnlisted(trx, target, new Set(items.map((i) => i.eventId)), now, (id) => id.startsWith(injectedPrefix));
+  return applied.upserted + applied.removed + removed;
 }
 
 /**
@@ -60,7 +72,7 @@ export async function injectHighStakesEvent(svc: Service, userId: string, title:
     throw new InvalidArgumentError('the title is not high-stakes (keywords or a leading "!")', { reason: 'not_high_stakes' });
   }
   const now = svc.clock.now();
-  const event = { eventId: `mock-inject-${randomUUID()}`, title, startsAt: now, endsAt: new Date(now.getTime() + durationMs) };
+  const event = { eventId: `${injectedPrefix}${randomUUID()}`, title, startsAt: now, endsAt: new Date(now.getTime() + durationMs) };
   await svc.db.transaction().execute(async (trx) => {
     if (!(await findKnownUser(trx, userId))) throw new NotFoundError('unknown user: register first', { reason: 'unknown_user' });
     await applyCalendarItems(trx, { userId, source: 'mock' }, [{ ...event, cancelled: false }], now, {

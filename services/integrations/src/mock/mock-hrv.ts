@@ -1,9 +1,9 @@
 import { FailedPreconditionError, NotFoundError } from '@omtobe/platform';
 import type { MockSettings } from '../domain/settings.ts';
 import { localParts } from '../domain/zoned-time.ts';
-import { publishSamples } from '../ingest/hrv-samples.ts';
+import { storeNewSamples } from '../ingest/hrv-samples.ts';
 import type { Db } from '../store/db.ts';
-import { insertNewSamples, recentValues, type SampleRow } from '../store/samples.repo.ts';
+import { recentValues, type SampleRow } from '../store/samples.repo.ts';
 import { findKnownUser, setMockDrop, usersDueForMockReading, type KnownUser } from '../store/users.repo.ts';
 import type { Service } from '../service.ts';
 import { personalNormMs, syntheticSdnn } from './synthetic-hrv.ts';
@@ -27,20 +27,18 @@ function mockSample(user: KnownUser, at: Date, now: Date, id: string): SampleRow
   return { user_id: user.user_id, source: 'mock', sample_id: id, metric: 'sdnn', value_ms: value, measured_at: at, received_at: now };
 }
 
-async function store(trx: Db, rows: SampleRow[], now: Date): Promise<SampleRow[]> {
-  const fresh = await insertNewSamples(trx, rows);
-  const kept = rows.filter((r) => fresh.has(r.sample_id));
-  await publishSamples(trx, kept, now);
-  return kept;
+async function store(trx: Db, svc: Pick<Service, 'logger' | 'settings'>, rows: SampleRow[], now: Date): Promise<SampleRow[]> {
+  const fresh = await storeNewSamples(trx, rows, { now, clockSkewToleranceMs: svc.settings.hrv.clockSkewToleranceMs, logger: svc.logger });
+  return rows.filter((r) => fresh.has(r.sample_id));
 }
 
 /** A new user's past week, so the state engine has a baseline from the first minute of a demo. */
-export async function backfillMockHistory(trx: Db, settings: MockSettings, user: KnownUser, now: Date): Promise<number> {
+export async function backfillMockHistory(trx: Db, svc: Pick<Service, 'logger' | 'settings'>, settings: MockSettings, user: KnownUser, now: Date): Promise<number> {
   const rows: SampleRow[] = [];
   for (let t = now.getTime() - settings.backfillMs; t <= now.getTime() - settings.hrvIntervalMs; t += BACKFILL_SPACING_MS) {
     rows.push(mockSample(user, new Date(t), now, `mock-${new Date(t).toISOString()}`));
   }
-  return (await store(trx, rows, now)).length;
+  return (await store(trx, svc, rows, now)).length;
 }
 
 /**
@@ -58,7 +56,7 @@ export async function tickMockHrv(svc: Service, signal?: AbortSignal): Promise<n
   while (!signal?.aborted) {
     const due = await usersDueForMockReading(svc.db, since, after, STREAM_BATCH);
     if (due.length === 0) break;
-    written += (await svc.db.transaction().execute((trx) => store(trx, due.map((user) => mockSample(user, now, now, sampleId)), now))).length;
+    written += (await svc.db.transaction().execute((trx) => store(trx, svc, due.map((user) => mockSample(user, now, now, sampleId)), now))).length;
     if (due.length < STREAM_BATCH) break;
     after = due[due.length - 1]!.user_id;
   }
@@ -89,7 +87,7 @@ export async function injectHrvDrop(svc: Service, userId: string, dropPercent: n
       measured_at: now,
       received_at: now,
     };
-    await store(trx, [row], now);
+    await store(trx, svc, [row], now);
     return row;
   });
 }

@@ -79,9 +79,10 @@ describe('background worker with the mock providers on', () => {
     const shutdownBegun = new Promise<Promise<boolean>>((resolve) => (shutdown = resolve));
     const db = countingDatabase(h, (q) => {
       if (closing) late.push(q);
-      // Each user of the calendar walk starts with one read of their stored events: shut down (as SIGTERM
-      // would) while the 20th user is being written, with hundreds still to go.
-      if (/^select .* from "calendar_events"/i.test(q) && ++walked === stopAfterUsers) shutdown!(lifecycle.shutdown('SIGTERM'));
+      // Each user of the calendar walk starts with one read of their stored events (`select *`; the later
+      // read of unlisted ones selects ids only): shut down (as SIGTERM would) while the 20th user is being
+      // written, with hundreds still to go.
+      if (/^select \* from "calendar_events"/i.test(q) && ++walked === stopAfterUsers) shutdown!(lifecycle.shutdown('SIGTERM'));
     });
     lifecycle.onStop('database pool', () => {
       closing = true;

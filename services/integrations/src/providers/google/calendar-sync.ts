@@ -1,7 +1,5 @@
-import { applyCalendarItems, publishRemovals } from '../../ingest/calendar-items.ts';
+import { applyCalendarItems, removeUnlisted } from '../../ingest/calendar-items.ts';
 import { findConnection, holdConnection, updateConnection } from '../../store/connections.repo.ts';
-import type { Db } from '../../store/db.ts';
-import { deleteEvent, liveEventIds } from '../../store/events.repo.ts';
 import type { Service } from '../../service.ts';
 import { ConnectionGoneError } from '../whoop/whoop-tokens.ts';
 import { SyncTokenGoneError, type EventPage, type GoogleSession } from './google-api.ts';
@@ -68,7 +66,7 @@ async function readPages(
       result.removed += applied.removed;
       if (page.nextSyncToken) {
         // The last page: a full listing is the whole truth, so what it no longer lists is gone.
-        if (full) result.removed += await removeUnlisted(trx, userId, seen, now);
+        if (full) result.removed += await removeUnlisted(trx, { userId, source: 'google' }, seen, now);
         await updateConnection(trx, userId, 'google_calendar', {
           sync_cursor: page.nextSyncToken,
           ...(full ? { full_synced_at: now } : {}),
@@ -78,11 +76,4 @@ async function readPages(
     if (page.nextSyncToken || !page.nextPageToken) return result;
     pageToken = page.nextPageToken;
   }
-}
-
-async function removeUnlisted(trx: Db, userId: string, seen: Set<string>, now: Date): Promise<number> {
-  const unlisted = (await liveEventIds(trx, userId, 'google', now)).filter((eventId) => !seen.has(eventId));
-  for (const eventId of unlisted) await deleteEvent(trx, userId, 'google', eventId);
-  await publishRemovals(trx, userId, unlisted, now);
-  return unlisted.length;
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@omtobe/platform';
 import { checkSample, type RejectReason, type UploadedSample } from '../../domain/hrv-sample-validation.ts';
-import { publishSamples } from '../../ingest/hrv-samples.ts';
-import { insertNewSamples, type SampleRow } from '../../store/samples.repo.ts';
+import { storeNewSamples } from '../../ingest/hrv-samples.ts';
+import type { SampleRow } from '../../store/samples.repo.ts';
 import type { Service } from '../../service.ts';
 
 export type SampleAnswer =
@@ -47,11 +47,7 @@ export async function uploadSamples(svc: Service, userId: string, samples: Uploa
   const inserted =
     rows.length === 0
       ? new Set<string>()
-      : await svc.db.transaction().execute(async (trx) => {
-          const fresh = await insertNewSamples(trx, rows);
-          await publishSamples(trx, rows.filter((row) => fresh.has(row.sample_id)), now);
-          return fresh;
-        });
+      : await svc.db.transaction().execute((trx) => storeNewSamples(trx, rows, { now, clockSkewToleranceMs: rules.clockSkewToleranceMs, logger: svc.logger }));
 
   return answers.map((a) => ('pending' in a ? { uuid: a.uuid, outcome: inserted.has(a.pending) ? 'accepted' : 'duplicate' } : a));
 }

@@ -68,6 +68,7 @@ async function applyRecovery(svc: Service, trx: Db, userId: string, recovery: Wh
       measured_at: recovery.createdAt,
       received_at: now,
     },
-    now,
+    // WHOOP's times are its own clock's: one from the future is skipped (and logged) like any source's.
+    { now, clockSkewToleranceMs: svc.settings.hrv.clockSkewToleranceMs, logger: svc.logger },
   );
 }
