@@ -2,12 +2,12 @@ import http from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { HealthRegistry } from '@omtobe/platform';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { UnavailableError, type HealthRegistry } from '@omtobe/platform';
 import type { DevTokenIssuer } from '../auth/dev-issuer.ts';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import type { GatewayDeps } from '../operations/context.ts';
-import { toHttpError } from './errors.ts';
+import { frameworkHttpError, toHttpError, type HttpError } from './errors.ts';
 import { registerRoutes } from './routes/index.ts';
 
 declare module 'fastify' {
@@ -56,6 +56,15 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     // Behind exactly one proxy (Envoy, which overwrites X-Forwarded-For): the client is the address it saw.
     trustProxy: (_address: string, hop: number) => hop === 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // Errors the router raises before any hook would otherwise answer in fastify's own shape.
+    frameworkErrors: (error, _request, reply) => sendError(reply, frameworkHttpError(error, options.deps.logger)),
+    // Its own closing answer is not our envelope either: the onRequest hook below answers instead.
+    return503OnClosing: false,
+  });
+  const logFor = (request: FastifyRequest) => options.deps.logger.child({ route: request.routeOptions?.url });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
 
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -69,12 +78,7 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     }
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const e = toHttpError(error, options.deps.logger.child({ route: request.routeOptions.url }));
-    if (e.status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
-    if (e.status === 503) reply.header('retry-after', e.code === 'registration_in_progress' ? '1' : '5');
-    return reply.status(e.status).send({ error: { code: e.code, message: e.message, details: e.details } });
-  });
+  app.setErrorHandler((error, request, reply) => sendError(reply, toHttpError(error, logFor(request))));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}`, details: [] } }),
   );
@@ -110,6 +114,8 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
       if (!reply.raw.writableFinished) hangUp.abort(new Error('the client closed the request'));
     });
     request.hangUp = hangUp.signal;
+    // Closing only follows the listener's drain, so this is a request that slipped in: another replica serves it.
+    if (closing) throw new UnavailableError('the gateway is shutting down; retry', { reason: 'dependency_unavailable:gateway' });
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
     request.userId = await options.verify(request.headers.authorization);
   });
@@ -117,4 +123,11 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
   await registerRoutes(app, options);
   await app.ready();
   return { app, handle: handle! };
+}
+
+/** Every error answer of the REST API: the status and the one envelope, with Retry-After where retrying helps. */
+function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
+  if (e.status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+  if (e.status === 503) reply.header('retry-after', e.code === 'registration_in_progress' ? '1' : '5');
+  return reply.status(e.status).send({ error: { code: e.code, message: e.message, details: e.details } });
 }

@@ -77,11 +77,37 @@ export function toHttpError(error: unknown, logger: Logger): HttpError {
     const mapped = connectStatus[error.code];
     if (mapped) return { status: mapped[0], code: reason ?? mapped[1], message: error.rawMessage, details: [] };
   }
-  // fastify's own client errors: body too large (413), bad content type (415), malformed JSON (400)...
+  // fastify's own client errors (FST_ERR_*: body too large, bad content type or length, malformed JSON...):
+  // the status fastify chose, with a code of ours that names it.
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : e.statusCode === 429 ? 'rate_limited' : 'invalid_request';
-    return { status: e.statusCode, code, message: e.message ?? 'invalid request', details: [] };
+    return { status: e.statusCode, code: clientErrorCodes[e.statusCode] ?? 'invalid_request', message: e.message ?? 'invalid request', details: [] };
   }
   logger.error({ err: error }, 'request failed');
   return { status: 500, code: 'internal', message: 'internal error', details: [] };
+}
+
+const clientErrorCodes: Record<number, string> = {
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
+/**
+ * Errors fastify's router raises before any route, hook or error handler runs (its `frameworkErrors`):
+ * a path whose percent-encoding does not decode, or a path parameter longer than the router's limit. Both
+ * are a malformed request like any other; a provider name of 300 characters is as unknown as "fitbit".
+ */
+export function frameworkHttpError(error: Error & { code?: string }, logger: Logger): HttpError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return { status: 400, code: 'invalid_request', message: 'the URL is not valid (malformed percent-encoding)', details: [{ field: 'url', problem: 'does not decode' }] };
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { status: 400, code: 'invalid_request', message: 'the request does not match the API', details: [{ field: 'url', problem: 'a path parameter is too long' }] };
+  }
+  return toHttpError(error, logger);
 }

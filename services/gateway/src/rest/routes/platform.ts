@@ -11,7 +11,11 @@ export function platformRoutes(app: FastifyInstance, { deps, health, anonymousPe
     { config: { public: true }, schema: { summary: 'The gateway and every service behind it', security: [] } },
     async (_request, reply) => {
       const report = await healthReport(health, deps.peers, deps.clock ?? systemClock);
-      return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+      if (report.status === 'ok') return reply.status(200).send(report);
+      // Like every error answer, the envelope (the services not serving as its details), with the report kept beside it.
+      const down = Object.entries(report.services).filter(([, status]) => status !== 'SERVING');
+      const error = { code: 'dependency_unavailable', message: 'a part of the service is not serving', details: down.map(([service, status]) => ({ service, status })) };
+      return reply.status(503).header('retry-after', '5').send({ error, ...report });
     },
   );
   app.get(
