@@ -61,6 +61,15 @@ export function createHttpListener(handler: RequestHandler): HttpListener {
   };
   h2.on('request', track);
   h1.on('request', track);
+  // Requests Node's HTTP/1.1 parser refuses before any handler sees them (a malformed request line or
+  // Content-Length, headers too large, a header timeout) get the same JSON error envelope as every other
+  // refusal, instead of Node's bare status line.
+  h1.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
+    const [status, code] = clientErrorStatus(error.code);
+    const body = JSON.stringify({ error: { code, message: 'the request could not be parsed', details: [] } });
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
 
   const closeIfIdle = (socket: net.Socket) => {
     if ((h1Active.get(socket) ?? 0) === 0) socket.destroy();
@@ -137,4 +146,10 @@ export function createHttpListener(handler: RequestHandler): HttpListener {
       return { cutOff };
     },
   };
+}
+
+function clientErrorStatus(code: string | undefined): [number, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'headers_too_large'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'request_timeout'];
+  return [400, 'invalid_request'];
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import http from 'node:http';
+import net from 'node:net';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { Code, createClient } from '@connectrpc/connect';
@@ -170,6 +172,27 @@ describe('protocols on the one port', () => {
   ])('answers %s', async (_name, transport) => {
     const client = createClient(StateEngineService, transport());
     expect((await client.getState({ userId: 'u-1' })).currentDay).toBe(3);
+  });
+});
+
+describe('requests the HTTP/1.1 parser refuses', () => {
+  /** Writes raw bytes to the port and reads the whole answer (the server closes the connection). */
+  async function raw(request: string): Promise<string> {
+    const socket = net.connect(t.port, '127.0.0.1');
+    socket.end(request);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  it.each([
+    ['a non-numeric Content-Length', 'POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: ten\r\n\r\n', 400, 'invalid_request'],
+    ['a malformed request line', 'GET\u0001 / HTTP/1.1\r\n\r\n', 400, 'invalid_request'],
+    ['headers beyond the limit', `GET / HTTP/1.1\r\nhost: a\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+  ])('answers %s with the JSON error envelope', async (_name, request, status, code) => {
+    const answer = await raw(request);
+    expect(answer.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code, message: expect.any(String), details: [] } });
   });
 });
 
