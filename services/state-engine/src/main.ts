@@ -4,7 +4,7 @@ import { openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, OffsetClock, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { stateEngineRoutes } from './api/routes.ts';
-import { loadConfig, rulesFrom } from './config.ts';
+import { hrvRetentionDays, loadConfig, rulesFrom } from './config.ts';
 import { calendarConsumer } from './consumers/calendar.ts';
 import { hrvConsumer } from './consumers/hrv.ts';
 import { usersConsumer } from './consumers/users.ts';
@@ -36,12 +36,12 @@ await runService({
       health,
       db,
       pool,
-      subscriptions: [usersConsumer, hrvConsumer(rules), calendarConsumer(rules)],
+      subscriptions: [usersConsumer(rules, engine.clock), hrvConsumer(rules, engine.clock), calendarConsumer(rules)],
       honourErasures: true,
     });
     const dueWork = startDueWork(engine, {
       intervalMs: config.DUE_WORK_INTERVAL_MS,
-      retention: { hrvDays: config.HRV_RETENTION_DAYS, eventHours: config.EVENT_RETENTION_HOURS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS },
+      retention: { hrvDays: hrvRetentionDays(config), eventHours: config.EVENT_RETENTION_HOURS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS },
       logger: logger.child({ component: 'due-work' }),
     });
     lifecycle.onStop('due-work loop', () => dueWork.stop());

@@ -37,8 +37,12 @@ export interface EngineHarness {
     eventId?: string,
     occurredAt?: Date,
   ): Promise<HandledEvent>;
+  /** Publishes an event without waiting for it (one the engine will not handle, e.g. one it dead-letters); its event id. */
+  publish<Desc extends DescMessage>(topic: Topic, key: string, schema: Desc, message: MessageShape<Desc>): Promise<string>;
   /** Publishes events of one topic in one request (one fetch for the engine) and waits until all are handled. */
   deliverAll(topic: Topic, key: string, events: ReadonlyArray<{ schema: DescMessage; message: MessageShape<DescMessage> }>): Promise<HandledEvent[]>;
+  /** Work to do when the harness closes (before the broker connection and the database go). */
+  onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -71,13 +75,14 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     lifecycle,
     db,
     pool,
-    subscriptions: [usersConsumer, hrvConsumer(defaultRules), calendarConsumer(defaultRules)],
+    subscriptions: [usersConsumer(defaultRules, devClock), hrvConsumer(defaultRules, devClock), calendarConsumer(defaultRules)],
     onHandled: (e) => handled.push(e),
     honourErasures: true,
   });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'state-engine-test', logger });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  const closers: Array<() => Promise<void>> = [];
   const transport = createRouterTransport(stateEngineRoutes({ engine, devClock }), {
     router: { interceptors: [createErrorInterceptor(logger)] },
   });
@@ -97,6 +102,11 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
       );
       return seen[seen.length - 1]!;
     },
+    async publish(topic, key, schemaOf, message) {
+      const eventId = randomUUID();
+      await publishTestEvent(producer, { topic: config.KAFKA_TOPIC_PREFIX + topic.name, key, schema: schemaOf, message, eventId, occurredAt: clock.now() });
+      return eventId;
+    },
     async deliverAll(topic, key, events) {
       const at = clock.now();
       const ids = await publishTestEvents(
@@ -110,7 +120,11 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
         (found) => found.length >= ids.length,
       );
     },
+    onClose(stop) {
+      closers.push(stop);
+    },
     async close() {
+      for (const stop of closers.toReversed()) await stop();
       await producer.disconnect();
       await lifecycle.shutdown('test done');
       await database.drop();

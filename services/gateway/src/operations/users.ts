@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent, topics } from '@omtobe/events';
 import { InvalidArgumentError } from '@omtobe/platform';
+import { canonicalTimeZone } from '@omtobe/rules';
 import {
   DeleteMeResponseSchema,
   RegisterUserResponseSchema,
@@ -18,16 +19,6 @@ import type { Caller, GatewayDeps } from './context.ts';
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
 
-export function isValidTimeZone(tz: string): boolean {
-  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(tz)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * POST /users: registers or updates the caller's profile. The first registration and every timezone change
  * go out on users.v1 in the same transaction (the outbox); the email never leaves the gateway.
@@ -37,35 +28,40 @@ export async function registerUser(deps: GatewayDeps, caller: Caller, req: Regis
   if (!emailPattern.test(email) || email.length > 254) {
     throw new InvalidArgumentError('email is not a valid address', { reason: 'invalid_email' });
   }
-  if (!isValidTimeZone(req.timezone)) {
-    throw new InvalidArgumentError('timezone must be an IANA time zone such as "Europe/London"', { reason: 'invalid_timezone' });
+  // The validator every service shares (@omtobe/rules): a zone accepted here is one the state engine can apply
+  // (a fixed offset such as '+05' would leave the user unregistered there). The canonical spelling is stored and published.
+  const timezone = canonicalTimeZone(req.timezone);
+  if (timezone === undefined) {
+    throw new InvalidArgumentError('timezone must be an IANA time zone name such as "Europe/London" (not an offset such as "+05")', {
+      reason: 'invalid_timezone',
+    });
   }
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const existing = await lockUser(trx, caller.userId);
     if (!existing) {
-      await insertUser(trx, { user_id: caller.userId, email, timezone: req.timezone, created_at: now, updated_at: now });
+      await insertUser(trx, { user_id: caller.userId, email, timezone, created_at: now, updated_at: now });
       await enqueueEvent(trx, {
         topic: topics.users,
         key: caller.userId,
         schema: UserRegisteredSchema,
-        message: create(UserRegisteredSchema, { userId: caller.userId, timezone: req.timezone, registeredAt: timestampFromDate(now) }),
+        message: create(UserRegisteredSchema, { userId: caller.userId, timezone, registeredAt: timestampFromDate(now) }),
         occurredAt: now,
       });
-    } else if (existing.email !== email || existing.timezone !== req.timezone) {
-      await updateUser(trx, caller.userId, { email, timezone: req.timezone, updated_at: now });
-      if (existing.timezone !== req.timezone) {
+    } else if (existing.email !== email || existing.timezone !== timezone) {
+      await updateUser(trx, caller.userId, { email, timezone, updated_at: now });
+      if (existing.timezone !== timezone) {
         await enqueueEvent(trx, {
           topic: topics.users,
           key: caller.userId,
           schema: UserTimezoneChangedSchema,
-          message: create(UserTimezoneChangedSchema, { userId: caller.userId, timezone: req.timezone, changedAt: timestampFromDate(now) }),
+          message: create(UserTimezoneChangedSchema, { userId: caller.userId, timezone, changedAt: timestampFromDate(now) }),
           occurredAt: now,
         });
       }
     }
     return create(RegisterUserResponseSchema, {
-      user: create(UserSchema, { userId: caller.userId, email, timezone: req.timezone }),
+      user: create(UserSchema, { userId: caller.userId, email, timezone }),
       created: !existing,
     });
   });

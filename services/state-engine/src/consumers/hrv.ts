@@ -1,7 +1,8 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { on, topics, type TopicHandlers } from '@omtobe/events';
 import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema } from '@omtobe/proto/integrations/v1';
-import type { Rules } from '../domain/index.ts';
+import type { Clock } from '@omtobe/platform';
+import { latestBelievable, type Rules } from '../domain/index.ts';
 import { refreshLatest } from '../engine/baselines.ts';
 import type { Database, HrvMetricName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
@@ -41,11 +42,15 @@ async function flushSamples(trx: Db): Promise<void> {
  * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. Within
  * a transaction of events the samples are stored in one statement and each baseline is recomputed once per user
  * and metric, after all of its samples are in.
+ *
+ * A sample stamped further ahead than the clock-skew tolerance (integrations refuses those at ingestion, so
+ * this takes another clock gone wrong) is kept, said at warn, and not taken as the latest reading: it would
+ * hide every fresh one until our clock caught up.
  */
-export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
+export function hrvConsumer(rules: Rules, clock: Clock): TopicHandlers<Database> {
   const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () => {
     await flushSamples(trx);
-    await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules);
+    await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules, clock.now());
   };
   return {
     topic: topics.hrv,
@@ -55,7 +60,11 @@ export function hrvConsumer(rules: Rules): TopicHandlers<Database> {
         if (!metric || !event.measuredAt || !(event.valueMs > 0)) {
           return logger.error({ user_id: event.userId }, 'HrvSampleRecorded without a metric, time or positive value ignored');
         }
-        bufferSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt: timestampDate(event.measuredAt) });
+        const measuredAt = timestampDate(event.measuredAt);
+        if (measuredAt > latestBelievable(clock.now(), rules)) {
+          logger.warn({ user_id: event.userId, metric, ahead_ms: measuredAt.getTime() - clock.now().getTime() }, 'HRV sample from the future: kept, not the latest reading');
+        }
+        bufferSample(trx, { userId: event.userId, metric, sampleId: event.sampleId, valueMs: event.valueMs, measuredAt });
         deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),
       on(HrvSampleDeletedSchema, async (event, { trx, deferOnce }) => {

@@ -1,11 +1,25 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { on, recordErasure, topics, type TopicHandlers } from '@omtobe/events';
+import { on, PermanentEventError, recordErasure, topics, type TopicHandlers } from '@omtobe/events';
+import type { Clock } from '@omtobe/platform';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
-import { isValidTimeZone, localDate } from '../domain/index.ts';
+import { canonicalTimeZone, cycleStart, localDate, type Rules } from '../domain/index.ts';
+import { refreshAllLatest } from '../engine/baselines.ts';
+import { dueAtOf } from '../engine/rollover.ts';
 import type { Database } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
 import { deleteUserEverywhere, insertUserState, lockUserState, updateUserState } from '../store/user-states.repo.ts';
-import { dueAtOf } from '../engine/rollover.ts';
+
+/**
+ * The zone as the engine will store it, or a permanent failure: the gateway validates with the same function
+ * (@omtobe/rules), so a zone that fails here breaks the contract. Dropping the event instead would leave the
+ * user unregistered (every check NOT_FOUND) or on a zone the gateway no longer reports; the consumer parks it
+ * on the dead-letter topic with an error log.
+ */
+function applicableZone(timezone: string, event: string): string {
+  const canonical = canonicalTimeZone(timezone);
+  if (canonical === undefined) throw new PermanentEventError(`${event} with a time zone the engine cannot apply: ${JSON.stringify(timezone.slice(0, 64))}`);
+  return canonical;
+}
 
 /** A new user's first cycle starts on the local day they registered. */
 async function startFirstCycle(trx: Db, userId: string, timezone: string, at: Date): Promise<void> {
@@ -14,37 +28,52 @@ async function startFirstCycle(trx: Db, userId: string, timezone: string, at: Da
     user_id: userId,
     timezone,
     cycle_start_date: cycleStartDate,
+    cycle_started_at: cycleStart(cycleStartDate, timezone),
     reflection_answered_at: null,
     next_cycle_start_date: null,
     pending_event_id: null,
+    pending_day: null,
     cooling_until: null,
     due_at: dueAtOf({ timezone, cycle_start_date: cycleStartDate, next_cycle_start_date: null, reflection_answered_at: null }),
     updated_at: at,
   });
 }
 
-/** users.v1: a user becomes known with a timezone, changes it, or is erased. */
-export const usersConsumer: TopicHandlers<Database> = {
-  topic: topics.users,
-  handlers: [
-    on(UserRegisteredSchema, async (event, { trx, occurredAt, logger }) => {
-      if (!isValidTimeZone(event.timezone)) return logger.error({ user_id: event.userId }, 'UserRegistered with an unknown time zone ignored');
-      await startFirstCycle(trx, event.userId, event.timezone, event.registeredAt ? timestampDate(event.registeredAt) : occurredAt);
-    }),
-    on(UserTimezoneChangedSchema, async (event, { trx, occurredAt, logger }) => {
-      if (!isValidTimeZone(event.timezone)) return logger.error({ user_id: event.userId }, 'UserTimezoneChanged with an unknown time zone ignored');
-      const state = await lockUserState(trx, event.userId);
-      const at = event.changedAt ? timestampDate(event.changedAt) : occurredAt;
-      if (!state) return startFirstCycle(trx, event.userId, event.timezone, at);
-      // The cycle keeps its local start date; its days are counted in the new zone from now on.
-      const next = { ...state, timezone: event.timezone };
-      await updateUserState(trx, event.userId, { timezone: event.timezone, due_at: dueAtOf(next), updated_at: at });
-    }),
-    on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
-      // First (it takes the user's lock): samples and events written before the erasure may still be on their
-      // way (other topics) or being applied right now; they are dropped, or waited for and deleted below.
-      await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
-      await deleteUserEverywhere(trx, event.userId);
-    }),
-  ],
-};
+/**
+ * users.v1: a user becomes known with a timezone, changes it, or is erased. Once the zone is known (or changes),
+ * the baselines are counted again in it: samples may have arrived first (another topic, no ordering between
+ * them), with their days counted in UTC.
+ */
+export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Database> {
+  return {
+    topic: topics.users,
+    handlers: [
+      on(UserRegisteredSchema, async (event, { trx, occurredAt }) => {
+        const timezone = applicableZone(event.timezone, 'UserRegistered');
+        await startFirstCycle(trx, event.userId, timezone, event.registeredAt ? timestampDate(event.registeredAt) : occurredAt);
+        // A repeated registration changed nothing: the state's zone is the one to count in.
+        const state = await lockUserState(trx, event.userId);
+        await refreshAllLatest(trx, event.userId, state?.timezone ?? timezone, rules, clock.now());
+      }),
+      on(UserTimezoneChangedSchema, async (event, { trx, occurredAt }) => {
+        const timezone = applicableZone(event.timezone, 'UserTimezoneChanged');
+        const state = await lockUserState(trx, event.userId);
+        const at = event.changedAt ? timestampDate(event.changedAt) : occurredAt;
+        if (!state) {
+          await startFirstCycle(trx, event.userId, timezone, at);
+        } else {
+          // The cycle keeps its local start date (and the instant it started); its days are counted in the new zone from now on.
+          const next = { ...state, timezone };
+          await updateUserState(trx, event.userId, { timezone, due_at: dueAtOf(next), updated_at: at });
+        }
+        await refreshAllLatest(trx, event.userId, timezone, rules, clock.now());
+      }),
+      on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
+        // First (it takes the user's lock): samples and events written before the erasure may still be on their
+        // way (other topics) or being applied right now; they are dropped, or waited for and deleted below.
+        await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
+        await deleteUserEverywhere(trx, event.userId);
+      }),
+    ],
+  };
+}

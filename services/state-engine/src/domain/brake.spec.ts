@@ -56,6 +56,13 @@ describe('evaluateBrake boundaries', () => {
     expect(check({ latestSample: undefined })).toEqual({ show: false, reason: 'stale_hrv' });
   });
 
+  it('takes the future tolerance from the rules (CLOCK_SKEW_TOLERANCE_SECONDS)', () => {
+    const rules = { ...defaultRules, clockSkewToleranceSeconds: 5 };
+    const ahead = (ms: number) => evaluateBrake({ ...seed(35.2), ...sampleAged(-ms) }, rules);
+    expect(ahead(5_000).show).toBe(true);
+    expect(ahead(5_001)).toEqual({ show: false, reason: 'stale_hrv' });
+  });
+
   it('shows at exactly 0.8 × mean even where the floating-point product rounds below it', () => {
     expect(0.8 * 44.8).toBeLessThan(35.84); // 35.839999999999996
     expect(check({ baseline: { meanMs: 44.8, stdDevMs: 5, sampleCount: 10 }, latestSample: { valueMs: 35.84, metric: 'sdnn', measuredAt: at(T0) } }).show).toBe(true);

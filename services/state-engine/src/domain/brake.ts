@@ -57,9 +57,6 @@ export interface BrakeInput {
 
 export type BrakeDecision = { readonly show: true; readonly event: HighStakesEvent } | { readonly show: false; readonly reason: BrakeReason };
 
-/** A sample stamped up to a minute ahead is accepted: phone and server clocks disagree by seconds. */
-export const FUTURE_SAMPLE_TOLERANCE_MS = 60_000;
-
 /**
  * HRV values are stored in ms with a few decimals; comparing value ≤ ratio × mean in binary floating
  * point can miss an exact boundary (40.08 vs 0.8 × 50.1) by 1e-14. A nanosecond of slack restores
@@ -78,9 +75,13 @@ export function isCooling(coolingUntil: Date | undefined, now: Date): boolean {
   return coolingUntil !== undefined && now.getTime() < coolingUntil.getTime();
 }
 
-export function isFresh(sample: HrvSample, now: Date, rules: Pick<Rules, 'hrvFreshnessMinutes'>): boolean {
+/**
+ * Fresh: at most `hrvFreshnessMinutes` old, and stamped no further ahead than the clock-skew tolerance
+ * (phone and server clocks disagree by seconds; a sample from minutes ahead is no evidence of now).
+ */
+export function isFresh(sample: HrvSample, now: Date, rules: Pick<Rules, 'hrvFreshnessMinutes' | 'clockSkewToleranceSeconds'>): boolean {
   const age = now.getTime() - sample.measuredAt.getTime();
-  return age <= rules.hrvFreshnessMinutes * MINUTE_MS && age >= -FUTURE_SAMPLE_TOLERANCE_MS;
+  return age <= rules.hrvFreshnessMinutes * MINUTE_MS && age >= -rules.clockSkewToleranceSeconds * 1000;
 }
 
 /** The value at or below which a reading counts as a drop. */

@@ -2,9 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Temporal } from 'temporal-polyfill';
 import {
   addLocalDays,
-  canonicalTimeZone,
   daysBetween,
-  isValidTimeZone,
   localDate,
   localTimeOn,
   nextLocalMidnight,
@@ -37,6 +35,10 @@ describe('localDate', () => {
       ['Australia/Lord_Howe', '2024-04-05T00:00:00Z'],
       ['America/Sao_Paulo', '2018-11-02T00:00:00Z'], // midnight did not exist on 2018-11-04
       ['Pacific/Apia', '2011-12-28T00:00:00Z'],
+      // DST falls back at midnight (Santiago, Beirut: 00:00 → 23:00; Havana: 01:00 → 00:00, midnight twice).
+      ['America/Santiago', '2024-04-05T00:00:00Z'],
+      ['Asia/Beirut', '2024-10-25T00:00:00Z'],
+      ['America/Havana', '2024-11-01T00:00:00Z'],
     ];
     for (const [tz, from] of spans) {
       const start = Date.parse(from);
@@ -68,6 +70,15 @@ describe('startOfLocalDay', () => {
     // A skipped date starts (and ends) where the next date starts.
     ['2011-12-30', 'Pacific/Apia', '2011-12-30T10:00:00.000Z'],
     ['2011-12-31', 'Pacific/Apia', '2011-12-30T10:00:00.000Z'],
+    // DST falls back at midnight: the date after the repeated hour starts at the second midnight…
+    ['2024-04-07', 'America/Santiago', '2024-04-07T04:00:00.000Z'],
+    ['2024-10-27', 'Asia/Beirut', '2024-10-26T22:00:00.000Z'],
+    // …or at the first of two midnights (Havana repeats 00:00–01:00).
+    ['2024-11-03', 'America/Havana', '2024-11-03T04:00:00.000Z'],
+    // DST springs forward over midnight: the date starts at 01:00.
+    ['2024-09-08', 'America/Santiago', '2024-09-08T04:00:00.000Z'],
+    ['2024-03-31', 'Asia/Beirut', '2024-03-30T22:00:00.000Z'],
+    ['2024-03-10', 'America/Havana', '2024-03-10T05:00:00.000Z'],
   ])('%s in %s starts at %s', (date, tz, expected) => {
     expect(startOfLocalDay(date, tz).toISOString()).toBe(expected);
   });
@@ -83,6 +94,12 @@ describe('startOfLocalDay', () => {
     ['2018-11-04', 'America/Sao_Paulo', 23],
     ['2011-12-29', 'Pacific/Apia', 24],
     ['2011-12-30', 'Pacific/Apia', 0],
+    ['2024-04-06', 'America/Santiago', 25],
+    ['2024-09-08', 'America/Santiago', 23],
+    ['2024-10-26', 'Asia/Beirut', 25],
+    ['2024-03-31', 'Asia/Beirut', 23],
+    ['2024-11-03', 'America/Havana', 25],
+    ['2024-03-10', 'America/Havana', 23],
   ])('the local day %s in %s lasts %d hours', (date, tz, hours) => {
     expect(hoursOfLocalDay(date, tz)).toBe(hours);
   });
@@ -142,20 +159,5 @@ describe('localTimeOn', () => {
   it('refuses hours outside 0–23', () => {
     expect(() => localTimeOn('2024-01-01', 24, 'UTC')).toThrow(RangeError);
     expect(() => localTimeOn('2024-01-01', -1, 'UTC')).toThrow(RangeError);
-  });
-});
-
-describe('isValidTimeZone', () => {
-  it.each(['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Apia', 'UTC', 'Etc/GMT+5'])('accepts %s', (tz) => {
-    expect(isValidTimeZone(tz)).toBe(true);
-  });
-
-  it.each(['Mars/Olympus_Mons', '', ' Europe/London', '+05:30', '-11:00', 'GMT+5:30x'])('refuses %j', (tz) => {
-    expect(isValidTimeZone(tz)).toBe(false);
-  });
-
-  it('gives the spelling of the time-zone data', () => {
-    expect(canonicalTimeZone('europe/london')).toBe('Europe/London');
-    expect(canonicalTimeZone('Nowhere/Special')).toBeUndefined();
   });
 });

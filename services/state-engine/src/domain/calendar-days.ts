@@ -92,22 +92,3 @@ export function localTimeOn(date: string, hour: number, timeZone: string): Date 
   if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new RangeError(`hour must be 0–23, got ${hour}`);
   return toDate(plainDate(date).toPlainDateTime({ hour }).toZonedDateTime(timeZone, { disambiguation: 'compatible' }));
 }
-
-/**
- * True for IANA zone names the time-zone data knows ('Europe/London', 'UTC'). Fixed offsets such as
- * '+05:30' are refused although Temporal accepts them: they have no DST rules, so a user's days would
- * silently drift from their wall clock twice a year.
- */
-export function isValidTimeZone(tz: string): boolean {
-  return canonicalTimeZone(tz) !== undefined;
-}
-
-/** The zone's id as the time-zone data spells it ('europe/london' → 'Europe/London'), or undefined when invalid. */
-export function canonicalTimeZone(tz: string): string | undefined {
-  if (typeof tz !== 'string' || tz.trim() !== tz || tz === '' || /^[+\-\u2212]/.test(tz)) return undefined;
-  try {
-    return Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(tz).timeZoneId;
-  } catch {
-    return undefined;
-  }
-}

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { InvalidArgumentError } from '@omtobe/platform';
 import { startOfLocalDay } from './calendar-days.ts';
-import { cycleDay, cycleEnd, cycleStart, nextCycleAfterExpiry, nextCycleAfterReflection, phaseOf, reflectionWindow, setCycleDay } from './cycle.ts';
+import { cycleDay, cycleDayShown, cycleEnd, cycleStart, nextCycleAfterExpiry, nextCycleAfterReflection, phaseOf, reflectionWindow, setCycleDay } from './cycle.ts';
 import { defaultRules } from './rules.ts';
 
 const ZONES = [
@@ -15,6 +15,10 @@ const ZONES = [
   'Pacific/Pago_Pago', // −11, east of it
   'Pacific/Apia', // skipped 2011-12-30 when it moved across the date line
   'America/Sao_Paulo', // DST began at midnight until 2019: some days had no 00:00
+  // DST falls back at midnight (the hour before it, or midnight itself, happens twice) and springs forward over it.
+  'America/Santiago',
+  'Asia/Beirut',
+  'America/Havana',
 ] as const;
 
 const DAY_MS = 86_400_000;
@@ -115,6 +119,32 @@ describe('cycleDay', () => {
     ['Pacific/Apia', '2011-12-29', '2011-12-30T10:00:00.000Z', 3], // the 30th was skipped
   ])('in %s, a cycle from %s at %s is on day %d', (tz, start, instant, day) => {
     expect(cycleDay(start, new Date(instant), tz)).toBe(day);
+  });
+});
+
+describe('cycleDayShown', () => {
+  it('is always 1–7: Day 1 until the first local date begins after a move west, Day 7 until the rollover', () => {
+    // Registered at 08:00 in Tokyo on 2026-03-06 (Day 1), then moved to Honolulu, where it is 13:00 on 03-05.
+    const now = new Date('2026-03-05T23:00:00Z');
+    expect(cycleDay('2026-03-06', now, 'Pacific/Honolulu')).toBe(0);
+    expect(cycleDayShown('2026-03-06', now, 'Pacific/Honolulu')).toBe(1);
+    expect(cycleDayShown('2026-03-06', new Date('2026-03-06T10:00:00Z'), 'Pacific/Honolulu')).toBe(1); // 00:00 on 03-06 there
+    expect(cycleDayShown('2026-03-06', new Date('2026-03-07T10:00:00Z'), 'Pacific/Honolulu')).toBe(2);
+    expect(cycleDayShown('2026-03-06', new Date('2026-03-20T10:00:00Z'), 'Pacific/Honolulu')).toBe(7);
+  });
+
+  it('equals cycleDay inside the cycle, for any zone and instant', () => {
+    fc.assert(
+      fc.property(zoneAndInstant, fc.integer({ min: -3, max: 10 }), ({ tz, now }, back) => {
+        const start = dateOfEpochDay(epochDay(intlDate(now, tz)) - back);
+        const day = cycleDay(start, now, tz);
+        const shown = cycleDayShown(start, now, tz);
+        expect(shown).toBeGreaterThanOrEqual(1);
+        expect(shown).toBeLessThanOrEqual(7);
+        if (day >= 1 && day <= 7) expect(shown).toBe(day);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -23,6 +23,16 @@ export function cycleDay(cycleStartDate: string, now: Date, timeZone: string): n
 }
 
 /**
+ * The day the user is told (CheckBrake, GetState, SetCycleDay): always 1–7, as the contract says. Below 1
+ * only after a zone change moved the user's "today" before the cycle's first local date (Tokyo → Honolulu on
+ * Day 1): they stay on Day 1 (Total Silence, as before the move) until that date begins in the new zone. Above 7
+ * only until the due rollover, which every read applies first: Day 7.
+ */
+export function cycleDayShown(cycleStartDate: string, now: Date, timeZone: string): number {
+  return Math.min(CYCLE_LENGTH_DAYS, Math.max(1, cycleDay(cycleStartDate, now, timeZone)));
+}
+
+/**
  * The phase of a day. Out-of-range days map to the nearest end (≤ 2 silence, ≥ 7 reflection) so that
  * a not-yet-rolled-over cycle is never mistaken for an intervention day.
  */

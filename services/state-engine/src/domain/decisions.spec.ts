@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FailedPreconditionError, InvalidArgumentError } from '@omtobe/platform';
-import { applyDecision, emptyBrakeState, recordBrakeShown } from './decisions.ts';
+import { answerableBrake, applyDecision, emptyBrakeState, recordBrakeShown } from './decisions.ts';
 import type { BrakeState, Decision } from './decisions.ts';
 import { defaultRules } from './rules.ts';
 
@@ -54,5 +54,42 @@ describe('recordBrakeShown', () => {
     expect(second.pendingEventId).toBe('e2');
     expect(applyDecision(second, 'proceed', now, defaultRules).outcome.eventId).toBe('e2');
     expect(emptyBrakeState.pendingEventId).toBeUndefined();
+  });
+});
+
+describe('answerableBrake', () => {
+  const running = { startsAt: new Date(now.getTime() - 60_000), endsAt: new Date(now.getTime() + 60_000) };
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return { type: (error as Error).constructor.name, reason: (error as FailedPreconditionError).reason, message: (error as Error).message };
+    }
+    return undefined;
+  };
+
+  it('answers the brake as it was shown: same cycle day, its event running now', () => {
+    expect(answerableBrake({ eventId: 'e1', day: 5 }, 5, running, now)).toEqual({ eventId: 'e1', day: 5 });
+  });
+
+  it('refuses a brake shown on Day 5 when it is Day 6', () => {
+    expect(refusal(() => answerableBrake({ eventId: 'e1', day: 5 }, 6, running, now))).toEqual({
+      type: 'FailedPreconditionError',
+      reason: 'no_pending_brake',
+      message: 'the brake was shown on Day 5 and it is Day 6 now: it no longer waits for an answer',
+    });
+  });
+
+  it.each([
+    ['ended', { startsAt: running.startsAt, endsAt: now }],
+    ['moved later', { startsAt: new Date(now.getTime() + 1), endsAt: new Date(now.getTime() + 3_600_000) }],
+    ['withdrawn', undefined],
+  ])('refuses a brake whose event was %s', (_edit, event) => {
+    expect(refusal(() => answerableBrake({ eventId: 'e1', day: 5 }, 5, event, now))).toMatchObject({ reason: 'no_pending_brake', message: 'the event the brake was shown for is no longer running' });
+  });
+
+  it('refuses without a shown brake, or one whose day is unknown', () => {
+    expect(refusal(() => answerableBrake({}, 5, running, now))).toMatchObject({ reason: 'no_pending_brake' });
+    expect(refusal(() => answerableBrake({ eventId: 'e1' }, 5, running, now))).toMatchObject({ reason: 'no_pending_brake' });
   });
 });

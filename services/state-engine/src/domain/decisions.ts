@@ -31,6 +31,47 @@ export interface DecisionOutcome {
 
 export const emptyBrakeState: BrakeState = Object.freeze({ lockedEventIds: new Set<string>() });
 
+/** The brake as it was shown: for which event, on which cycle day. */
+export interface ShownBrake {
+  readonly eventId: string;
+  readonly day: number;
+}
+
+/**
+ * Why a shown brake can no longer be answered, or undefined when it can. A decision answers the brake as it
+ * was shown, or nothing: on the cycle day it was shown (a brake seen at 23:55 on Day 5 is not a question about
+ * Day 6, which may be a day without brakes — an answer then would be logged on the wrong day and start cooling
+ * where no brake could show), and while its event, as last edited, is running (a meeting that ended early,
+ * was moved or was withdrawn is no longer the moment it asked about).
+ */
+export function whyNotAnswerable(
+  shown: Partial<ShownBrake>,
+  today: number,
+  event: { readonly startsAt: Date; readonly endsAt: Date } | undefined,
+  now: Date,
+): string | undefined {
+  if (shown.eventId === undefined) return 'there is no brake waiting for an answer';
+  if (shown.day !== today) return `the brake was shown on Day ${shown.day ?? '?'} and it is Day ${today} now: it no longer waits for an answer`;
+  if (event === undefined || !(event.startsAt.getTime() <= now.getTime() && now.getTime() < event.endsAt.getTime())) {
+    return 'the event the brake was shown for is no longer running';
+  }
+  return undefined;
+}
+
+/** The brake a decision answers (logged with the day it was shown), or FAILED_PRECONDITION `no_pending_brake`. */
+export function answerableBrake(
+  shown: Partial<ShownBrake>,
+  today: number,
+  event: { readonly startsAt: Date; readonly endsAt: Date } | undefined,
+  now: Date,
+): ShownBrake {
+  const why = whyNotAnswerable(shown, today, event, now);
+  if (why !== undefined || shown.eventId === undefined || shown.day === undefined) {
+    throw new FailedPreconditionError(why ?? 'there is no brake waiting for an answer', { reason: 'no_pending_brake' });
+  }
+  return { eventId: shown.eventId, day: shown.day };
+}
+
 /**
  * Remembers which event a shown brake was for, so the answer applies to that event. A newer brake
  * replaces an unanswered older one: only the question on screen now can be answered.

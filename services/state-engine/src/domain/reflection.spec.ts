@@ -43,11 +43,19 @@ describe('canReflect', () => {
   });
 
   it('is open exactly on Day 7 from the reflection hour, in any zone', () => {
-    const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'];
+    // Cycles that span a DST change: London's and Lord Howe's (2024-03-31, 04-07); and where DST falls back at
+    // midnight, on Day 7 itself: Santiago (00:00 on 04-07 → 23:00 on 04-06), Beirut (00:00 on 10-27 → 23:00 on
+    // 10-26) and Havana (01:00 → 00:00 on 11-03: midnight happens twice).
+    const cycles: Array<[string, string]> = [
+      ...['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'].map((tz): [string, string] => [tz, '2024-03-27']),
+      ['America/Santiago', '2024-03-31'],
+      ['Asia/Beirut', '2024-10-20'],
+      ['America/Havana', '2024-10-28'],
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.integer({ min: -2 * 86_400_000, max: 10 * 86_400_000 }), fc.integer({ min: 0, max: 23 }), (tz, offset, hour) => {
-        const c = { startDate: '2024-03-27' }; // spans London's and Lord Howe's DST changes
-        const now = new Date(Date.parse('2024-03-26T12:00:00Z') + offset);
+      fc.property(fc.constantFrom(...cycles), fc.integer({ min: -2 * 86_400_000, max: 10 * 86_400_000 }), fc.integer({ min: 0, max: 23 }), ([tz, startDate], offset, hour) => {
+        const c = { startDate };
+        const now = new Date(Date.parse(`${startDate}T12:00:00Z`) - 86_400_000 + offset);
         const local = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(tz);
         const expected = cycleDay(c.startDate, now, tz) === 7 && local.hour >= hour;
         expect(canReflect(c, now, tz, { reflectionHour: hour })).toBe(expected);

@@ -8,7 +8,19 @@ import { plannedReset, rollover } from './rollover.ts';
 import type { CycleState } from './rollover.ts';
 
 const DAY_MS = 86_400_000;
-const ZONES = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Pacific/Apia'];
+const ZONES = [
+  'America/New_York',
+  'Europe/London',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+  'Pacific/Kiritimati',
+  'Pacific/Pago_Pago',
+  'Pacific/Apia',
+  // DST falls back at midnight: a day of 25 hours whose last hour repeats, or whose midnight happens twice.
+  'America/Santiago',
+  'Asia/Beirut',
+  'America/Havana',
+];
 
 const dateIn = (min: string, max: string) =>
   fc.integer({ min: Date.parse(min) / DAY_MS, max: Date.parse(max) / DAY_MS }).map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10));

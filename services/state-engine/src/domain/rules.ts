@@ -1,4 +1,4 @@
-import { defaultHighStakesKeywords } from '@omtobe/rules';
+import { defaultClockSkewToleranceSeconds, defaultHighStakesKeywords } from '@omtobe/rules';
 /**
  * The numbers the product's rules are made of. Every duration and threshold is configuration
  * (ARCHITECTURE.md, "Durations and thresholds"); the defaults are seed 000's values.
@@ -20,6 +20,11 @@ export interface Rules {
   readonly baselineMinDays: number;
   /** Whole-word title keywords (any case) that make a calendar event high-stakes. */
   readonly highStakesKeywords: readonly string[];
+  /**
+   * How far ahead of our clock a sample may be stamped and still count (device clocks drift by seconds).
+   * The same tolerance integrations applies at ingestion (@omtobe/rules).
+   */
+  readonly clockSkewToleranceSeconds: number;
 }
 
 export const defaultRules: Rules = Object.freeze({
@@ -31,30 +36,39 @@ export const defaultRules: Rules = Object.freeze({
   baselineMinSamples: 3,
   baselineMinDays: 2,
   highStakesKeywords: defaultHighStakesKeywords,
+  clockSkewToleranceSeconds: defaultClockSkewToleranceSeconds,
 });
 
+export interface RuleProblem {
+  readonly rule: keyof Rules;
+  /** What is wrong, without the rule's own name (the caller names it: a rule here, a variable in config). */
+  readonly problem: string;
+}
+
 /**
- * What is wrong with a set of rules, as messages (empty when they are usable). The config loader
- * calls it at startup so a bad value fails fast instead of silently disabling the brake.
+ * What is wrong with a set of rules (empty when they are usable). Each of these values would switch the
+ * brake off without a word (a drop ratio of 1 is no drop; more baseline days than the window holds is never
+ * a baseline), so the config loader refuses to start with them. `nameOf` names the other rules a problem
+ * refers to, so config can speak of its variables.
  */
-export function ruleProblems(rules: Rules): string[] {
-  const problems: string[] = [];
-  const positive = (name: keyof Rules, value: number) => {
-    if (!Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive number`);
+export function ruleProblems(rules: Rules, nameOf: (rule: keyof Rules) => string = (rule) => rule): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const check = (rule: keyof Rules, ok: boolean, problem: string) => {
+    if (!ok) problems.push({ rule, problem });
   };
-  const positiveInt = (name: keyof Rules, value: number) => {
-    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be an integer ≥ 1`);
-  };
+  const positive = (rule: keyof Rules, value: number) => check(rule, Number.isFinite(value) && value > 0, 'must be a positive number');
+  const positiveInt = (rule: keyof Rules, value: number) => check(rule, Number.isInteger(value) && value >= 1, 'must be an integer ≥ 1');
   positive('coolingMinutes', rules.coolingMinutes);
   positive('hrvFreshnessMinutes', rules.hrvFreshnessMinutes);
-  if (!(rules.dropRatio > 0 && rules.dropRatio < 1)) problems.push('dropRatio must be between 0 and 1 (exclusive)');
-  if (!Number.isInteger(rules.reflectionHour) || rules.reflectionHour < 0 || rules.reflectionHour > 23) {
-    problems.push('reflectionHour must be an integer hour 0–23');
-  }
+  check('dropRatio', rules.dropRatio > 0 && rules.dropRatio < 1, 'must be between 0 and 1 (exclusive): 1 or more is no drop');
+  check('reflectionHour', Number.isInteger(rules.reflectionHour) && rules.reflectionHour >= 0 && rules.reflectionHour <= 23, 'must be an integer hour 0–23');
   positiveInt('baselineWindowDays', rules.baselineWindowDays);
   positiveInt('baselineMinSamples', rules.baselineMinSamples);
   positiveInt('baselineMinDays', rules.baselineMinDays);
-  if (rules.baselineMinDays > rules.baselineWindowDays) problems.push('baselineMinDays cannot exceed baselineWindowDays');
-  if (rules.highStakesKeywords.some((k) => k.trim() === '')) problems.push('highStakesKeywords cannot contain empty keywords');
+  if (problems.every((p) => p.rule !== 'baselineMinDays' && p.rule !== 'baselineWindowDays')) {
+    check('baselineMinDays', rules.baselineMinDays <= rules.baselineWindowDays, `cannot exceed ${nameOf('baselineWindowDays')} (${rules.baselineWindowDays}): no baseline could ever form`);
+  }
+  check('highStakesKeywords', rules.highStakesKeywords.every((k) => k.trim() !== ''), 'cannot contain empty keywords');
+  check('clockSkewToleranceSeconds', Number.isInteger(rules.clockSkewToleranceSeconds) && rules.clockSkewToleranceSeconds >= 0, 'must be an integer ≥ 0');
   return problems;
 }

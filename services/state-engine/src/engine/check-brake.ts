@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import { cycleDay, evaluateBrake, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
+import { UnavailableError } from '@omtobe/platform';
+import { cycleDayShown, evaluateBrake, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
 import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
-import { currentSnapshot, latestReading, type Reading } from './snapshot.ts';
+import { currentReading, currentSnapshot, type Reading } from './snapshot.ts';
 
 export interface BrakeCheck {
   decision: BrakeDecision;
@@ -15,17 +16,34 @@ export interface BrakeCheck {
   evaluatedAt: Date;
 }
 
+// A check loses a race only to a decision committed between its read and its write, and a decision needs a
+// brake that a check armed: losing three times in a row means something keeps changing the user's state.
+const maxAttempts = 3;
+
 /**
  * CheckBrake: one statement of primary-key and index lookups whatever the number of samples and users (the
- * baseline was computed when the latest sample arrived). When the brake shows it becomes the pending brake,
- * which a decision then answers.
+ * baseline was computed when the latest sample arrived). A brake that shows becomes the pending brake (with the
+ * day it was shown), which a decision then answers.
+ *
+ * The write is conditional (no cooling running, the event not locked), and a brake is shown only when it
+ * succeeded: a Delay or Proceed committed after the read wins, and the check reads again, instead of showing a
+ * question whose answer would be refused. It is written on every showing check, not only the first, because
+ * that row count is what proves the brake still pending when the answer goes out.
  */
 export async function checkBrake(engine: Engine, userId: string): Promise<BrakeCheck> {
   const now = engine.clock.now();
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const check = await evaluate(engine, userId, now);
+    if (!check.decision.show || (await armBrake(engine, userId, check.decision.event.id, check.day, now))) return check;
+  }
+  throw new UnavailableError('the brake state kept changing while it was checked; try again', { reason: 'brake_state_contended' });
+}
+
+async function evaluate(engine: Engine, userId: string, now: Date): Promise<BrakeCheck> {
   // Running events: started at or before now, not yet ended.
   const { state, readings, events } = await currentSnapshot(engine, userId, now, { endingAfter: now, startingBefore: now, includeStartingAt: true });
-  const reading = latestReading(readings);
-  const day = cycleDay(state.cycle_start_date, now, state.timezone);
+  const reading = currentReading(readings, now, engine.rules);
+  const day = cycleDayShown(state.cycle_start_date, now, state.timezone);
   const locked = new Set(state.locked_event_ids);
   const cooling = state.cooling_until && state.cooling_until > now ? state.cooling_until : undefined;
   const decision = evaluateBrake(
@@ -40,16 +58,6 @@ export async function checkBrake(engine: Engine, userId: string): Promise<BrakeC
     },
     engine.rules,
   );
-  if (decision.show && state.pending_event_id !== decision.event.id) {
-    // Conditional: a Delay or Proceed committed since the read above wins over this check.
-    await engine.db
-      .updateTable('user_states')
-      .set({ pending_event_id: decision.event.id, updated_at: now })
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('cooling_until', 'is', null), eb('cooling_until', '<=', now)]))
-      .where(sql<boolean>`not (${decision.event.id} = any(locked_event_ids))`)
-      .execute();
-  }
   return {
     decision,
     day,
@@ -59,6 +67,18 @@ export async function checkBrake(engine: Engine, userId: string): Promise<BrakeC
     decisionLocked: events.some((e) => locked.has(e.event_id)),
     evaluatedAt: now,
   };
+}
+
+/** Makes the brake the pending one unless a decision got there first; true when it did. */
+async function armBrake(engine: Engine, userId: string, eventId: string, day: number, now: Date): Promise<boolean> {
+  const result = await engine.db
+    .updateTable('user_states')
+    .set({ pending_event_id: eventId, pending_day: day, updated_at: now })
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('cooling_until', 'is', null), eb('cooling_until', '<=', now)]))
+    .where(sql<boolean>`not (${eventId} = any(locked_event_ids))`)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export function toDomainEvent(row: HighStakesEventRow) {

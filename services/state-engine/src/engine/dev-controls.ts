@@ -1,5 +1,5 @@
 import type { OffsetClock } from '@omtobe/platform';
-import { setCycleDay as startDateFor } from '../domain/index.ts';
+import { cycleStart, setCycleDay as startDateFor } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { dueAtOf } from './rollover.ts';
@@ -18,9 +18,11 @@ export async function setCycleDay(engine: Engine, userId: string, day: number): 
     const next = { ...state, cycle_start_date: cycleStartDate, next_cycle_start_date: null, reflection_answered_at: null };
     await updateUserState(trx, userId, {
       cycle_start_date: cycleStartDate,
+      cycle_started_at: cycleStart(cycleStartDate, state.timezone),
       reflection_answered_at: null,
       next_cycle_start_date: null,
       pending_event_id: null,
+      pending_day: null,
       cooling_until: null,
       locked_event_ids: [],
       due_at: dueAtOf(next),

@@ -1,102 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { create, fromBinary } from '@bufbuild/protobuf';
-import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError } from '@connectrpc/connect';
-import { UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
-import {
-  CalendarSource,
-  HighStakesEventRemovedSchema,
-  HighStakesEventUpsertedSchema,
-  HrvMetric,
-  HrvSampleRecordedSchema,
-  HrvSource,
-} from '@omtobe/proto/integrations/v1';
-import {
-  BrakeReason,
-  CycleResetReason,
-  CycleResetSchema,
-  Decision,
-  DecisionRecordedSchema,
-  NextAction,
-  Phase,
-  ReflectionResponse,
-} from '@omtobe/proto/state-engine/v1';
-import { eventually } from '@omtobe/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { create } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { Code } from '@connectrpc/connect';
+import { HighStakesEventRemovedSchema } from '@omtobe/proto/integrations/v1';
+import { BrakeReason, Decision, NextAction, Phase, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
+import { meeting, minute, day, refusal, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
 import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
-import { runDueRollovers } from '../work/due-work.ts';
+import { publishedFor } from '../../test/published.ts';
 
-const minute = 60_000;
-const day = 24 * 60 * minute;
-// 15:30 in New York on Friday 2026-03-06 (EST, UTC−5), two days before the DST change.
+// 15:30 in New York on Friday 2026-03-06 (EST, UTC−5). Every test starts here; cycle.int.spec crosses the DST
+// change of Sunday 2026-03-08.
 const now0 = new Date('2026-03-06T20:30:00Z');
-const tz = 'America/New_York';
-
-async function register(h: EngineHarness, userId: string, registeredAt: Date): Promise<void> {
-  await h.deliver(topics.users, userId, UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone: tz, registeredAt: timestampFromDate(registeredAt) }));
-}
-
-async function sample(h: EngineHarness, userId: string, sampleId: string, valueMs: number, measuredAt: Date): Promise<void> {
-  await h.deliver(
-    topics.hrv,
-    userId,
-    HrvSampleRecordedSchema,
-    create(HrvSampleRecordedSchema, { userId, sampleId, metric: HrvMetric.SDNN, source: HrvSource.HEALTHKIT, valueMs, measuredAt: timestampFromDate(measuredAt) }),
-  );
-}
-
-async function meeting(h: EngineHarness, userId: string, eventId: string, title: string, startsAt: Date, minutes: number, id?: string) {
-  return h.deliver(
-    topics.calendar,
-    userId,
-    HighStakesEventUpsertedSchema,
-    create(HighStakesEventUpsertedSchema, {
-      userId,
-      eventId,
-      title,
-      startsAt: timestampFromDate(startsAt),
-      endsAt: timestampFromDate(new Date(startsAt.getTime() + minutes * minute)),
-      source: CalendarSource.GOOGLE,
-    }),
-    id,
-  );
-}
-
-/** A user on Day 4 with a baseline of 50.1 ms (SDNN) over two days, a fresh 35.2 ms sample and a running "Board Meeting". */
-async function seedBrakingUser(h: EngineHarness, userId: string): Promise<void> {
-  const now = h.clock.now();
-  await register(h, userId, new Date(now.getTime() - 3 * day));
-  const baseline = [48.1, 52.1, 50.0, 50.2];
-  for (const [i, v] of baseline.entries()) await sample(h, userId, `${userId}-b${i}`, v, new Date(now.getTime() - (2 * day - i * 9 * 60 * minute)));
-  await sample(h, userId, `${userId}-now`, 35.2, new Date(now.getTime() - 5 * minute));
-  await meeting(h, userId, `${userId}-board`, 'Board Meeting', new Date(now.getTime() - 10 * minute), 90);
-}
-
-async function decisionsPublished(h: EngineHarness, userId: string, count: number) {
-  const consumer = h.kafka.consumer({ groupId: `reader-${userId}-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const seen: Array<ReturnType<typeof fromBinary<typeof DecisionRecordedSchema>>> = [];
-  const resets: Array<ReturnType<typeof fromBinary<typeof CycleResetSchema>>> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic: h.prefix + topics.decisions.name, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (message.key?.toString() !== userId) return;
-      const type = message.headers?.['event-type']?.toString();
-      if (type === DecisionRecordedSchema.typeName) seen.push(fromBinary(DecisionRecordedSchema, message.value!));
-      if (type === CycleResetSchema.typeName) resets.push(fromBinary(CycleResetSchema, message.value!));
-    },
-  });
-  try {
-    await eventually(() => seen.length + resets.length, (n) => n >= count);
-  } finally {
-    await consumer.disconnect();
-  }
-  return { decisions: seen, resets };
-}
 
 describe('state engine: events in, state and answers out', () => {
   let h: EngineHarness;
   beforeAll(async () => {
     h = await startEngineHarness(now0);
+  });
+  beforeEach(() => {
+    h.clock.set(now0);
   });
   afterAll(async () => {
     await h.close();
@@ -136,9 +58,11 @@ describe('state engine: events in, state and answers out', () => {
     // A retry with the same key gets the same answer and records nothing more.
     const retried = await h.client.submitDecision({ userId: 'seed-user', decision: Decision.DELAY, idempotencyKey: 'k-delay' });
     expect(retried.decisionId).toBe(delay.decisionId);
-    const { decisions } = await decisionsPublished(h, 'seed-user', 2);
-    expect(decisions.map((d) => d.decision)).toEqual([Decision.DELAY, Decision.PROCEED]);
-    expect(decisions.every((d) => d.cycleDay === 4)).toBe(true);
+    const { decisions } = await publishedFor(h, 'seed-user');
+    expect(decisions.map((d) => [d.decision, d.cycleDay, d.decisionId])).toEqual([
+      [Decision.DELAY, 4, delay.decisionId],
+      [Decision.PROCEED, 4, proceed.decisionId],
+    ]);
   });
 
   it('records exactly one of two concurrent answers to one brake', async () => {
@@ -148,22 +72,91 @@ describe('state engine: events in, state and answers out', () => {
       h.client.submitDecision({ userId: 'race-user', decision: Decision.DELAY, idempotencyKey: 'a' }),
       h.client.submitDecision({ userId: 'race-user', decision: Decision.PROCEED, idempotencyKey: 'b' }),
     ]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(ConnectError.from(rejected.reason).code).toBe(Code.FailedPrecondition);
-    const outbox = await decisionsPublished(h, 'race-user', 1);
-    expect(outbox.decisions).toHaveLength(1);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect([fulfilled.length, rejected.length]).toEqual([1, 1]);
+    expect(await refusal(Promise.reject(rejected[0]!.reason))).toEqual({
+      code: Code.FailedPrecondition,
+      reason: 'no_pending_brake',
+    });
+    // Settled: nothing left in the outbox, the topic read to its end.
+    const { decisions } = await publishedFor(h, 'race-user');
+    expect(decisions.map((d) => d.decisionId)).toEqual([fulfilled[0]!.value.decisionId]);
   });
 
   it('refuses a decision without a pending brake, and a reflection outside its window', async () => {
     await register(h, 'quiet-user', h.clock.now());
-    await expect(h.client.submitDecision({ userId: 'quiet-user', decision: Decision.DELAY, idempotencyKey: '' })).rejects.toMatchObject({
+    expect(await refusal(h.client.submitDecision({ userId: 'quiet-user', decision: Decision.DELAY, idempotencyKey: '' }))).toEqual({
       code: Code.FailedPrecondition,
+      reason: 'no_pending_brake',
     });
-    await expect(h.client.submitReflection({ userId: 'quiet-user', response: ReflectionResponse.YES, idempotencyKey: '' })).rejects.toMatchObject({
+    expect(await refusal(h.client.submitReflection({ userId: 'quiet-user', response: ReflectionResponse.YES, idempotencyKey: '' }))).toEqual({
       code: Code.FailedPrecondition,
+      reason: 'reflection_not_open',
     });
-    await expect(h.client.checkBrake({ userId: 'nobody' })).rejects.toMatchObject({ code: Code.NotFound });
+    expect(await refusal(h.client.checkBrake({ userId: 'nobody' }))).toEqual({ code: Code.NotFound, reason: 'unknown_user' });
+  });
+
+  it('refuses an idempotency key used again for a different request, and records nothing for it', async () => {
+    await seedBrakingUser(h, 'key-user');
+    expect((await h.client.checkBrake({ userId: 'key-user' })).shouldDisplay).toBe(true);
+    const delay = await h.client.submitDecision({ userId: 'key-user', decision: Decision.DELAY, idempotencyKey: 'same-key' });
+    h.clock.advance(20 * minute);
+    expect((await h.client.checkBrake({ userId: 'key-user' })).shouldDisplay).toBe(true);
+    expect(await refusal(h.client.submitDecision({ userId: 'key-user', decision: Decision.PROCEED, idempotencyKey: 'same-key' }))).toEqual({
+      code: Code.InvalidArgument,
+      reason: 'idempotency_key_reused',
+    });
+    // The brake is still pending: the refused request changed nothing.
+    expect((await h.client.getState({ userId: 'key-user' })).pendingBrakeEvent?.eventId).toBe('key-user-board');
+    expect((await publishedFor(h, 'key-user')).decisions.map((d) => d.decisionId)).toEqual([delay.decisionId]);
+  });
+
+  it('refuses a decision once the event has ended, or has been moved so that it is not running', async () => {
+    await seedBrakingUser(h, 'ended-user');
+    expect((await h.client.checkBrake({ userId: 'ended-user' })).shouldDisplay).toBe(true);
+    h.clock.advance(80 * minute); // the 90-minute meeting began 10 minutes before
+    expect(await refusal(h.client.submitDecision({ userId: 'ended-user', decision: Decision.PROCEED, idempotencyKey: '' }))).toEqual({
+      code: Code.FailedPrecondition,
+      reason: 'no_pending_brake',
+    });
+
+    await seedBrakingUser(h, 'moved-user');
+    expect((await h.client.checkBrake({ userId: 'moved-user' })).shouldDisplay).toBe(true);
+    // The meeting is moved to start in two hours: the brake was shown for a moment that is no longer now.
+    await meeting(h, 'moved-user', 'moved-user-board', 'Board Meeting', new Date(h.clock.now().getTime() + 120 * minute), 60);
+    expect((await h.client.getState({ userId: 'moved-user' })).pendingBrakeEvent).toBeUndefined();
+    expect(await refusal(h.client.submitDecision({ userId: 'moved-user', decision: Decision.DELAY, idempotencyKey: '' }))).toEqual({
+      code: Code.FailedPrecondition,
+      reason: 'no_pending_brake',
+    });
+    expect((await publishedFor(h, 'ended-user')).decisions).toEqual([]);
+    expect((await publishedFor(h, 'moved-user')).decisions).toEqual([]);
+  });
+
+  it('answers a brake only on the cycle day it was shown, and logs that day', async () => {
+    // 23:55 on Day 5 in New York, a meeting running across midnight.
+    const lateOnDay5 = new Date('2026-03-07T04:55:00Z');
+    for (const userId of ['late-user', 'in-time-user']) {
+      h.clock.set(lateOnDay5);
+      await register(h, userId, new Date(lateOnDay5.getTime() - 4 * day));
+      await seedBaseline(h, userId, lateOnDay5);
+      await sample(h, userId, `${userId}-now`, 35.2, new Date(lateOnDay5.getTime() - 5 * minute));
+      await meeting(h, userId, `${userId}-board`, 'Board Meeting', new Date(lateOnDay5.getTime() - 25 * minute), 60);
+      expect(await h.client.checkBrake({ userId })).toMatchObject({ shouldDisplay: true, currentDay: 5 });
+    }
+    h.clock.set(new Date(lateOnDay5.getTime() + 4 * minute)); // 23:59, still Day 5
+    expect((await h.client.submitDecision({ userId: 'in-time-user', decision: Decision.DELAY, idempotencyKey: '' })).cycleDay).toBe(5);
+
+    h.clock.set(new Date(lateOnDay5.getTime() + 10 * minute)); // 00:05 on Day 6: a day without brakes
+    expect((await h.client.getState({ userId: 'late-user' })).pendingBrakeEvent).toBeUndefined();
+    expect(await refusal(h.client.submitDecision({ userId: 'late-user', decision: Decision.DELAY, idempotencyKey: '' }))).toEqual({
+      code: Code.FailedPrecondition,
+      reason: 'no_pending_brake',
+    });
+    expect((await h.client.checkBrake({ userId: 'late-user' })).reason).toBe(BrakeReason.PREPARATION_PHASE);
+    expect((await publishedFor(h, 'late-user')).decisions).toEqual([]);
+    expect((await publishedFor(h, 'in-time-user')).decisions.map((d) => d.cycleDay)).toEqual([5]);
   });
 
   it('gives a replayed event no second effect', async () => {
@@ -195,28 +188,5 @@ describe('state engine: events in, state and answers out', () => {
     const after = await h.client.getState({ userId: 'today-user' });
     expect(after.pendingBrakeEvent?.eventId).toBe('today-user-board');
     expect(after.pendingBrakeEvent?.title).toBe('Board Meeting');
-  });
-
-  it('offers the reflection on Day 7 from 09:00 local and starts the next cycle at the next local midnight, on time without calls', async () => {
-    await register(h, 'week-user', h.clock.now());
-    const set = await h.client.setCycleDay({ userId: 'week-user', day: 7 });
-    expect(set.currentDay).toBe(7);
-    const state = await h.client.getState({ userId: 'week-user' });
-    const opensAt = timestampDate(state.reflectionOpensAt!);
-    // 09:00 in New York on the local date of Day 7.
-    expect(opensAt.toLocaleString('en-US', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false })).toBe('09:00');
-    const answer = await h.client.submitReflection({ userId: 'week-user', response: ReflectionResponse.YES, idempotencyKey: 'r1' });
-    const newStart = timestampDate(answer.newCycleStart!);
-    expect(newStart.toLocaleString('en-US', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false })).toBe('00:00');
-    expect(newStart.getTime()).toBeGreaterThan(h.clock.now().getTime());
-
-    h.clock.set(new Date(newStart.getTime() + 1));
-    expect(await runDueRollovers(h.engine)).toBeGreaterThanOrEqual(1);
-    const after = await h.client.getState({ userId: 'week-user' });
-    expect(after.currentDay).toBe(1);
-    expect(after.reflectionAnswered).toBe(false);
-    const { resets } = await decisionsPublished(h, 'week-user', 1);
-    expect(resets.map((r) => r.reason)).toEqual([CycleResetReason.REFLECTED]);
-    expect(timestampDate(resets[0]!.newCycleStart!).getTime()).toBe(newStart.getTime());
   });
 });

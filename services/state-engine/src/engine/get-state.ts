@@ -1,8 +1,8 @@
-import { canReflect, cycleDay, cycleStart, nextLocalMidnight, phaseOf, reflectionWindow, type Phase } from '../domain/index.ts';
+import { canReflect, cycleDayShown, nextLocalMidnight, phaseOf, reflectionWindow, whyNotAnswerable, type Phase } from '../domain/index.ts';
 import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentSnapshot, latestReading, type Reading } from './snapshot.ts';
+import { currentReading, currentSnapshot, shownBrakeOf, type Reading } from './snapshot.ts';
 
 export interface StateView {
   userId: string;
@@ -34,16 +34,20 @@ export async function getState(engine: Engine, userId: string): Promise<StateVie
   const tz = state.timezone;
   const midnight = nextLocalMidnight(now, tz);
   const upcoming = snapshot.events.filter((e) => e.starts_at < midnight);
-  const pending = snapshot.pendingEvent?.event_id === state.pending_event_id ? snapshot.pendingEvent : undefined;
-  const day = cycleDay(state.cycle_start_date, now, tz);
-  const reading = latestReading(readings);
+  const day = cycleDayShown(state.cycle_start_date, now, tz);
+  // The pending brake as a decision would find it: only while it can still be answered.
+  const stored = snapshot.pendingEvent?.event_id === state.pending_event_id ? snapshot.pendingEvent : undefined;
+  const answerable = stored && whyNotAnswerable(shownBrakeOf(state), day, { startsAt: stored.starts_at, endsAt: stored.ends_at }, now) === undefined;
+  const pending = answerable ? stored : undefined;
+  const reading = currentReading(readings, now, engine.rules);
   const cycle = { startDate: state.cycle_start_date, ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}) };
   return {
     userId,
     timezone: tz,
     day,
     phase: phaseOf(day),
-    cycleStart: cycleStart(state.cycle_start_date, tz),
+    // The instant the cycle did start (what history says), not its start date read in today's zone.
+    cycleStart: state.cycle_started_at,
     nextCycleStart: dueAtOf(state),
     ...(state.cooling_until && state.cooling_until > now ? { coolingUntil: state.cooling_until } : {}),
     lockedEventIds: state.locked_event_ids,

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent, topics } from '@omtobe/events';
 import { CycleResetReason, CycleResetSchema } from '@omtobe/proto/state-engine/v1';
-import { cycleStart, plannedReset, rollover, type CycleState } from '../domain/index.ts';
+import { plannedReset, rollover, type CycleState } from '../domain/index.ts';
 import type { Db } from '../store/db.ts';
 import { updateUserState, type UserState } from '../store/user-states.repo.ts';
 
@@ -25,10 +25,14 @@ export function dueAtOf(state: CycleColumns): Date {
  * Starts every cycle that is due by `now` (several when the user was away for weeks), publishing one
  * CycleReset per ended cycle. Runs inside the transaction that locked the user's row; returns the state after.
  * A new cycle starts with an empty brake state: no pending brake, cooling or locks.
+ *
+ * previous_cycle_start is the instant that cycle did start (stored when it started), not its start date
+ * read in today's zone: after a zone change that would be an instant the cycle never started at.
  */
 export async function rollOverIfDue(trx: Db, state: UserState, now: Date): Promise<UserState> {
   const { cycle, resets } = rollover(cycleOf(state), now, state.timezone);
   if (resets.length === 0) return state;
+  let previousStart = state.cycle_started_at;
   for (const reset of resets) {
     await enqueueEvent(trx, {
       topic: topics.decisions,
@@ -37,18 +41,21 @@ export async function rollOverIfDue(trx: Db, state: UserState, now: Date): Promi
       message: create(CycleResetSchema, {
         userId: state.user_id,
         reason: reset.reason === 'reflected' ? CycleResetReason.REFLECTED : CycleResetReason.EXPIRED,
-        previousCycleStart: timestampFromDate(cycleStart(reset.previousStartDate, state.timezone)),
+        previousCycleStart: timestampFromDate(previousStart),
         newCycleStart: timestampFromDate(reset.at),
       }),
       occurredAt: reset.at,
     });
+    previousStart = reset.at;
   }
   const next: UserState = {
     ...state,
     cycle_start_date: cycle.startDate,
+    cycle_started_at: previousStart,
     reflection_answered_at: null,
     next_cycle_start_date: null,
     pending_event_id: null,
+    pending_day: null,
     cooling_until: null,
     locked_event_ids: [],
     updated_at: now,

@@ -1,5 +1,5 @@
 import { NotFoundError } from '@omtobe/platform';
-import type { Baseline } from '../domain/index.ts';
+import { latestReading, type Reading, type Rules, type ShownBrake } from '../domain/index.ts';
 import type { HrvLatest } from '../store/hrv.repo.ts';
 import { readUserSnapshot, type EventWindow, type UserSnapshot } from '../store/user-snapshot.repo.ts';
 import { lockUserState, type UserState } from '../store/user-states.repo.ts';
@@ -32,20 +32,22 @@ export function unknownUser(): NotFoundError {
   return new NotFoundError('the user is not registered (yet) with the state engine', { reason: 'unknown_user' });
 }
 
-export interface Reading {
-  valueMs: number;
-  metric: 'sdnn' | 'rmssd';
-  measuredAt: Date;
-  baseline?: Baseline;
+export type { Reading };
+
+/** The reading the brake judges now, from the stored latest reading of each metric (domain/latest-reading.ts). */
+export function currentReading(readings: readonly HrvLatest[], now: Date, rules: Pick<Rules, 'clockSkewToleranceSeconds'>): Reading | undefined {
+  return latestReading(readings.map(toReading), now, rules);
 }
 
-/** The most recent reading over both metrics, with the baseline of its own metric. */
-export function latestReading(readings: readonly HrvLatest[]): Reading | undefined {
-  const latest = readings.reduce<HrvLatest | undefined>((best, r) => (!best || r.measured_at > best.measured_at ? r : best), undefined);
-  if (!latest) return undefined;
+function toReading(row: HrvLatest): Reading {
   const baseline =
-    latest.baseline_mean_ms !== null && latest.baseline_std_dev_ms !== null
-      ? { meanMs: latest.baseline_mean_ms, stdDevMs: latest.baseline_std_dev_ms, sampleCount: latest.baseline_sample_count }
+    row.baseline_mean_ms !== null && row.baseline_std_dev_ms !== null
+      ? { meanMs: row.baseline_mean_ms, stdDevMs: row.baseline_std_dev_ms, sampleCount: row.baseline_sample_count }
       : undefined;
-  return { valueMs: latest.value_ms, metric: latest.metric, measuredAt: latest.measured_at, ...(baseline ? { baseline } : {}) };
+  return { valueMs: row.value_ms, metric: row.metric, measuredAt: row.measured_at, ...(baseline ? { baseline } : {}) };
+}
+
+/** The pending brake as it was shown (event and day), from the user's row. */
+export function shownBrakeOf(state: Pick<UserState, 'pending_event_id' | 'pending_day'>): Partial<ShownBrake> {
+  return { ...(state.pending_event_id ? { eventId: state.pending_event_id } : {}), ...(state.pending_day !== null ? { day: state.pending_day } : {}) };
 }

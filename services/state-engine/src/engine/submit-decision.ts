@@ -9,18 +9,19 @@ import {
   SubmitDecisionResponseSchema,
   type SubmitDecisionResponse,
 } from '@omtobe/proto/state-engine/v1';
-import { applyDecision, cycleDay } from '../domain/index.ts';
+import { answerableBrake, applyDecision, cycleDayShown } from '../domain/index.ts';
 import { findEvent } from '../store/events.repo.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
 import { rollOverIfDue } from './rollover.ts';
-import { unknownUser } from './snapshot.ts';
+import { shownBrakeOf, unknownUser } from './snapshot.ts';
 
 /**
  * SubmitDecision: answers the pending brake under the user's row lock, so two concurrent answers to one
- * brake record exactly one decision (the second finds no pending brake). The DecisionRecorded event is
- * written to the outbox in the same transaction.
+ * brake record exactly one decision (the second finds no pending brake). Only the brake as it was shown is
+ * answered — the same cycle day, its event (as last edited) still running — and the decision is logged with
+ * the day it was shown. The DecisionRecorded event is written to the outbox in the same transaction.
  */
 export async function submitDecision(
   engine: Engine,
@@ -35,13 +36,13 @@ export async function submitDecision(
     const scope = { userId, key: idempotencyKey, request: `decision:${decision}`, schema: SubmitDecisionResponseSchema, now };
     return once(trx, scope, async () => {
       const state = await rollOverIfDue(trx, locked, now);
-      // A brake whose event has ended is no longer waiting for an answer.
-      const pending = state.pending_event_id ? await findEvent(trx, userId, state.pending_event_id) : undefined;
-      const pendingEventId = pending && pending.ends_at > now ? pending.event_id : undefined;
+      const event = state.pending_event_id ? await findEvent(trx, userId, state.pending_event_id) : undefined;
+      const today = cycleDayShown(state.cycle_start_date, now, state.timezone);
+      const brake = answerableBrake(shownBrakeOf(state), today, event && { startsAt: event.starts_at, endsAt: event.ends_at }, now);
       const { state: next, outcome } = applyDecision(
         {
           lockedEventIds: new Set(state.locked_event_ids),
-          ...(pendingEventId ? { pendingEventId } : {}),
+          pendingEventId: brake.eventId,
           ...(state.cooling_until ? { coolingUntil: state.cooling_until } : {}),
         },
         decision,
@@ -50,24 +51,24 @@ export async function submitDecision(
       );
       await updateUserState(trx, userId, {
         pending_event_id: null,
+        pending_day: null,
         cooling_until: next.coolingUntil ?? null,
         locked_event_ids: [...next.lockedEventIds],
         updated_at: now,
       });
-      const day = cycleDay(state.cycle_start_date, now, state.timezone);
       const decisionId = randomUUID();
       const protoDecision = decision === 'proceed' ? Decision.PROCEED : Decision.DELAY;
       await enqueueEvent(trx, {
         topic: topics.decisions,
         key: userId,
         schema: DecisionRecordedSchema,
-        message: create(DecisionRecordedSchema, { userId, decisionId, decision: protoDecision, cycleDay: day, decidedAt: timestampFromDate(now) }),
+        message: create(DecisionRecordedSchema, { userId, decisionId, decision: protoDecision, cycleDay: brake.day, decidedAt: timestampFromDate(now) }),
         occurredAt: now,
       });
       return create(SubmitDecisionResponseSchema, {
         decision: protoDecision,
         recordedAt: timestampFromDate(now),
-        cycleDay: day,
+        cycleDay: brake.day,
         nextAction: outcome.nextAction === 'cooling_period_activated' ? NextAction.COOLING_PERIOD_ACTIVATED : NextAction.DECISION_LOCKED,
         ...(outcome.reTriggerAt ? { reTriggerTime: timestampFromDate(outcome.reTriggerAt) } : {}),
         eventId: outcome.eventId,

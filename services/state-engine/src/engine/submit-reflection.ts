@@ -8,7 +8,7 @@ import {
   SubmitReflectionResponseSchema,
   type SubmitReflectionResponse,
 } from '@omtobe/proto/state-engine/v1';
-import { applyReflection, cycleStart } from '../domain/index.ts';
+import { applyReflection } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
@@ -54,7 +54,8 @@ export async function submitReflection(
           reflectionId,
           response: toProto[response],
           answeredAt: timestampFromDate(answeredAt),
-          cycleStart: timestampFromDate(cycleStart(state.cycle_start_date, state.timezone)),
+          // The instant the cycle did start, whatever zone the user is in now.
+          cycleStart: timestampFromDate(state.cycle_started_at),
         }),
         occurredAt: now,
       });

@@ -11,9 +11,13 @@ export interface UserStatesTable {
   timezone: string;
   /** 'YYYY-MM-DD' (pg `date` comes back as its text). */
   cycle_start_date: string;
+  /** The instant the cycle started (its first local instant in the zone of that moment), for history. */
+  cycle_started_at: Date;
   reflection_answered_at: Date | null;
   next_cycle_start_date: string | null;
   pending_event_id: string | null;
+  /** The cycle day the pending brake was shown on: a decision answers it only on that day. */
+  pending_day: number | null;
   cooling_until: Date | null;
   locked_event_ids: Generated<string[]>;
   due_at: Date;

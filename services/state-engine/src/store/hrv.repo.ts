@@ -39,8 +39,9 @@ export interface LatestWithWindow {
 }
 
 /**
- * The latest sample of one user's metric and the aggregate of the `windowDays` before it: one index lookup
- * and one index range scan. Local days are counted in the user's time zone.
+ * The latest sample of one user's metric measured at or before `notAfter` (equal times: the larger sample id,
+ * so the answer never depends on storage order) and the aggregate of the `windowDays` before it: one index
+ * lookup and one index range scan. Local days are counted in the user's time zone.
  */
 export async function latestWithWindow(
   db: Db,
@@ -48,6 +49,7 @@ export async function latestWithWindow(
   metric: HrvMetricName,
   windowDays: number,
   timeZone: string,
+  notAfter: Date,
 ): Promise<LatestWithWindow | undefined> {
   const result = await sql<{
     value_ms: number;
@@ -60,8 +62,8 @@ export async function latestWithWindow(
     select l.value_ms, l.measured_at, w.count, w.sum, w.sum_sq, w.days
     from (
       select value_ms, measured_at from hrv_samples
-      where user_id = ${userId} and metric = ${metric}
-      order by measured_at desc limit 1
+      where user_id = ${userId} and metric = ${metric} and measured_at <= ${notAfter}
+      order by measured_at desc, sample_id desc limit 1
     ) l
     cross join lateral (
       select count(*)::int as count, sum(value_ms) as sum, sum(value_ms * value_ms) as sum_sq,
@@ -92,8 +94,44 @@ export async function deleteLatest(db: Db, userId: string, metric: HrvMetricName
   await db.deleteFrom('hrv_latest').where('user_id', '=', userId).where('metric', '=', metric).execute();
 }
 
-/** Retention: samples older than any baseline window still needs. */
-export async function purgeSamples(db: Db, olderThan: Date): Promise<number> {
-  const result = await db.deleteFrom('hrv_samples').where('measured_at', '<', olderThan).executeTakeFirst();
+/** A latest reading whose baseline may have counted a purged sample: it must be computed again. */
+export interface AffectedLatest {
+  userId: string;
+  metric: HrvMetricName;
+  /** The user's zone, or UTC before registration (as when the sample arrived). */
+  timeZone: string;
+}
+
+/**
+ * Retention: deletes the samples measured before `olderThan`, in one statement, and says which latest readings
+ * were derived from any of them — those whose baseline window (`windowDays` before the reading) reaches back
+ * to the newest sample deleted for that user and metric.
+ */
+export async function purgeSamples(db: Db, olderThan: Date, windowDays: number): Promise<{ deleted: number; affected: AffectedLatest[] }> {
+  const result = await sql<{ user_id: string; metric: HrvMetricName; deleted: number; affected: boolean; timezone: string | null }>`
+    with purged as (
+      delete from hrv_samples where measured_at < ${olderThan} returning user_id, metric, measured_at
+    ), by_metric as (
+      select user_id, metric, count(*)::int as deleted, max(measured_at) as newest from purged group by user_id, metric
+    )
+    select b.user_id, b.metric, b.deleted, s.timezone,
+           (l.user_id is not null and l.measured_at - make_interval(days => ${windowDays}) <= b.newest) as affected
+    from by_metric b
+    left join hrv_latest l on l.user_id = b.user_id and l.metric = b.metric
+    left join user_states s on s.user_id = b.user_id`.execute(db);
+  return {
+    deleted: result.rows.reduce((n, r) => n + r.deleted, 0),
+    affected: result.rows.filter((r) => r.affected).map((r) => ({ userId: r.user_id, metric: r.metric, timeZone: r.timezone ?? 'UTC' })),
+  };
+}
+
+/** Retention: latest readings whose sample is past retention (also those left from before it was purged). */
+export async function purgeLatest(db: Db, olderThan: Date): Promise<number> {
+  const result = await db.deleteFrom('hrv_latest').where('measured_at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Locks a latest reading for the rest of the transaction, so a purge and a new sample recompute it one after the other. */
+export async function lockLatest(trx: Db, userId: string, metric: HrvMetricName): Promise<void> {
+  await trx.selectFrom('hrv_latest').select('user_id').where('user_id', '=', userId).where('metric', '=', metric).forUpdate().execute();
 }

@@ -128,7 +128,7 @@ describe('state engine store', () => {
       insert into hrv_samples (user_id, metric, sample_id, value_ms, measured_at)
       select 'big', 'sdnn', 'bulk-' || g, 45 + (g % 10), ${new Date(now - 7 * 1440 * minute)}::timestamptz + (g * interval '30 seconds')
       from generate_series(1, 20000) g`.execute(h.engine.db);
-    await refreshLatest(h.engine.db, 'big', 'sdnn', 'Europe/London', h.engine.rules);
+    await refreshLatest(h.engine.db, 'big', 'sdnn', 'Europe/London', h.engine.rules, h.clock.now());
 
     const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
     const counting = createDatabase<Database>({

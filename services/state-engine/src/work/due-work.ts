@@ -1,8 +1,9 @@
 import type { Logger } from '@omtobe/platform';
 import { purgeEndedEvents } from '../store/events.repo.ts';
-import { purgeSamples } from '../store/hrv.repo.ts';
+import { lockLatest, purgeLatest, purgeSamples } from '../store/hrv.repo.ts';
 import { purgeAnswers } from '../store/idempotency.repo.ts';
 import { lockDueUserStates } from '../store/user-states.repo.ts';
+import { refreshLatest } from '../engine/baselines.ts';
 import type { Engine } from '../engine/engine.ts';
 import { rollOverIfDue } from '../engine/rollover.ts';
 
@@ -31,14 +32,30 @@ export async function runDueRollovers(engine: Engine, batchSize = 100): Promise<
   }
 }
 
-/** Deletes what has outlived its use: samples past every baseline window, ended events, old idempotency keys. */
+/**
+ * Deletes what has outlived its use: samples past every baseline window, ended events, old idempotency keys —
+ * and what was derived from the samples with them: a latest reading whose sample is purged goes, and one
+ * whose baseline counted a purged sample is computed again from the samples that remain (an inactive user's
+ * reading and baseline would otherwise be kept for ever).
+ */
 export async function purgeExpired(engine: Engine, retention: Retention): Promise<Record<string, number>> {
-  const now = engine.clock.now().getTime();
+  const now = engine.clock.now();
   const hour = 3_600_000;
+  const hrvCutoff = new Date(now.getTime() - retention.hrvDays * 24 * hour);
+  const samples = await purgeSamples(engine.db, hrvCutoff, engine.rules.baselineWindowDays);
+  const latestPurged = await purgeLatest(engine.db, hrvCutoff);
+  for (const { userId, metric, timeZone } of samples.affected) {
+    await engine.db.transaction().execute(async (trx) => {
+      await lockLatest(trx, userId, metric);
+      await refreshLatest(trx, userId, metric, timeZone, engine.rules, now);
+    });
+  }
   return {
-    hrv_samples: await purgeSamples(engine.db, new Date(now - retention.hrvDays * 24 * hour)),
-    high_stakes_events: await purgeEndedEvents(engine.db, new Date(now - retention.eventHours * hour)),
-    idempotency_keys: await purgeAnswers(engine.db, new Date(now - retention.idempotencyHours * hour)),
+    hrv_samples: samples.deleted,
+    hrv_latest: latestPurged,
+    hrv_latest_recomputed: samples.affected.length,
+    high_stakes_events: await purgeEndedEvents(engine.db, new Date(now.getTime() - retention.eventHours * hour)),
+    idempotency_keys: await purgeAnswers(engine.db, new Date(now.getTime() - retention.idempotencyHours * hour)),
   };
 }
 

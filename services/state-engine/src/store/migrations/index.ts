@@ -1,6 +1,7 @@
 import { createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
 import type { Migrations } from '@omtobe/db';
 import { createStateTables } from './0003-state.ts';
+import { addShownBrakeAndCycleStart } from './0005-shown-brake-and-cycle-start.ts';
 
 /** Every migration of schema `state_engine`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
@@ -8,4 +9,5 @@ export const migrations: Migrations = {
   '0002_inbox': createInboxTable,
   '0003_state': createStateTables,
   '0004_erasures': createErasuresTable,
+  '0005_shown_brake_and_cycle_start': addShownBrakeAndCycleStart,
 };
