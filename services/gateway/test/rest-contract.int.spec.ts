@@ -34,6 +34,16 @@ const cases: Case[] = [
   { name: 'users: wrong type', method: 'POST', path: '/api/v1/users', token: alice, body: { email: 42, timezone: 'Europe/London' }, status: 400, code: 'invalid_request' },
   { name: 'users: user_id is never a parameter', method: 'POST', path: '/api/v1/users', token: alice, body: { email: 'a@example.com', timezone: 'Europe/London', user_id: 'bob' }, status: 400, code: 'invalid_request' },
   { name: 'users: bad timezone', method: 'POST', path: '/api/v1/users', token: alice, body: { email: 'a@example.com', timezone: 'Mars/Olympus_Mons' }, status: 422, code: 'invalid_timezone' },
+  // Fixed offsets pass Intl but carry no DST rules; the engine could not apply them (libs/rules canonicalTimeZone).
+  ...['+05', '-03', '+0530', '+05:30'].map((timezone) => ({
+    name: `users: offset ${timezone} as a timezone`,
+    method: 'POST' as const,
+    path: '/api/v1/users',
+    token: alice,
+    body: { email: 'a@example.com', timezone },
+    status: 422,
+    code: 'invalid_timezone',
+  })),
   { name: 'users: bad email', method: 'POST', path: '/api/v1/users', token: alice, body: { email: 'not-an-email', timezone: 'Europe/London' }, status: 422, code: 'invalid_email' },
   { name: 'malformed JSON', method: 'POST', path: '/api/v1/users', token: alice, rawBody: '{"email": ', status: 400, code: 'invalid_request' },
   { name: 'huge body', method: 'POST', path: '/api/v1/users', token: alice, rawBody: JSON.stringify({ email: 'a@example.com', timezone: 'x'.repeat(400_000) }), status: 413, code: 'payload_too_large' },
@@ -109,6 +119,17 @@ describe('gateway REST contract', () => {
     expect({ status: response.status, code: body.error?.code }).toEqual({ status: c.status, code: c.code });
     expect(typeof body.error?.message).toBe('string');
     expect(Array.isArray(body.error?.details)).toBe(true);
+  });
+
+  it('stores a zone as the time-zone data spells it, whatever its case, and the engine applies it', async () => {
+    const carol = (idp: TestIdentityProvider) => idp.token('carol');
+    const registered = await call({ method: 'POST', path: '/api/v1/users', token: carol, body: { email: 'carol@example.com', timezone: 'europe/london' } });
+    expect(registered.status).toBe(201);
+    const state = await eventually(
+      async () => call({ method: 'GET', path: '/api/v1/state', token: carol }),
+      (r) => r.status === 200,
+    );
+    expect(((await state.json()) as { timezone: string }).timezone).toBe('Europe/London');
   });
 
   it('answers CORS preflights for the configured origins only', async () => {
