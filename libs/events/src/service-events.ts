@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
-import { envInt, type HealthRegistry, type Lifecycle, type Logger } from '@omtobe/platform';
+import { envBool, envInt, type HealthRegistry, type Lifecycle, type Logger } from '@omtobe/platform';
 import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
 import { purgeErasures, type ErasureTables } from './erasures.ts';
 import { purgeInbox, type InboxTables } from './inbox.ts';
-import { createKafka } from './kafka.ts';
+import { createKafka, kafkaSaslMechanisms, kafkaSecurity, kafkaSecurityProblems, type KafkaSecurityConfig } from './kafka.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 
 /** The Kafka variables every service reads (merged into its config schema). */
@@ -24,10 +24,36 @@ export const kafkaConfigSchema = z.object({
   OUTBOX_POLL_INTERVAL_MS: envInt({ min: 50 }).default(1_000),
   /** How long handled event ids are remembered: longer than any topic keeps a message that could be redelivered. */
   INBOX_RETENTION_DAYS: envInt({ min: 1 }).default(14),
+  // Broker security. The defaults are plaintext without a login, as the development broker and compose's Kafka
+  // speak; Kubernetes sets TLS and SCRAM-SHA-512 with the credentials Strimzi creates (deploy/README.md, "Security").
+  /** TLS to the brokers, verified against KAFKA_CA_FILE or else the system's trust store. */
+  KAFKA_SSL: envBool().default(false),
+  /** PEM file of the CA that signs the brokers' certificates (Strimzi: `<cluster>-cluster-ca-cert`, key ca.crt). */
+  KAFKA_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(kafkaSaslMechanisms, { error: `must be one of ${kafkaSaslMechanisms.join(', ')}` }))
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** The password from a file (a mounted Secret): read again for each new connection, so a rotation needs no restart. */
+  KAFKA_SASL_PASSWORD_FILE: z.string().min(1).optional(),
 });
 
+/**
+ * The rules between the Kafka security variables, for a service schema's `.superRefine(refineKafkaConfig)`:
+ * spreading `kafkaConfigSchema.shape` into a service schema keeps each variable's own validation but not these.
+ * startServiceEvents applies them again before it connects, so a service refuses to start either way.
+ */
+export function refineKafkaConfig(config: KafkaSecurityConfig, ctx: z.RefinementCtx): void {
+  for (const { variable, message } of kafkaSecurityProblems(config)) ctx.addIssue({ code: 'custom', path: [variable], message });
+}
+
 export interface ServiceEventsOptions<DB> {
-  config: z.output<typeof kafkaConfigSchema> & { KAFKA_BROKERS: readonly string[]; SERVICE_NAME: string };
+  /** The security variables may be left out (plaintext): tests and tools build this by hand. */
+  config: Omit<z.output<typeof kafkaConfigSchema>, keyof KafkaSecurityConfig> & KafkaSecurityConfig & { KAFKA_BROKERS: readonly string[]; SERVICE_NAME: string };
   logger: Logger;
   lifecycle: Lifecycle;
   /** Readiness follows the consumer (dependency "kafka consumer") when given. */
@@ -51,7 +77,7 @@ export interface ServiceEventsOptions<DB> {
  */
 export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>): Promise<{ producer: Producer; relay: OutboxRelay }> {
   const { config, logger, lifecycle, db, pool } = options;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.SERVICE_NAME, logger, security: kafkaSecurity(config) });
   // One request in flight per broker: a retried send can never overtake the one after it.
   const producer = kafka.producer({
     maxInFlightRequests: 1,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { allTopics, topicNamesToCreate } from '@omtobe/events';
 import { loadCrossCheck, msPerHour, overlayNames, type CrossCheck } from './cross-check-fixture.ts';
-import { clusterEndpoints, httpConnectionManagers, matchRoute, routesOf } from './envoy-config.ts';
+import { appConnectionManager, clusterEndpoints, edgeListeners, matchRoute, routesOf } from './envoy-config.ts';
 import { byKind, type K8sObject } from './kustomize.ts';
 import { deployPaths, repoRoot } from './paths.ts';
 import { find, type NetworkPolicy, type ServiceObject } from './workloads.ts';
@@ -22,9 +22,14 @@ describe('Envoy and the gateway agree', () => {
     if (!endpoint) throw new Error('envoy.yaml has no gateway endpoint');
     return endpoint;
   };
-  const listenerPort = () => ctx.deployment.envoy.static_resources.listeners[0]?.address.socket_address.port_value;
+  // The app's TLS listener first, then the plain one that redirects: the order of the container ports and the Service ports.
+  const listenerPorts = () => {
+    const { tls, plain } = edgeListeners(ctx.deployment.envoy);
+    return [...tls, ...plain].map((l) => l.address.socket_address.port_value);
+  };
+  const listenerPort = () => listenerPorts()[0];
 
-  it('compose: Envoy’s upstream is the gateway service on its PORT; Envoy’s listener is published; the file is mounted', () => {
+  it('compose: Envoy’s upstream is the gateway service on its PORT; Envoy’s TLS listener is published; the file is mounted', () => {
     const { address, port_value } = envoyGateway();
     expect(address).toBe('gateway');
     expect(port_value).toBe(Number(ctx.composeEnv('gateway').PORT));
@@ -34,7 +39,7 @@ describe('Envoy and the gateway agree', () => {
     expect(envoy.volumes).toContain(`./${path.relative(repoRoot, deployPaths.envoy)}:${configPath}:ro`);
   });
 
-  it.each(overlayNames)('the %s overlay: a headless gateway Service on the container port, Envoy’s file as its ConfigMap, listener port wired through', (overlay) => {
+  it.each(overlayNames)('the %s overlay: a headless gateway Service on the container port, Envoy’s file as its ConfigMap, listener ports wired through', (overlay) => {
     const { objects, workload, serviceTarget } = ctx.k8s(overlay);
     const { address, port_value } = envoyGateway();
     const gatewayService = find<ServiceObject>(objects, 'Service', address);
@@ -42,11 +47,11 @@ describe('Envoy and the gateway agree', () => {
     expect(gatewayService?.spec.clusterIP).toBe('None');
     expect(serviceTarget(address, port_value)).toBe(port_value);
     const envoy = workload('Deployment', 'envoy');
-    expect(envoy.container.ports?.map((p) => p.containerPort)).toEqual([listenerPort()]);
+    expect(envoy.container.ports?.map((p) => p.containerPort)).toEqual(listenerPorts());
     const envoyService = find<ServiceObject>(objects, 'Service', 'envoy');
-    expect(envoyService?.spec.ports.map((p) => serviceTarget('envoy', p.port))).toEqual([listenerPort()]);
+    expect(envoyService?.spec.ports.map((p) => serviceTarget('envoy', p.port))).toEqual(listenerPorts());
     const policies = byKind<NetworkPolicy>(objects, 'NetworkPolicy');
-    expect(policies.find((p) => p.metadata.name === 'envoy')?.spec.ingress?.flatMap((r) => r.ports?.map((p) => p.port))).toEqual([listenerPort()]);
+    expect(policies.find((p) => p.metadata.name === 'envoy')?.spec.ingress?.flatMap((r) => r.ports?.map((p) => p.port))).toEqual(listenerPorts());
     expect(policies.find((p) => p.metadata.name === 'gateway')?.spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'envoy' } } }], ports: [{ port: port_value, protocol: 'TCP' }] },
     ]);
@@ -65,7 +70,7 @@ describe('Envoy and the gateway agree', () => {
 
   it.each(overlayNames)('the %s overlay: OAuth redirect and webhook URLs are routes Envoy forwards to the gateway', (overlay) => {
     const env = ctx.k8s(overlay).env('Deployment', 'integrations');
-    const [{ hcm }] = httpConnectionManagers(ctx.deployment.envoy) as [ReturnType<typeof httpConnectionManagers>[number]];
+    const hcm = appConnectionManager(ctx.deployment.envoy);
     // The gateway's provider names (services/gateway/src/rest/routes/providers.ts): WHOOP → whoop, GOOGLE → google-calendar.
     const expected: Record<string, { method: string; path: RegExp }> = {
       WHOOP_REDIRECT_URI: { method: 'GET', path: /^\/api\/v1\/providers\/whoop\/callback$/ },

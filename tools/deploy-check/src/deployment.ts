@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCompose, type ComposeFile } from './compose.ts';
 import { parseDockerfile, stageEnv, type Stage } from './dockerfile.ts';
-import type { EnvoyBootstrap } from './envoy-config.ts';
+import type { EnvoyBootstrap, SdsFile } from './envoy-config.ts';
 import { renderKustomization, type K8sObject } from './kustomize.ts';
 import { deployPaths } from './paths.ts';
 import { readYaml } from './yaml-files.ts';
@@ -14,6 +14,8 @@ export type OverlayName = (typeof overlayNames)[number];
 export interface Deployment {
   compose: ComposeFile;
   envoy: EnvoyBootstrap;
+  /** The edge certificate's file-based SDS resource (deploy/envoy/edge-certificate-sds.yaml). */
+  envoyCertificateSds: SdsFile;
   /** The image's final stage (its ENV is part of every container's environment). */
   runtimeStage: Stage;
   overlays: Record<OverlayName, K8sObject[]>;
@@ -30,6 +32,7 @@ export function loadDeployment(): Deployment {
   loaded = {
     compose: loadCompose(deployPaths.compose),
     envoy: readYaml(deployPaths.envoy) as EnvoyBootstrap,
+    envoyCertificateSds: readYaml(deployPaths.envoyCertificateSds) as SdsFile,
     runtimeStage,
     overlays: Object.fromEntries(overlayNames.map((name) => [name, renderKustomization(path.join(deployPaths.k8sOverlays, name))])) as Deployment['overlays'],
   };

@@ -15,6 +15,11 @@ export interface EnvoyRoute {
   match: { prefix?: string; path?: string; safe_regex?: { regex: string }; headers?: HeaderMatcher[] };
   route?: { cluster: string; timeout?: string; retry_policy?: RetryPolicy; max_stream_duration?: { grpc_timeout_header_max?: string } };
   direct_response?: { status: number };
+  redirect?: { https_redirect?: boolean; scheme_redirect?: string; host_redirect?: string; port_redirect?: number; response_code?: string };
+}
+export interface HeaderValueOption {
+  header: { key: string; value: string };
+  append_action?: string;
 }
 export interface SocketAddress {
   address: string;
@@ -29,14 +34,46 @@ export interface EnvoyCluster {
   typed_extension_protocol_options?: Record<string, { explicit_http_config?: { http2_protocol_options?: object } }>;
 }
 export interface HttpConnectionManager {
+  use_remote_address?: boolean;
+  xff_num_trusted_hops?: number;
+  stream_idle_timeout?: string;
   access_log?: Array<{ typed_config: { '@type': string; log_format?: { json_format?: Record<string, unknown> } } }>;
-  route_config: { virtual_hosts: Array<{ routes: EnvoyRoute[]; typed_per_filter_config?: Record<string, unknown> }> };
+  route_config: {
+    response_headers_to_add?: HeaderValueOption[];
+    virtual_hosts: Array<{ routes: EnvoyRoute[]; typed_per_filter_config?: Record<string, unknown>; request_headers_to_add?: HeaderValueOption[] }>;
+  };
   http_filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
+}
+/** The slice of a DownstreamTlsContext (envoy.extensions.transport_sockets.tls.v3) these checks read. */
+export interface DownstreamTlsContext {
+  '@type': string;
+  common_tls_context?: {
+    alpn_protocols?: string[];
+    tls_params?: { tls_minimum_protocol_version?: string };
+    tls_certificates?: unknown[];
+    tls_certificate_sds_secret_configs?: Array<{
+      name: string;
+      sds_config?: { path_config_source?: { path: string; watched_directory?: { path: string } }; resource_api_version?: string };
+    }>;
+  };
+}
+export interface FilterChain {
+  filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
+  transport_socket?: { name: string; typed_config: Record<string, unknown> };
 }
 export interface EnvoyListener {
   name: string;
   address: { socket_address: SocketAddress };
-  filter_chains: Array<{ filters: Array<{ name: string; typed_config: Record<string, unknown> }> }>;
+  listener_filters?: Array<{ name: string }>;
+  filter_chains: FilterChain[];
+}
+/** A file-based SDS resource file (the DiscoveryResponse form). */
+export interface SdsFile {
+  resources: Array<{
+    '@type': string;
+    name?: string;
+    tls_certificate?: { certificate_chain?: { filename?: string }; private_key?: { filename?: string }; watched_directory?: { path: string } };
+  }>;
 }
 export interface EnvoyBootstrap {
   admin?: { address: { socket_address: SocketAddress } };
@@ -51,6 +88,31 @@ export function httpConnectionManagers(config: EnvoyBootstrap): Array<{ listener
       chain.filters.filter((filter) => filter.typed_config['@type'] === hcmType).map((filter) => ({ listener, hcm: filter.typed_config as unknown as HttpConnectionManager })),
     ),
   );
+}
+
+const downstreamTlsType = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+
+/** The TLS context of a listener's filter chains (all of them must agree), or undefined for plain listeners. */
+export function downstreamTls(listener: EnvoyListener): DownstreamTlsContext | undefined {
+  const contexts = listener.filter_chains.map((chain) => chain.transport_socket?.typed_config);
+  if (contexts.some((c) => c?.['@type'] === downstreamTlsType) && !contexts.every((c) => c?.['@type'] === downstreamTlsType)) {
+    throw new Error(`listener ${listener.name}: some filter chains speak TLS and some do not`);
+  }
+  return contexts[0]?.['@type'] === downstreamTlsType ? (contexts[0] as unknown as DownstreamTlsContext) : undefined;
+}
+
+/** The listener that serves the app (TLS) and the plain-HTTP one that redirects, by their transport. */
+export function edgeListeners(config: EnvoyBootstrap): { tls: EnvoyListener[]; plain: EnvoyListener[] } {
+  const listeners = config.static_resources.listeners;
+  return { tls: listeners.filter((l) => downstreamTls(l) !== undefined), plain: listeners.filter((l) => downstreamTls(l) === undefined) };
+}
+
+/** The HTTP connection manager of the app's (TLS) listener: the route table the API is served by. */
+export function appConnectionManager(config: EnvoyBootstrap): HttpConnectionManager {
+  const [listener] = edgeListeners(config).tls;
+  const found = httpConnectionManagers(config).find((m) => m.listener === listener);
+  if (!found) throw new Error('envoy.yaml: no TLS listener with an HTTP connection manager');
+  return found.hcm;
 }
 
 export function routesOf(hcm: HttpConnectionManager): EnvoyRoute[] {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadEnvoyApi } from './envoy-api.ts';
-import { allStrings, durationMs, httpConnectionManagers, matchRoute, routesOf, type EnvoyBootstrap, type EnvoyRoute } from './envoy-config.ts';
+import { allStrings, appConnectionManager, durationMs, edgeListeners, httpConnectionManagers, matchRoute, routesOf, type EnvoyBootstrap, type EnvoyRoute } from './envoy-config.ts';
 import { deployPaths } from './paths.ts';
 import { readYaml } from './yaml-files.ts';
 
 const config = readYaml(deployPaths.envoy) as EnvoyBootstrap;
 const api = loadEnvoyApi();
-const [{ hcm }] = httpConnectionManagers(config) as [ReturnType<typeof httpConnectionManagers>[number]];
+const hcm = appConnectionManager(config);
 const routes = routesOf(hcm);
 
 describe('deploy/envoy/envoy.yaml against Envoy’s v3 API', () => {
@@ -45,8 +45,9 @@ describe('Envoy at the edge', () => {
     expect(config.admin?.address.socket_address.address).toBe('127.0.0.1');
   });
 
-  it('has one listener for the app, speaking HTTP/1.1 and HTTP/2', () => {
-    expect(config.static_resources.listeners).toHaveLength(1);
+  it('has one TLS listener for the app, speaking HTTP/1.1 and HTTP/2, and one plain listener (edge-tls.spec.ts)', () => {
+    const { tls, plain } = edgeListeners(config);
+    expect({ tls: tls.length, plain: plain.length }).toEqual({ tls: 1, plain: 1 });
     expect((hcm as unknown as { codec_type: string }).codec_type).toBe('AUTO');
   });
 

@@ -5,5 +5,8 @@ export { dockerfileLintProblems, execForm, parseDockerfile, stageEnv, type Stage
 export { loadEnvoyApi, type EnvoyApi } from './envoy-api.ts';
 export { kubernetesProblems } from './kubernetes-schema.ts';
 export { renderKustomization, type K8sObject } from './kustomize.ts';
-export { kafkaTopicProblems } from './strimzi-schema.ts';
+export { kafkaTopicProblems, kafkaUserProblems } from './strimzi-schema.ts';
+export { certificateProblems } from './cert-manager-schema.ts';
+export { customResourceProblems, operatorSecrets } from './custom-resources.ts';
+export { aclProblems, expectedAcls, kafkaOwnership, kafkaUseInCode, ownershipProblems, type AclRule, type KafkaUser } from './kafka-access.ts';
 export { configProblems, loadServiceConfigs, serviceNames, unknownVariables, type ServiceConfig, type ServiceName } from './services.ts';

@@ -4,26 +4,30 @@ import { loadDeployment, overlayNames, type Deployment } from './deployment.ts';
 import { kubernetesProblems } from './kubernetes-schema.ts';
 import { byKind, objectId, renderKustomization, type K8sObject } from './kustomize.ts';
 import { deployPaths } from './paths.ts';
-import { kafkaTopicProblems } from './strimzi-schema.ts';
+import { certificateProblems } from './cert-manager-schema.ts';
+import { customResourceProblems, operatorSecrets } from './custom-resources.ts';
+import { kafkaTopicProblems, kafkaUserProblems } from './strimzi-schema.ts';
 import { livenessService } from '@omtobe/platform';
 import { selects, type Container, type NetworkPolicy, type PodSpec, type ServiceObject, type Workload } from './workloads.ts';
 
 const kustomizations = {
   base: deployPaths.k8sBase,
   topics: deployPaths.k8sTopics,
+  'kafka-users': deployPaths.k8sKafkaUsers,
   ...Object.fromEntries(overlayNames.map((name) => [`overlays/${name}`, path.join(deployPaths.k8sOverlays, name)])),
 };
 
 async function schemaProblems(objects: readonly K8sObject[]): Promise<string[]> {
   const problems: string[] = [];
   for (const object of objects) {
-    const found = object.kind === 'KafkaTopic' ? kafkaTopicProblems(object) : await kubernetesProblems(object);
+    const custom = customResourceProblems[object.kind];
+    const found = custom ? custom(object) : await kubernetesProblems(object);
     problems.push(...found.map((problem) => `${objectId(object)} ${problem}`));
   }
   return problems;
 }
 
-describe('Kubernetes manifests against the Kubernetes and Strimzi schemas', () => {
+describe('Kubernetes manifests against the Kubernetes, Strimzi and cert-manager schemas', () => {
   it.each(Object.entries(kustomizations))('%s renders and every object is valid', async (_name, dir) => {
     const objects = renderKustomization(dir);
     expect(objects.length).toBeGreaterThan(0);
@@ -43,6 +47,19 @@ describe('Kubernetes manifests against the Kubernetes and Strimzi schemas', () =
     const topic = { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaTopic', metadata: { name: 'users.v1', labels: {} }, spec: { partition: 12 } };
     expect(kafkaTopicProblems(topic)).toEqual(
       expect.arrayContaining([expect.stringMatching(/strimzi.io\/cluster/), expect.stringMatching(/additional properties \("partition"\)/)]),
+    );
+    const user = {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaUser',
+      metadata: { name: 'gateway', labels: { 'strimzi.io/cluster': 'omtobe' } },
+      spec: { authentication: { type: 'scram-sha-256' }, authorization: { type: 'simple', acls: [{ resource: { type: 'topic', name: 'users.v1' }, operations: ['Publish'] }] } },
+    };
+    expect(kafkaUserProblems(user)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/authentication\/type: must be equal to one of/), expect.stringMatching(/operations\/0: must be equal to one of/)]),
+    );
+    const certificate = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'edge-tls' }, spec: { secretName: 'edge-tls', dnsName: ['api.example'] } };
+    expect(certificateProblems(certificate)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/must have required property 'issuerRef'/), expect.stringMatching(/additional properties \("dnsName"\)/)]),
     );
   });
 });
@@ -78,6 +95,31 @@ describe.each(overlayNames)('overlays/%s', (overlay) => {
       // (a provider's secret without its client id stops integrations): state each environment's keys.
       expect({ ...reference, optional: reference.optional ?? false }).toEqual({ ...reference, optional: false });
     }
+  });
+
+  // Mounted Secrets are the ones operators create from resources in these manifests (a KafkaUser's password, a
+  // Certificate's key pair), or the copy of Strimzi's cluster CA certificate that deploy/README.md has you make.
+  it('mounts only Secrets an operator creates from these manifests, or the cluster CA copy, with the keys they hold', () => {
+    const created = operatorSecrets(objects);
+    const mounted = pods.flatMap(({ owner, spec }) =>
+      (spec.volumes ?? []).flatMap((volume) => [
+        ...(volume.secret ? [{ owner, name: volume.secret.secretName, keys: (volume.secret.items ?? []).map((i) => i.key), optional: volume.secret.optional }] : []),
+        ...(volume.projected?.sources ?? []).flatMap((s) => (s.secret ? [{ owner, name: s.secret.name, keys: (s.secret.items ?? []).map((i) => i.key), optional: s.secret.optional }] : [])),
+      ]),
+    );
+    expect(mounted.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const { owner, name, keys, optional } of mounted) {
+      if (optional) problems.push(`${owner}: Secret ${name} is optional`);
+      if (/^[a-z0-9-]+-cluster-ca-cert$/.test(name)) {
+        if (keys.join() !== 'ca.crt') problems.push(`${owner}: ${name} holds ca.crt only`);
+        continue;
+      }
+      const source = created.find((c) => c.name === name && c.namespace === 'omtobe');
+      if (source === undefined) problems.push(`${owner}: Secret ${name} is created by nothing in the manifests`);
+      else for (const key of keys.filter((k) => !source.keys.includes(k))) problems.push(`${owner}: ${source.from} creates no key ${key} in ${name}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('every pod meets the restricted Pod Security Standard, with a read-only root, no service-account token and resources', () => {

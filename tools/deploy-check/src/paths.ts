@@ -11,7 +11,11 @@ export const deployPaths = {
   dockerignore: path.join(repoRoot, '.dockerignore'),
   compose: path.join(repoRoot, 'docker-compose.yml'),
   envoy: path.join(repoRoot, 'deploy/envoy/envoy.yaml'),
+  envoyCertificateSds: path.join(repoRoot, 'deploy/envoy/edge-certificate-sds.yaml'),
+  devCertificateScript: path.join(repoRoot, 'deploy/envoy/dev-certificate.mjs'),
+  setupScript: path.join(repoRoot, 'scripts/setup.mjs'),
   k8sBase: path.join(repoRoot, 'deploy/k8s/base'),
   k8sTopics: path.join(repoRoot, 'deploy/k8s/topics'),
+  k8sKafkaUsers: path.join(repoRoot, 'deploy/k8s/kafka-users'),
   k8sOverlays: path.join(repoRoot, 'deploy/k8s/overlays'),
 };

@@ -11,7 +11,7 @@ export interface EnvVar {
 }
 export interface Probe {
   grpc?: { port: number; service?: string };
-  httpGet?: { path?: string; port: number | string };
+  httpGet?: { path?: string; port: number | string; scheme?: 'HTTP' | 'HTTPS' };
   tcpSocket?: { port: number | string };
 }
 export interface Container {
@@ -28,11 +28,12 @@ export interface Container {
   lifecycle?: { preStop?: { sleep?: { seconds: number } } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: SecurityContext;
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; subPath?: string; readOnly?: boolean }>;
 }
 export interface SecurityContext {
   runAsNonRoot?: boolean;
   runAsUser?: number;
+  fsGroup?: number;
   allowPrivilegeEscalation?: boolean;
   readOnlyRootFilesystem?: boolean;
   privileged?: boolean;
@@ -49,7 +50,19 @@ export interface PodSpec {
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
-  volumes?: Array<{ name: string; hostPath?: unknown; emptyDir?: unknown; configMap?: { name: string } }>;
+  volumes?: Volume[];
+}
+export interface KeyToPath {
+  key: string;
+  path: string;
+}
+export interface Volume {
+  name: string;
+  hostPath?: unknown;
+  emptyDir?: unknown;
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number };
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  projected?: { defaultMode?: number; sources: Array<{ secret?: { name: string; items?: KeyToPath[]; optional?: boolean }; configMap?: { name: string; items?: KeyToPath[] } }> };
 }
 export interface Workload extends K8sObject {
   spec: { selector?: { matchLabels?: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
@@ -120,4 +133,36 @@ export function containerEnvironment(objects: readonly K8sObject[], namespace: s
     }
   }
   return env;
+}
+
+/** Where a file a container reads comes from: a key of a Secret or ConfigMap mounted as a volume (no subPath). */
+export interface FileSource {
+  kind: 'Secret' | 'ConfigMap';
+  name: string;
+  key: string;
+  /** The volume's file mode (defaultMode), when it sets one. */
+  mode?: number;
+}
+
+export function mountedFile(spec: PodSpec, container: Container, file: string): FileSource | undefined {
+  const mount = container.volumeMounts?.find((m) => m.subPath === undefined && file.startsWith(`${m.mountPath.replace(/\/$/, '')}/`));
+  const volume = mount && spec.volumes?.find((v) => v.name === mount.name);
+  if (!mount || !volume) return undefined;
+  const relative = file.slice(mount.mountPath.replace(/\/$/, '').length + 1);
+  // Without items every key is a file of its own name; with items only the listed ones, at their paths.
+  const keyAt = (items: KeyToPath[] | undefined) => (items === undefined ? relative : items.find((item) => item.path === relative)?.key);
+  const from = (kind: FileSource['kind'], name: string, items: KeyToPath[] | undefined, mode: number | undefined): FileSource | undefined => {
+    const key = keyAt(items);
+    return key === undefined ? undefined : { kind, name, key, ...(mode === undefined ? {} : { mode }) };
+  };
+  if (volume.secret) return from('Secret', volume.secret.secretName, volume.secret.items, volume.secret.defaultMode);
+  if (volume.configMap) return from('ConfigMap', volume.configMap.name, volume.configMap.items, volume.configMap.defaultMode);
+  // A projected volume merges its sources: only listed items say which source a path comes from.
+  for (const source of volume.projected?.sources ?? []) {
+    const found = source.secret
+      ? source.secret.items && from('Secret', source.secret.name, source.secret.items, volume.projected?.defaultMode)
+      : source.configMap?.items && from('ConfigMap', source.configMap.name, source.configMap.items, volume.projected?.defaultMode);
+    if (found) return found;
+  }
+  return undefined;
 }
