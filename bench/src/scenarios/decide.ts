@@ -29,7 +29,7 @@ export interface DecideResult {
 /**
  * The brake → Delay → brake-again loop for many users at once. A cohort of its own is seeded on Day 4 in a
  * running meeting with a fresh 35% HRV drop; each round every user checks (the brake shows), answers, and
- * checks again (cooling); then the state engine's clock moves 20 minutes (development's advance-time) and
+ * checks again (cooling); then the development clock moves 20 minutes (advance-time: every service's) and
  * the brake shows again. Three rounds (Delay, Delay, Proceed) fit in the reading's 60 minutes of freshness.
  * Afterwards the decision log must hold exactly the recorded decisions, one row each.
  */

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { context } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Kysely, Transaction } from 'kysely';
@@ -9,7 +10,7 @@ import { ConsumerSupervision } from './consumer-supervision.ts';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { decodeDelivery, type Delivery } from './delivery.ts';
 import { headerNames, headerValue } from './headers.ts';
-import { erasuresOf, lockUsersShared, type ErasureTables } from './erasures.ts';
+import { erasedBy, erasuresOf, lockUsersShared, type Erasure, type ErasureTables } from './erasures.ts';
 import { claimEvent, claimEvents, type InboxTables } from './inbox.ts';
 import type { Topic } from './topics.ts';
 
@@ -53,11 +54,26 @@ export interface TopicHandlers<DB> {
 export interface HandlerBinding<DB> {
   schema: DescMessage;
   handle: EventHandler<DB, DescMessage>;
+  /** The registration of the user the event belongs to, for erasure tombstones (see BindingOptions). */
+  registration?: (event: MessageShape<DescMessage>) => Timestamp | undefined;
+}
+
+export interface BindingOptions<Desc extends DescMessage> {
+  /**
+   * Where the event names the registration of its user it belongs to (e.g. `registered_at`): with erasure
+   * tombstones, an event of the erased registration or an earlier one is dropped whenever it occurred
+   * (erasures.ts `erasedBy`). Events that name none are judged by when they occurred.
+   */
+  registration?: (event: MessageShape<Desc>) => Timestamp | undefined;
 }
 
 /** Binds a handler to its event message with the message's type checked. */
-export function on<DB, Desc extends DescMessage>(schema: Desc, handle: EventHandler<DB, Desc>): HandlerBinding<DB> {
-  return { schema, handle: handle as unknown as EventHandler<DB, DescMessage> };
+export function on<DB, Desc extends DescMessage>(schema: Desc, handle: EventHandler<DB, Desc>, options: BindingOptions<Desc> = {}): HandlerBinding<DB> {
+  return {
+    schema,
+    handle: handle as unknown as EventHandler<DB, DescMessage>,
+    ...(options.registration ? { registration: options.registration as (event: MessageShape<DescMessage>) => Timestamp | undefined } : {}),
+  };
 }
 
 export interface EventConsumerOptions<DB> {
@@ -92,8 +108,9 @@ export interface EventConsumerOptions<DB> {
   /** Told about every event after its transaction committed: for metrics, and for tests to observe redelivery. */
   onHandled?: (handled: HandledEvent) => void;
   /**
-   * The service keeps erasure tombstones (the `erasures` table, see erasures.ts): events of an erased user
-   * that occurred before the erasure are dropped instead of re-creating the user's rows.
+   * The service keeps erasure tombstones (the `erasures` table, see erasures.ts): events of an erased user that
+   * belong to the erased registration (or, naming none, occurred before the erasure) are dropped instead of
+   * re-creating the user's rows.
    */
   honourErasures?: boolean;
 }
@@ -106,7 +123,7 @@ export interface HandledEvent {
   eventType: string;
   /** True when the inbox already had the event: redelivered, no second effect. */
   duplicate: boolean;
-  /** True when the event was dropped because its user was erased after it occurred. */
+  /** True when the event was dropped because its user was erased (see EventConsumerOptions.honourErasures). */
   erased: boolean;
 }
 
@@ -223,7 +240,7 @@ export class EventConsumer<DB> {
   private async handleTogether(topic: string, partition: number, deliveries: Array<Delivery<DB>>): Promise<Outcome[]> {
     return this.options.db.transaction().execute(async (trx) => {
       const claimed = await claimEvents(trx, this.options.groupId, deliveries.map((d) => d.eventId));
-      const erasures = this.options.honourErasures ? await this.erasuresHeld(trx, deliveries.map((d) => d.key)) : new Map<string, Date>();
+      const erasures = this.options.honourErasures ? await this.erasuresHeld(trx, deliveries.map((d) => d.key)) : new Map<string, Erasure>();
       const deferred = new Map<string, () => Promise<void>>();
       const outcomes: Outcome[] = [];
       for (const delivery of deliveries) {
@@ -232,7 +249,7 @@ export class EventConsumer<DB> {
           outcomes.push({ duplicate: true, erased: false });
           continue;
         }
-        if (isErased(delivery, erasures.get(delivery.key))) {
+        if (erasedBy(erasures.get(delivery.key), delivery)) {
           this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
           outcomes.push({ duplicate: false, erased: true });
           continue;
@@ -260,7 +277,7 @@ export class EventConsumer<DB> {
             this.logger(topic, partition, delivery.message).debug('event already handled');
             return { duplicate: true, erased: false };
           }
-          if (this.options.honourErasures && isErased(delivery, (await this.erasuresHeld(trx, [delivery.key])).get(delivery.key))) {
+          if (this.options.honourErasures && erasedBy((await this.erasuresHeld(trx, [delivery.key])).get(delivery.key), delivery)) {
             this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
             return { duplicate: false, erased: true };
           }
@@ -323,7 +340,7 @@ export class EventConsumer<DB> {
    * The users' erasures, with the users' locks held shared until the transaction ends: an erasure under way is
    * waited for (and then seen), and one that starts later waits for these events and deletes their rows too.
    */
-  private async erasuresHeld(trx: Transaction<DB & InboxTables>, userIds: readonly string[]): Promise<Map<string, Date>> {
+  private async erasuresHeld(trx: Transaction<DB & InboxTables>, userIds: readonly string[]): Promise<Map<string, Erasure>> {
     const db = trx as unknown as Kysely<ErasureTables>;
     await lockUsersShared(db, userIds);
     return erasuresOf(db, userIds);
@@ -348,9 +365,4 @@ export class EventConsumer<DB> {
     this.logger(topic, partition, message).error({ err: error, reason }, 'event sent to the dead-letter topic');
     return sendToDeadLetter(this.options.producer, { topic, partition, message, reason, error });
   }
-}
-
-/** An event of a user erased after it occurred: dropped, so erasure sticks. */
-function isErased(delivery: Pick<Delivery<unknown>, 'occurredAt'>, erasedAtTime: Date | undefined): boolean {
-  return erasedAtTime !== undefined && erasedAtTime.getTime() > delivery.occurredAt.getTime();
 }

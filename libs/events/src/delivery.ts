@@ -1,4 +1,5 @@
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { context, propagation, type Context } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { HandlerBinding, TopicHandlers } from './consumer.ts';
@@ -14,6 +15,8 @@ export interface Delivery<DB> {
   /** The record key: the user id. */
   key: string;
   occurredAt: Date;
+  /** The registration of the user the event belongs to, when its binding says where the event names it. */
+  registeredAt?: Date;
   event: MessageShape<DescMessage>;
   binding: HandlerBinding<DB>;
   /** The trace context the producer sent along, for the handler to run in. */
@@ -43,12 +46,14 @@ export function decodeDelivery<DB>(
     return { reason: 'undecodable', error };
   }
   const occurred = headerValue(message.headers, headerNames.occurredAt);
+  const registration = binding.registration?.(event);
   return {
     message,
     eventId,
     eventType,
     key: message.key?.toString('utf8') ?? '',
     occurredAt: occurred ? new Date(occurred) : new Date(Number(message.timestamp)),
+    ...(registration ? { registeredAt: timestampDate(registration) } : {}),
     event,
     binding,
     parent: propagation.extract(context.active(), stringHeaders(message.headers)),

@@ -39,7 +39,7 @@ describe('erasure and events of the same user, at the same time', () => {
     });
     await locked.wait;
     const erasure = h.db.transaction().execute(async (trx) => {
-      await recordErasure(trx, 'u-racing', new Date());
+      await recordErasure(trx, 'u-racing', { erasedAt: new Date() });
       await trx.deleteFrom('effects').where('user_id', '=', 'u-racing').execute();
     });
     await eventually(() => waitingForAdvisoryLocks(h), (n) => n === 1);
@@ -53,7 +53,7 @@ describe('erasure and events of the same user, at the same time', () => {
     const recorded = gate();
     const erasedAt = new Date('2026-06-01T12:00:00Z');
     const erasure = h.db.transaction().execute(async (trx) => {
-      await recordErasure(trx, 'u-erasing', erasedAt);
+      await recordErasure(trx, 'u-erasing', { erasedAt });
       recorded.open();
       await erasing.wait;
     });
@@ -65,7 +65,7 @@ describe('erasure and events of the same user, at the same time', () => {
     await eventually(() => waitingForAdvisoryLocks(h), (n) => n === 1);
     erasing.open();
     await erasure;
-    expect((await seen).get('u-erasing')).toEqual(erasedAt);
+    expect((await seen).get('u-erasing')).toEqual({ erasedAt });
   });
 
   it('events of one user do not wait for each other', async () => {
@@ -82,5 +82,36 @@ describe('erasure and events of the same user, at the same time', () => {
     });
     holding.open();
     await first;
+  });
+});
+
+describe('the tombstone of a user erased more than once', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const erase = (userId: string, erasedAt: string, registeredAt?: string) =>
+    h.db.transaction().execute((trx) => recordErasure(trx, userId, { erasedAt: new Date(erasedAt), ...(registeredAt ? { registeredAt: new Date(registeredAt) } : {}) }));
+  const tombstone = async (userId: string) => (await erasuresOf(h.db as unknown as Kysely<ErasureTables>, [userId])).get(userId);
+
+  it('keeps the latest time and the latest registration, and an erasure that names none keeps the one known', async () => {
+    await erase('u-twice', '2026-06-01T12:00:00Z', '2026-05-01T08:00:00Z');
+    expect(await tombstone('u-twice')).toEqual({ erasedAt: new Date('2026-06-01T12:00:00Z'), registeredAt: new Date('2026-05-01T08:00:00Z') });
+    // DELETE /me again without a profile: no registration named; the erased one stays known.
+    await erase('u-twice', '2026-06-02T12:00:00Z');
+    expect(await tombstone('u-twice')).toEqual({ erasedAt: new Date('2026-06-02T12:00:00Z'), registeredAt: new Date('2026-05-01T08:00:00Z') });
+    // Registered again and erased again: the later registration. An older copy arriving last changes nothing.
+    await erase('u-twice', '2026-06-09T12:00:00Z', '2026-06-03T08:00:00Z');
+    await erase('u-twice', '2026-06-01T12:00:00Z', '2026-05-01T08:00:00Z');
+    expect(await tombstone('u-twice')).toEqual({ erasedAt: new Date('2026-06-09T12:00:00Z'), registeredAt: new Date('2026-06-03T08:00:00Z') });
+  });
+
+  it('remembers an erasure that names no registration', async () => {
+    await erase('u-no-profile', '2026-06-01T12:00:00Z');
+    expect(await tombstone('u-no-profile')).toEqual({ erasedAt: new Date('2026-06-01T12:00:00Z') });
   });
 });

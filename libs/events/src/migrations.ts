@@ -56,3 +56,16 @@ export const createErasuresTable: Migration = {
     await db.schema.dropTable('erasures').execute();
   },
 };
+
+/**
+ * The registration an erasure ended (UserDeleted.registered_at): events naming that registration or an earlier
+ * one are dropped whenever they arrive (erasures.ts `erasedBy`). Null for tombstones written before it.
+ */
+export const addErasureRegistration: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('erasures').addColumn('registered_at', 'timestamptz').execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('erasures').dropColumn('registered_at').execute();
+  },
+};

@@ -1,7 +1,7 @@
 // Shared by the events integration tests and the crashing-consumer child process.
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
-import { createErasuresTable, createInboxTable, createOutboxTable, type ErasureTables, type InboxTables, type OutboxTables } from '../src/index.ts';
+import { addErasureRegistration, createErasuresTable, createInboxTable, createOutboxTable, type ErasureTables, type InboxTables, type OutboxTables } from '../src/index.ts';
 
 export const schema = 'events_test';
 
@@ -24,6 +24,7 @@ export const migrations = {
   '0002_inbox': createInboxTable,
   '0003_effects': createEffectsTable,
   '0004_erasures': createErasuresTable,
+  '0005_erasure_registration': addErasureRegistration,
 };
 
 import { randomUUID } from 'node:crypto';

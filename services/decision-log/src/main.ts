@@ -1,7 +1,8 @@
-// The decision log's composition root: config → telemetry → logger → database → Kafka consumers → retention → server → SERVING.
+// The decision log's composition root: config → telemetry → logger → database (and, in development, the clock
+// kept there) → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
-import { openServiceDatabase } from '@omtobe/db';
+import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
 import { decisionsSubscription } from './consumers/decisions.ts';
@@ -24,6 +25,10 @@ await runService({
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const metrics = createDecisionLogMetrics(); // after telemetry: it takes the registered meter provider
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
+    // Its records carry the times of the events; only the retention purge asks for "now". In development that
+    // is the development clock (advance time moves it; its offset outlives a restart), so the purge judges the
+    // records by the clock that stamped them.
+    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
     await startServiceEvents<Database>({
       config,
       logger,
@@ -37,7 +42,7 @@ await runService({
     if (config.DECISION_LOG_RETENTION_DAYS !== undefined) {
       const retention = startRetentionJob({
         db,
-        clock: systemClock,
+        clock: devClock ?? systemClock,
         logger: logger.child({ component: 'retention' }),
         retentionDays: config.DECISION_LOG_RETENTION_DAYS,
         intervalMs: config.DECISION_LOG_RETENTION_INTERVAL_MS,
@@ -45,7 +50,7 @@ await runService({
       lifecycle.onStop('retention purge', () => retention.stop());
     }
     const port = await startServing(lifecycle, {
-      routes: decisionLogRoutes({ db }),
+      routes: decisionLogRoutes({ db, ...(devClock ? { devClock } : {}) }),
       port: config.PORT,
       logger,
       health,

@@ -47,13 +47,19 @@ export async function produceEvent<Desc extends DescMessage>(
   return eventId;
 }
 
-export function decisionRecorded(userId: string, decisionId: string, decidedAt: Date, overrides: Partial<{ decision: Decision; cycleDay: number }> = {}) {
+export function decisionRecorded(
+  userId: string,
+  decisionId: string,
+  decidedAt: Date,
+  overrides: Partial<{ decision: Decision; cycleDay: number; registeredAt: Date }> = {},
+) {
   return {
     userId,
     decisionId,
     decision: overrides.decision ?? Decision.DELAY,
     cycleDay: overrides.cycleDay ?? 3,
     decidedAt: timestampFromDate(decidedAt),
+    ...(overrides.registeredAt ? { registeredAt: timestampFromDate(overrides.registeredAt) } : {}),
   } satisfies MessageInitShape<typeof DecisionRecordedSchema>;
 }
 

@@ -1,6 +1,6 @@
-// The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → peers →
-// authentication → REST + Connect server → SERVING.
-import { openServiceDatabase } from '@omtobe/db';
+// The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → (in development,
+// the clock kept in the database) → peers → authentication → REST + Connect server → SERVING.
+import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { createAuthInterceptor } from './api/connect-auth.ts';
@@ -26,7 +26,11 @@ await runService({
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     await startServiceEvents<Database>({ config, logger, lifecycle, health, db, pool });
-    const deps: GatewayDeps = { db, peers: createPeers(config), clock: systemClock, logger };
+    // Development mode times registrations, zone changes and erasures by the development clock (advance time
+    // moves it with every service's; its offset outlives a restart). Tokens are always judged by real time:
+    // apps, identity providers and the JWT libraries know no other.
+    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
+    const deps: GatewayDeps = { db, peers: createPeers(config), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger };
     const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
     const rest = await createRestApp({
       deps,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
+import { AppClient, type Json } from './app-client.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -13,51 +14,6 @@ function daytimeZone(now: Date): string {
   const zones = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Dubai'];
   const localHour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(now));
   return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 18) ?? 'Asia/Kolkata';
-}
-
-type Json = Record<string, unknown>;
-
-class AppClient {
-  private readonly baseUrl: string;
-  private token = '';
-
-  constructor(baseUrl: string) {
-    this.baseUrl = baseUrl;
-  }
-
-  async login(userId: string): Promise<void> {
-    const reply = await this.send('POST', '/api/v1/dev/token', { user_id: userId });
-    this.token = reply.body.access_token as string;
-  }
-
-  /** One request; like the app, it honours a 503 `registration_in_progress` by retrying after Retry-After (a few times). */
-  async send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
-    for (let attempt = 1; ; attempt += 1) {
-      const reply = await this.sendOnce(method, path, body, headers);
-      if (reply.status !== 503 || (reply.body.error as Json | undefined)?.code !== 'registration_in_progress' || attempt === 20) return reply;
-      await new Promise((resolve) => setTimeout(resolve, 100 * Number(reply.retryAfter ?? 1)));
-    }
-  }
-
-  private async sendOnce(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: Json; retryAfter: string | null }> {
-    const response = await fetch(this.baseUrl + path, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Json) : {}, retryAfter: response.headers.get('retry-after') };
-  }
-
-  async ok(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Json> {
-    const reply = await this.send(method, path, body, headers);
-    if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
-    return reply.body;
-  }
 }
 
 describe('a whole week, end to end', () => {

@@ -1,6 +1,7 @@
-// The integrations service's composition root: config → telemetry → logger → database → token cipher and
-// provider clients → Kafka, outbox and consumers → background worker → server → SERVING.
-import { openServiceDatabase } from '@omtobe/db';
+// The integrations service's composition root: config → telemetry → logger → database (and, in development,
+// the clock kept there) → token cipher and provider clients → Kafka, outbox and consumers → background worker →
+// server → SERVING.
+import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { integrationsRoutes } from './api/routes.ts';
@@ -19,7 +20,6 @@ const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoin
 const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
 const health = new HealthRegistry();
 const settings = settingsFrom(config);
-const clock = systemClock;
 
 await runService({
   name: config.SERVICE_NAME,
@@ -28,6 +28,11 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
+    // Development mode runs on the development clock (injects, mock providers, the worker; advance time moves
+    // it and its offset outlives a restart); production on the system clock.
+    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
+    if (devClock?.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
+    const clock = devClock ?? systemClock;
     if (!config.TOKEN_ENCRYPTION_KEYS) logger.warn('TOKEN_ENCRYPTION_KEYS is not set: tokens are encrypted with the public development key');
     const cipher = createTokenCipher(parseKeyring(tokenKeysFrom(config)));
     const providerLogger = logger.child({ component: 'providers' });
@@ -35,6 +40,7 @@ await runService({
     const svc: Service = {
       db,
       clock,
+      ...(devClock ? { devClock } : {}),
       logger,
       settings,
       cipher,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { DevClock } from '@omtobe/db';
 import type { Clock, Logger } from '@omtobe/platform';
 import type { Settings } from './domain/settings.ts';
 import type { TokenCipher } from './domain/token-cipher.ts';
@@ -9,7 +10,10 @@ import type { Database } from './store/database.ts';
 /** What every use case of the service needs: the database, the clock, settings, the token cipher and the provider clients. */
 export interface Service {
   db: Kysely<Database>;
+  /** Every "now" of the service: the development clock in development mode, the system clock in production. */
   clock: Clock;
+  /** Present only in development mode (it is then `clock`): AdvanceDevClock refuses without it. */
+  devClock?: DevClock;
   logger: Logger;
   settings: Settings;
   cipher: TokenCipher;

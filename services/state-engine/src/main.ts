@@ -1,8 +1,8 @@
-// The state engine's composition root: config → telemetry → logger → database → Kafka, outbox and
-// consumers → due-work loop → server → SERVING.
-import { openServiceDatabase } from '@omtobe/db';
+// The state engine's composition root: config → telemetry → logger → database (and, in development, the
+// clock kept there) → Kafka, outbox and consumers → due-work loop → server → SERVING.
+import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, OffsetClock, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { stateEngineRoutes } from './api/routes.ts';
 import { hrvRetentionDays, loadConfig, rulesFrom } from './config.ts';
 import { calendarConsumer } from './consumers/calendar.ts';
@@ -18,8 +18,6 @@ const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoin
 const logger = createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
 const health = new HealthRegistry();
 const rules = rulesFrom(config);
-// Development mode can move the service's clock forward ("advance time"); production runs on the system clock.
-const devClock = config.OMTOBE_MODE === 'development' ? new OffsetClock() : undefined;
 
 await runService({
   name: config.SERVICE_NAME,
@@ -28,6 +26,10 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
+    // Development mode runs on the development clock (advance time moves it; its offset outlives a restart);
+    // production on the system clock.
+    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
+    if (devClock?.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
     const engine: Engine = { db, clock: devClock ?? systemClock, rules, logger };
     await startServiceEvents<Database>({
       config,

@@ -5,9 +5,9 @@ import { createClient, createRouterTransport, type Client } from '@connectrpc/co
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
-import { openServiceDatabase } from '@omtobe/db';
+import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { createKafka, startServiceEvents, topics, type HandledEvent, type Topic } from '@omtobe/events';
-import { createErrorInterceptor, createLifecycle, OffsetClock } from '@omtobe/platform';
+import { createErrorInterceptor, createLifecycle } from '@omtobe/platform';
 import { StateEngineService } from '@omtobe/proto/state-engine/v1';
 import { createTestDatabase, eventually, publishTestEvent, publishTestEvents, TestClock, testKafkaBrokers } from '@omtobe/testing';
 import { stateEngineRoutes } from '../src/api/routes.ts';
@@ -66,7 +66,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
   const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
   const clock = new TestClock(start);
   // The engine reads the test clock through the development clock, so AdvanceClock works here too.
-  const devClock = new OffsetClock(clock);
+  const devClock = await loadDevClock(db, clock);
   const engine: Engine = { db, clock: devClock, rules: defaultRules, logger };
   const handled: HandledEvent[] = [];
   await startServiceEvents<Database>({

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
+import { loadDevClock } from '@omtobe/db';
 import { errorReasonHeader, HealthRegistry, createServer, type Server } from '@omtobe/platform';
 import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
 import { eventually } from '@omtobe/testing';
@@ -42,6 +43,26 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
   afterAll(async () => {
     await server?.close(1_000);
     await t?.close();
+  });
+
+  it('refuses AdvanceDevClock without a development clock (production), and moves one it has, never back', async () => {
+    const refused = await rejection(client.advanceDevClock({ offset: durationFromMs(60_000) }));
+    expect(refused.code).toBe(Code.FailedPrecondition);
+    expect(refused.metadata.get(errorReasonHeader)).toBe('development_only');
+
+    const devClock = await loadDevClock(t.db);
+    const dev = createServer({ routes: decisionLogRoutes({ db: t.db, devClock }), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
+    try {
+      const devClient = createClient(DecisionLogService, createConnectTransport({ baseUrl: `http://127.0.0.1:${await dev.listen()}`, httpVersion: '1.1' }));
+      const moved = await devClient.advanceDevClock({ offset: durationFromMs(3_600_000) });
+      expect(moved.offset).toMatchObject({ seconds: 3600n });
+      expect(Math.abs(Number(moved.now!.seconds) * 1000 - (Date.now() + 3_600_000))).toBeLessThan(5_000);
+      expect((await devClient.advanceDevClock({})).offset).toMatchObject({ seconds: 3600n });
+      expect((await devClient.advanceDevClock({ offset: durationFromMs(60_000) })).offset).toMatchObject({ seconds: 3600n });
+      await expectInvalid(devClient.advanceDevClock({ offset: durationFromMs(-60_000) }), 'invalid_offset');
+    } finally {
+      await dev.close(1_000);
+    }
   });
 
   it('requires user_id for history and export', async () => {

@@ -1,7 +1,10 @@
 import { create } from '@bufbuild/protobuf';
+import { durationFromMs, durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
 import type { Kysely } from 'kysely';
+import { advanceDevClock, type DevClock } from '@omtobe/db';
 import {
+  AdvanceDevClockResponseSchema,
   DecisionLogService,
   ExportUserDataResponseSchema,
   GetSummaryResponseSchema,
@@ -20,6 +23,8 @@ import { decisionMessage, reflectionMessage } from './entries.ts';
 
 export interface DecisionLogRoutesDeps {
   db: Kysely<Database>;
+  /** Present only in development mode: AdvanceDevClock refuses without it. */
+  devClock?: DevClock;
 }
 
 /** The decision log's RPCs: validate the request, ask the store, shape the answer. Errors are domain errors. */
@@ -69,6 +74,11 @@ export function decisionLogRoutes(deps: DecisionLogRoutesDeps) {
           reflectionNoCount: BigInt(summary.reflectionNoCount),
           reflectionSkipCount: BigInt(summary.reflectionSkipCount),
         });
+      },
+
+      async advanceDevClock(request) {
+        const moved = await advanceDevClock(deps.devClock, request.offset ? durationMs(request.offset) : 0);
+        return create(AdvanceDevClockResponseSchema, { offset: durationFromMs(moved.offsetMs), now: timestampFromDate(moved.now) });
       },
     });
   };

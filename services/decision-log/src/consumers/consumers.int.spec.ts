@@ -148,6 +148,90 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     expect(await count(t, 'decision_logs', leaving)).toBe(0);
   });
 
+  it('leaves no row of an erased registration whatever the order of arrival, and keeps a new registration\'s', async () => {
+    // DELETE /me at `erasedAt` ended the registration of `firstLife`. The state engine applied it a little later,
+    // and recorded a decision and a reflection in between: they occurred after the erasure and arrive after it.
+    const userId = 'race-user';
+    const firstLife = new Date('2025-01-02T09:00:00.000Z');
+    const erasedAt = new Date('2025-01-10T10:00:00.000Z');
+    const secondLife = minutesAfter(erasedAt, 5);
+    const erasure = await produceEvent(
+      producer,
+      prefix,
+      topics.users,
+      UserDeletedSchema,
+      { userId, deletedAt: timestampFromDate(erasedAt), registeredAt: timestampFromDate(firstLife) },
+      { key: userId, occurredAt: erasedAt },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
+
+    const lateDecisionAt = minutesAfter(erasedAt, 1);
+    const lateDecision = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(userId, randomUUID(), lateDecisionAt, { registeredAt: firstLife }),
+      { key: userId, occurredAt: lateDecisionAt },
+    );
+    const lateReflectionAt = minutesAfter(erasedAt, 2);
+    const lateReflection = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      ReflectionRecordedSchema,
+      {
+        userId,
+        reflectionId: randomUUID(),
+        response: ReflectionResponse.YES,
+        answeredAt: timestampFromDate(lateReflectionAt),
+        cycleStart: timestampFromDate(new Date('2025-01-04T05:00:00.000Z')),
+        registeredAt: timestampFromDate(firstLife),
+      },
+      { key: userId, occurredAt: lateReflectionAt },
+    );
+    // The same person registers again and decides: a later registration, kept.
+    const keptId = randomUUID();
+    const keptAt = minutesAfter(secondLife, 3 * 24 * 60);
+    const kept = await produceEvent(
+      producer,
+      prefix,
+      topics.decisions,
+      DecisionRecordedSchema,
+      decisionRecorded(userId, keptId, keptAt, { registeredAt: secondLife }),
+      { key: userId, occurredAt: keptAt },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [lateDecision, lateReflection, kept]));
+
+    const erasedFlags = (id: string) => consumers.handled.filter((h) => h.eventId === id).map((h) => h.erased);
+    expect([lateDecision, lateReflection, kept].map(erasedFlags)).toEqual([[true], [true], [false]]);
+    expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual([keptId]);
+    expect(await count(t, 'reflection_logs', userId)).toBe(0);
+  });
+
+  it('judges events that name no registration (older producers) by when they occurred', async () => {
+    const userId = 'unstamped-user';
+    const erasedAt = new Date('2025-01-10T10:00:00.000Z');
+    const erasure = await produceEvent(
+      producer,
+      prefix,
+      topics.users,
+      UserDeletedSchema,
+      { userId, deletedAt: timestampFromDate(erasedAt), registeredAt: timestampFromDate(new Date('2025-01-02T09:00:00.000Z')) },
+      { key: userId, occurredAt: erasedAt },
+    );
+    await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
+    const before = minutesAfter(erasedAt, -1);
+    const after = minutesAfter(erasedAt, 60);
+    const afterId = randomUUID();
+    const ids = [
+      await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, randomUUID(), before), { key: userId, occurredAt: before }),
+      await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, afterId, after), { key: userId, occurredAt: after }),
+    ];
+    await eventually(() => handledIds(consumers), handledAll(consumers, ids));
+    expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual([afterId]);
+  });
+
   it('parks an event that breaks the contract and goes on with the user\'s next event', async () => {
     const userId = 'bad-event-user';
     const bad = await produceEvent(

@@ -1,3 +1,4 @@
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { on, topics, type TopicHandlers } from '@omtobe/events';
 import { CycleResetSchema, DecisionRecordedSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { decisionFromEvent, reflectionFromEvent } from '../domain/event-records.ts';
@@ -5,6 +6,10 @@ import type { DecisionLogMetrics } from '../metrics.ts';
 import type { Database } from '../store/database.ts';
 import { insertDecision } from '../store/decisions.repo.ts';
 import { insertReflection } from '../store/reflections.repo.ts';
+
+// Where each event names the registration of its user: after an erasure, events of the erased registration are
+// dropped by the consumer whenever they arrive (@omtobe/events erasedBy); a later registration's are kept.
+const registration = { registration: (event: { registeredAt?: Timestamp }) => event.registeredAt };
 
 /**
  * decisions.v1 → the two logs. Each handler runs in the transaction that claims the event id in the
@@ -21,16 +26,16 @@ export function decisionsSubscription(deps: { metrics: DecisionLogMetrics }): To
         const record = decisionFromEvent(event);
         if (await insertDecision(trx, record)) metrics.decisionRecorded(record.decision);
         else logger.debug({ decision_id: record.decisionId }, 'decision already recorded');
-      }),
+      }, registration),
       on(ReflectionRecordedSchema, async (event, { trx, logger }) => {
         const record = reflectionFromEvent(event);
         if (await insertReflection(trx, record)) metrics.reflectionRecorded(record.response);
         else logger.debug({ reflection_id: record.reflectionId }, 'reflection already recorded');
-      }),
+      }, registration),
       // Nothing to keep: the reflection (if any) arrived as its own event. Counted for operators only.
       on(CycleResetSchema, async (event) => {
         metrics.cycleReset(event.reason);
-      }),
+      }, registration),
     ],
   };
 }

@@ -1,3 +1,4 @@
+import type { DevClockTables } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 import type { DecisionLogsTable } from './decision-logs.table.ts';
 import type { ReflectionLogsTable } from './reflection-logs.table.ts';
@@ -5,7 +6,7 @@ import type { ReflectionLogsTable } from './reflection-logs.table.ts';
 /** The decision log's schema. */
 export const schema = 'decision_log';
 
-export interface Database extends OutboxTables, InboxTables, ErasureTables {
+export interface Database extends OutboxTables, InboxTables, ErasureTables, DevClockTables {
   decision_logs: DecisionLogsTable;
   reflection_logs: ReflectionLogsTable;
 }

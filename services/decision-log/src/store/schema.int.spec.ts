@@ -22,8 +22,10 @@ const allowed: Record<string, Record<string, string>> = {
     response: 'text',
     cycle_start: 'timestamp with time zone',
   },
-  // Erasure tombstones: who was erased and when, kept only while a late event could arrive.
-  erasures: { user_id: 'text', erased_at: 'timestamp with time zone' },
+  // Erasure tombstones: who was erased, when, and which registration ended, kept only while a late event could arrive.
+  erasures: { user_id: 'text', erased_at: 'timestamp with time zone', registered_at: 'timestamp with time zone' },
+  // Development mode's clock: how far ahead of real time the service runs (one row; empty in production).
+  dev_clock: { id: 'smallint', offset_ms: 'bigint', updated_at: 'timestamp with time zone' },
   // Event ids this service has handled (no payloads).
   inbox: { consumer: 'text', event_id: 'text', processed_at: 'timestamp with time zone' },
   // The shared outbox layout; the decision log publishes nothing, so it stays empty.

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { DevClock } from '@omtobe/db';
 import type { Clock, Logger } from '@omtobe/platform';
 import type { Peers } from '../peers/peers.ts';
 import type { Database } from '../store/database.ts';
@@ -7,7 +8,10 @@ import type { Database } from '../store/database.ts';
 export interface GatewayDeps {
   db: Kysely<Database>;
   peers: Peers;
+  /** Times registrations, zone changes and erasures: the development clock in development mode, else the system clock. */
   clock: Clock;
+  /** Present only in development mode (it is then `clock`): advance-time moves it with every service's. */
+  devClock?: DevClock;
   logger: Logger;
 }
 

@@ -14,7 +14,7 @@ import {
   type RegisterUserRequest,
   type RegisterUserResponse,
 } from '@omtobe/proto/gateway/v1';
-import { deleteUser, insertUser, lockUser, updateUser } from '../store/users.repo.ts';
+import { deletePendingEvents, deleteUser, insertUser, lockUser, updateUser } from '../store/users.repo.ts';
 import type { Caller, GatewayDeps } from './context.ts';
 
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
@@ -69,19 +69,30 @@ export async function registerUser(deps: GatewayDeps, caller: Caller, req: Regis
 
 /**
  * DELETE /me: removes the profile and publishes UserDeleted, on which every service erases the user's rows.
- * Published even without a profile, so data that reached other services is erased all the same.
+ * Published even without a profile, so data that reached other services is erased all the same. It names the
+ * registration it ends (the profile's creation, which UserRegistered published as `registered_at`): other
+ * services drop that registration's events whenever they arrive, even those made after this instant (a
+ * decision answered before the state engine applies the erasure), and keep a new registration's. The user's
+ * registration and zone changes not yet published are deleted, never published.
  */
 export async function deleteMe(deps: GatewayDeps, caller: Caller): Promise<DeleteMeResponse> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
+    // The profile's row lock first: a registration or zone change of the user under way commits (with its outbox row) before.
     const deleted = await deleteUser(trx, caller.userId);
+    // An earlier UserDeleted still waiting stays: it names the registration it ended, which this one may not.
+    await deletePendingEvents(trx, caller.userId, UserDeletedSchema.typeName);
     await enqueueEvent(trx, {
       topic: topics.users,
       key: caller.userId,
       schema: UserDeletedSchema,
-      message: create(UserDeletedSchema, { userId: caller.userId, deletedAt: timestampFromDate(now) }),
+      message: create(UserDeletedSchema, {
+        userId: caller.userId,
+        deletedAt: timestampFromDate(now),
+        ...(deleted ? { registeredAt: timestampFromDate(deleted.createdAt) } : {}),
+      }),
       occurredAt: now,
     });
-    return create(DeleteMeResponseSchema, { deleted });
+    return create(DeleteMeResponseSchema, { deleted: deleted !== undefined });
   });
 }

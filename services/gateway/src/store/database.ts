@@ -1,3 +1,4 @@
+import type { DevClockTables } from '@omtobe/db';
 import type { InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The gateway's schema. */
@@ -19,7 +20,7 @@ export interface DevSigningKeysTable {
   created_at: Date;
 }
 
-export interface Database extends OutboxTables, InboxTables {
+export interface Database extends OutboxTables, InboxTables, DevClockTables {
   users: UsersTable;
   dev_signing_keys: DevSigningKeysTable;
 }

@@ -21,7 +21,18 @@ export async function updateUser(db: Db, userId: string, changes: { email: strin
   await db.updateTable('users').set(changes).where('user_id', '=', userId).execute();
 }
 
-export async function deleteUser(db: Db, userId: string): Promise<boolean> {
-  const result = await db.deleteFrom('users').where('user_id', '=', userId).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** Deletes the profile; returns when it was created (the registration the deletion ends), or undefined without one. */
+export async function deleteUser(db: Db, userId: string): Promise<{ createdAt: Date } | undefined> {
+  const deleted = await db.deleteFrom('users').where('user_id', '=', userId).returning('created_at').executeTakeFirst();
+  return deleted && { createdAt: deleted.created_at };
+}
+
+/**
+ * The user's events still waiting in the outbox (a registration or zone change not yet published), except those of
+ * type `keep`: on erasure they are not published at all, so the user's zone does not reach the other services after
+ * DELETE /me. A row the relay is publishing right now is waited for (its row lock) and is gone once published.
+ */
+export async function deletePendingEvents(db: Db, userId: string, keep: string): Promise<number> {
+  const result = await db.deleteFrom('outbox').where('key', '=', userId).where('event_type', '<>', keep).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,8 +1,10 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampDate, timestampFromDate, type Duration } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, durationMs as msOf, timestampDate, timestampFromDate, type Duration } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
+import { advanceDevClock } from '@omtobe/db';
 import { InvalidArgumentError } from '@omtobe/platform';
 import {
+  AdvanceDevClockResponseSchema,
   CompleteConnectionResponseSchema,
   DisconnectResponseSchema,
   ExportUserDataResponseSchema,
@@ -121,6 +123,12 @@ export function integrationsRoutes(svc: Service) {
         const title = boundedText('title', req.title.trim(), 200) || 'Board Meeting';
         const event = await injectHighStakesEvent(svc, requireUserId(req.userId), title, durationMs(req.duration, 3_600_000));
         return create(InjectHighStakesEventResponseSchema, { event: eventToProto(event) });
+      },
+      async advanceDevClock(req) {
+        const moved = await advanceDevClock(svc.devClock, req.offset ? msOf(req.offset) : 0);
+        // The worker catches up at once: the mock stream's reading and the mock calendar's days of the new "now".
+        svc.wake();
+        return create(AdvanceDevClockResponseSchema, { offset: durationFromMs(moved.offsetMs), now: timestampFromDate(moved.now) });
       },
     });
   };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { DevClockTables } from '@omtobe/db';
 import type { InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The integrations service's schema. */
@@ -114,7 +115,7 @@ export interface ChannelRef {
   resourceId: string;
 }
 
-export interface Database extends OutboxTables, InboxTables {
+export interface Database extends OutboxTables, InboxTables, DevClockTables {
   known_users: KnownUsersTable;
   hrv_samples: HrvSamplesTable;
   calendar_events: CalendarEventsTable;

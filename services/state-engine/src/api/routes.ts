@@ -1,9 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { durationFromMs, durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { FailedPreconditionError, InvalidArgumentError, type OffsetClock } from '@omtobe/platform';
+import { advanceDevClock, type DevClock } from '@omtobe/db';
+import { FailedPreconditionError, InvalidArgumentError } from '@omtobe/platform';
 import {
   AdvanceClockResponseSchema,
+  AdvanceDevClockResponseSchema,
   CheckBrakeResponseSchema,
   Decision,
   GetStateResponseSchema,
@@ -21,8 +23,8 @@ import { eventToProto, phaseToProto, readingToProto, reasonToProto } from './map
 
 export interface RouteDependencies {
   engine: Engine;
-  /** Present only in development mode: SetCycleDay and AdvanceClock refuse without it. */
-  devClock?: OffsetClock;
+  /** Present only in development mode: SetCycleDay, AdvanceClock and AdvanceDevClock refuse without it. */
+  devClock?: DevClock;
 }
 
 function requireUserId(userId: string): string {
@@ -37,7 +39,7 @@ function idempotencyKey(key: string): string {
   return key;
 }
 
-function devOnly(deps: RouteDependencies): OffsetClock {
+function devOnly(deps: RouteDependencies): DevClock {
   if (!deps.devClock) throw new FailedPreconditionError('development controls are off (OMTOBE_MODE is not development)', { reason: 'development_only' });
   return deps.devClock;
 }
@@ -110,7 +112,11 @@ export function stateEngineRoutes(deps: RouteDependencies) {
         if (!(ms > 0) || ms > 60 * 24 * 3_600_000) {
           throw new InvalidArgumentError('by must be a positive duration of at most 60 days', { reason: 'invalid_duration' });
         }
-        return create(AdvanceClockResponseSchema, { now: timestampFromDate(advanceClock(clock, ms)) });
+        return create(AdvanceClockResponseSchema, { now: timestampFromDate(await advanceClock(clock, ms)) });
+      },
+      async advanceDevClock(req) {
+        const moved = await advanceDevClock(deps.devClock, req.offset ? durationMs(req.offset) : 0);
+        return create(AdvanceDevClockResponseSchema, { offset: durationFromMs(moved.offsetMs), now: timestampFromDate(moved.now) });
       },
     });
   };

@@ -21,12 +21,16 @@ function applicableZone(timezone: string, event: string): string {
   return canonical;
 }
 
-/** A new user's first cycle starts on the local day they registered. */
-async function startFirstCycle(trx: Db, userId: string, timezone: string, at: Date): Promise<void> {
+/**
+ * A new user's first cycle starts on the local day they registered. `registeredAt` is the registration the state
+ * belongs to (null when the state comes from a zone change, the registration itself having never arrived).
+ */
+async function startFirstCycle(trx: Db, userId: string, timezone: string, at: Date, registeredAt: Date | null): Promise<void> {
   const cycleStartDate = localDate(at, timezone);
   await insertUserState(trx, {
     user_id: userId,
     timezone,
+    registered_at: registeredAt,
     cycle_start_date: cycleStartDate,
     cycle_started_at: cycleStart(cycleStartDate, timezone),
     reflection_answered_at: null,
@@ -50,7 +54,9 @@ export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Databas
     handlers: [
       on(UserRegisteredSchema, async (event, { trx, occurredAt }) => {
         const timezone = applicableZone(event.timezone, 'UserRegistered');
-        await startFirstCycle(trx, event.userId, timezone, event.registeredAt ? timestampDate(event.registeredAt) : occurredAt);
+        // Without registered_at (an older gateway), the event's occurred-at is the same instant: the profile's creation.
+        const registeredAt = event.registeredAt ? timestampDate(event.registeredAt) : occurredAt;
+        await startFirstCycle(trx, event.userId, timezone, registeredAt, registeredAt);
         // A repeated registration changed nothing: the state's zone is the one to count in.
         const state = await lockUserState(trx, event.userId);
         await refreshAllLatest(trx, event.userId, state?.timezone ?? timezone, rules, clock.now());
@@ -60,7 +66,7 @@ export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Databas
         const state = await lockUserState(trx, event.userId);
         const at = event.changedAt ? timestampDate(event.changedAt) : occurredAt;
         if (!state) {
-          await startFirstCycle(trx, event.userId, timezone, at);
+          await startFirstCycle(trx, event.userId, timezone, at, null);
         } else {
           // The cycle keeps its local start date (and the instant it started); its days are counted in the new zone from now on.
           const next = { ...state, timezone };
@@ -71,7 +77,11 @@ export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Databas
       on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
         // First (it takes the user's lock): samples and events written before the erasure may still be on their
         // way (other topics) or being applied right now; they are dropped, or waited for and deleted below.
-        await recordErasure(trx, event.userId, event.deletedAt ? timestampDate(event.deletedAt) : occurredAt);
+        await recordErasure(trx, event.userId, {
+          erasedAt: event.deletedAt ? timestampDate(event.deletedAt) : occurredAt,
+          ...(event.registeredAt ? { registeredAt: timestampDate(event.registeredAt) } : {}),
+        });
+        // With the user's events still waiting in the outbox: a decision made after DELETE /me must not go out.
         await deleteUserEverywhere(trx, event.userId);
       }),
     ],

@@ -1,4 +1,4 @@
-import type { OffsetClock } from '@omtobe/platform';
+import type { DevClock } from '@omtobe/db';
 import { cycleStart, setCycleDay as startDateFor } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
@@ -7,7 +7,8 @@ import { unknownUser } from './snapshot.ts';
 
 /**
  * Development mode's "quick actions": move a user's cycle so today is a given day (a fresh cycle: no
- * reflection, cooling, locks or pending brake), and move the service's clock forward.
+ * reflection, cooling, locks or pending brake), and move the service's clock forward (AdvanceClock, kept for
+ * callers of old; the gateway moves every service's clock at once with AdvanceDevClock).
  */
 export async function setCycleDay(engine: Engine, userId: string, day: number): Promise<{ day: number; cycleStartDate: string }> {
   const now = engine.clock.now();
@@ -32,6 +33,7 @@ export async function setCycleDay(engine: Engine, userId: string, day: number): 
   });
 }
 
-export function advanceClock(clock: OffsetClock, ms: number): Date {
-  return clock.advance(ms);
+export async function advanceClock(clock: DevClock, ms: number): Promise<Date> {
+  await clock.advanceTo(clock.offsetMs + ms);
+  return clock.now();
 }

@@ -5,6 +5,7 @@ import { CycleResetReason, CycleResetSchema } from '@omtobe/proto/state-engine/v
 import { plannedReset, rollover, type CycleState } from '../domain/index.ts';
 import type { Db } from '../store/db.ts';
 import { updateUserState, type UserState } from '../store/user-states.repo.ts';
+import { registrationOf } from './registration.ts';
 
 type CycleColumns = Pick<UserState, 'timezone' | 'cycle_start_date' | 'next_cycle_start_date' | 'reflection_answered_at'>;
 
@@ -43,6 +44,7 @@ export async function rollOverIfDue(trx: Db, state: UserState, now: Date): Promi
         reason: reset.reason === 'reflected' ? CycleResetReason.REFLECTED : CycleResetReason.EXPIRED,
         previousCycleStart: timestampFromDate(previousStart),
         newCycleStart: timestampFromDate(reset.at),
+        ...registrationOf(state),
       }),
       occurredAt: reset.at,
     });

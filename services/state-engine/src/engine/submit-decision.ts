@@ -14,6 +14,7 @@ import { findEvent } from '../store/events.repo.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
+import { registrationOf } from './registration.ts';
 import { rollOverIfDue } from './rollover.ts';
 import { shownBrakeOf, unknownUser } from './snapshot.ts';
 
@@ -62,7 +63,14 @@ export async function submitDecision(
         topic: topics.decisions,
         key: userId,
         schema: DecisionRecordedSchema,
-        message: create(DecisionRecordedSchema, { userId, decisionId, decision: protoDecision, cycleDay: brake.day, decidedAt: timestampFromDate(now) }),
+        message: create(DecisionRecordedSchema, {
+          userId,
+          decisionId,
+          decision: protoDecision,
+          cycleDay: brake.day,
+          decidedAt: timestampFromDate(now),
+          ...registrationOf(state),
+        }),
         occurredAt: now,
       });
       return create(SubmitDecisionResponseSchema, {

@@ -12,6 +12,7 @@ import { applyReflection } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
+import { registrationOf } from './registration.ts';
 import { dueAtOf, rollOverIfDue } from './rollover.ts';
 import { unknownUser } from './snapshot.ts';
 
@@ -56,6 +57,7 @@ export async function submitReflection(
           answeredAt: timestampFromDate(answeredAt),
           // The instant the cycle did start, whatever zone the user is in now.
           cycleStart: timestampFromDate(state.cycle_started_at),
+          ...registrationOf(state),
         }),
         occurredAt: now,
       });

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { DevClockTables } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The state engine's schema. */
@@ -9,6 +10,11 @@ export type HrvMetricName = 'sdnn' | 'rmssd';
 export interface UserStatesTable {
   user_id: string;
   timezone: string;
+  /**
+   * The registration this state belongs to (UserRegistered.registered_at), stamped on the events published for
+   * it; null when unknown (states from before it was kept, or created by a zone change).
+   */
+  registered_at: Date | null;
   /** 'YYYY-MM-DD' (pg `date` comes back as its text). */
   cycle_start_date: string;
   /** The instant the cycle started (its first local instant in the zone of that moment), for history. */
@@ -58,7 +64,7 @@ export interface IdempotencyKeysTable {
   created_at: Date;
 }
 
-export interface Database extends OutboxTables, InboxTables, ErasureTables {
+export interface Database extends OutboxTables, InboxTables, ErasureTables, DevClockTables {
   user_states: UserStatesTable;
   hrv_samples: HrvSamplesTable;
   hrv_latest: HrvLatestTable;

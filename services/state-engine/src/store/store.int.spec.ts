@@ -70,7 +70,9 @@ describe('state engine store', () => {
     expect(lateRows.rows[0]!.n).toBe(0);
     const kept = await sql<{ n: number }>`select count(*)::int as n from user_states where user_id = 'keep-me'`.execute(h.engine.db);
     expect(kept.rows[0]!.n).toBe(1);
-    // The outbox may still hold published-to-be events of the erased user only until the relay runs; it never holds titles.
+    // Nor does the outbox hold anything of the erased user (erasure deletes what is still waiting there), nor titles.
+    const pending = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.engine.db);
+    expect(pending.rows[0]!.n).toBe(0);
     const titles = await sql<{ n: number }>`select count(*)::int as n from outbox where encode(payload, 'escape') like '%Quarterly Review%'`.execute(h.engine.db);
     expect(titles.rows[0]!.n).toBe(0);
   });

@@ -41,10 +41,17 @@ export function lockDueUserStates(trx: Db, now: Date, limit: number): Promise<Us
     .execute();
 }
 
-/** Erasure: every row of the user in the schema (the inbox and outbox keep no user data of their own). */
+/**
+ * Erasure: every row of the user in the schema, and the user's events still waiting in the outbox (nothing of an
+ * erased user leaves the service after the erasure; the inbox holds only event ids). `user_states` goes first: its
+ * row lock waits for a decision being recorded right now, whose outbox row is then deleted too. A row the relay is
+ * publishing at this moment is waited for and is gone once published; it carries the registration, so the
+ * decision log drops it (erasures.ts in @omtobe/events).
+ */
 export async function deleteUserEverywhere(db: Db, userId: string): Promise<void> {
   const tables: Array<keyof Database> = ['user_states', 'hrv_samples', 'hrv_latest', 'high_stakes_events', 'idempotency_keys'];
   for (const table of tables) {
     await db.deleteFrom(table).where('user_id', '=', userId).execute();
   }
+  await db.deleteFrom('outbox').where('key', '=', userId).execute();
 }

@@ -1,5 +1,5 @@
-import { createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
-import type { Migrations } from '@omtobe/db';
+import { addErasureRegistration, createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
+import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createDecisionLogs } from './0003-create-decision-logs.ts';
 import { createReflectionLogs } from './0004-create-reflection-logs.ts';
 
@@ -10,4 +10,6 @@ export const migrations: Migrations = {
   '0003_decision_logs': createDecisionLogs,
   '0004_reflection_logs': createReflectionLogs,
   '0005_erasures': createErasuresTable,
+  '0006_dev_clock': createDevClockTable,
+  '0007_erasure_registration': addErasureRegistration,
 };

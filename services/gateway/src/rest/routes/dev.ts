@@ -1,13 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { DevTokenIssuer } from '../../auth/dev-issuer.ts';
-import { advanceTime, injectHighStakesEvent, injectHrvDrop, setCycleDay } from '../../operations/dev.ts';
+import { advanceTime, devTime, injectHighStakesEvent, injectHrvDrop, setCycleDay, type DevTime } from '../../operations/dev.ts';
 import type { RestOptions } from '../app.ts';
+import { commonErrors, timestamp } from './schemas.ts';
+
+const devTimeResponse = {
+  type: 'object',
+  properties: { now: timestamp, offset_minutes: { type: 'number', description: 'how far ahead of real time the system runs' } },
+  required: ['now', 'offset_minutes'],
+} as const;
 
 /**
  * Development mode only (these routes do not exist in production): a token issuer so `npm start` needs no
  * identity provider, and the seed's demo controls — inject an HRV drop or a high-stakes event now, move the
- * state engine's clock, set the cycle day.
+ * whole system's development clock (every service's), set the cycle day.
  */
 export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: RestOptions, issuer: DevTokenIssuer): void {
   app.post<{ Body: { user_id: string; ttl_seconds?: number } }>(
@@ -76,11 +83,17 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
     '/api/v1/dev/advance-time',
     {
       schema: {
-        summary: 'Development: move the state engine’s clock forward',
+        summary: 'Development: move every service’s clock forward (503 naming a service that could not move; retry as it is)',
         body: { type: 'object', additionalProperties: false, required: ['minutes'], properties: { minutes: { type: 'number', exclusiveMinimum: 0, maximum: 60 * 24 * 60 } } },
+        response: { 200: devTimeResponse, ...commonErrors },
       },
     },
-    async (request) => ({ now: timestampDate((await advanceTime(deps, request.body.minutes)).now!).toISOString() }),
+    async (request) => devTimeBody(await advanceTime(deps, request.body.minutes)),
+  );
+  app.get(
+    '/api/v1/dev/time',
+    { schema: { summary: 'Development: the system’s time now and how far ahead of real time it runs', response: { 200: devTimeResponse, ...commonErrors } } },
+    async () => devTimeBody(devTime(deps)),
   );
 
   app.post<{ Body: { day: number } }>(
@@ -96,4 +109,8 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       return { current_day: result.currentDay, cycle_start: result.cycleStart ? timestampDate(result.cycleStart).toISOString() : null };
     },
   );
+}
+
+function devTimeBody(time: DevTime): { now: string; offset_minutes: number } {
+  return { now: time.now.toISOString(), offset_minutes: time.offsetMs / 60_000 };
 }

@@ -1,5 +1,5 @@
 import { createInboxTable, createOutboxTable } from '@omtobe/events';
-import type { Migrations } from '@omtobe/db';
+import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createUsersTable } from './0003-users.ts';
 import { createDevSigningKeysTable } from './0004-dev-signing-keys.ts';
 
@@ -9,4 +9,5 @@ export const migrations: Migrations = {
   '0002_inbox': createInboxTable,
   '0003_users': createUsersTable,
   '0004_dev_signing_keys': createDevSigningKeysTable,
+  '0005_dev_clock': createDevClockTable,
 };

@@ -1,7 +1,8 @@
-import { createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
-import type { Migrations } from '@omtobe/db';
+import { addErasureRegistration, createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
+import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createStateTables } from './0003-state.ts';
 import { addShownBrakeAndCycleStart } from './0005-shown-brake-and-cycle-start.ts';
+import { addUserRegistration } from './0008-user-registration.ts';
 
 /** Every migration of schema `state_engine`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
@@ -10,4 +11,7 @@ export const migrations: Migrations = {
   '0003_state': createStateTables,
   '0004_erasures': createErasuresTable,
   '0005_shown_brake_and_cycle_start': addShownBrakeAndCycleStart,
+  '0006_dev_clock': createDevClockTable,
+  '0007_erasure_registration': addErasureRegistration,
+  '0008_user_registration': addUserRegistration,
 };

@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Decision, ReflectionResponse } from "../../state_engine/v1/types_pb.js";
 
 /**
@@ -346,6 +346,53 @@ export declare type GetSummaryResponse = Message<"omtobe.decision_log.v1.GetSumm
 export declare const GetSummaryResponseSchema: GenMessage<GetSummaryResponse>;
 
 /**
+ * AdvanceDevClockRequest moves the development clock (development mode only).
+ *
+ * @generated from message omtobe.decision_log.v1.AdvanceDevClockRequest
+ */
+export declare type AdvanceDevClockRequest = Message<"omtobe.decision_log.v1.AdvanceDevClockRequest"> & {
+  /**
+   * How far ahead of the system clock the clock should run, at least (0 to 10 years, whole milliseconds).
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+};
+
+/**
+ * Describes the message omtobe.decision_log.v1.AdvanceDevClockRequest.
+ * Use `create(AdvanceDevClockRequestSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockRequestSchema: GenMessage<AdvanceDevClockRequest>;
+
+/**
+ * AdvanceDevClockResponse is the development clock after the move.
+ *
+ * @generated from message omtobe.decision_log.v1.AdvanceDevClockResponse
+ */
+export declare type AdvanceDevClockResponse = Message<"omtobe.decision_log.v1.AdvanceDevClockResponse"> & {
+  /**
+   * How far ahead of the system clock it runs now: the requested offset, or more when it was already further ahead.
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+
+  /**
+   * The service's time now.
+   *
+   * @generated from field: google.protobuf.Timestamp now = 2;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.decision_log.v1.AdvanceDevClockResponse.
+ * Use `create(AdvanceDevClockResponseSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockResponseSchema: GenMessage<AdvanceDevClockResponse>;
+
+/**
  * DecisionLogService reads the append-only record of decisions and reflections.
  *
  * @generated from service omtobe.decision_log.v1.DecisionLogService
@@ -390,6 +437,19 @@ export declare const DecisionLogService: GenService<{
     methodKind: "unary";
     input: typeof GetSummaryRequestSchema;
     output: typeof GetSummaryResponseSchema;
+  },
+  /**
+   * AdvanceDevClock moves the service's development clock so that it runs `offset` ahead of the system clock,
+   * unless it already runs further ahead: it never moves back, so the same request twice moves it once, and an
+   * offset of zero reads it. The offset is kept in the service's schema across restarts (development mode only;
+   * FAILED_PRECONDITION otherwise). The gateway's advance-time moves every service's clock with it.
+   *
+   * @generated from rpc omtobe.decision_log.v1.DecisionLogService.AdvanceDevClock
+   */
+  advanceDevClock: {
+    methodKind: "unary";
+    input: typeof AdvanceDevClockRequestSchema;
+    output: typeof AdvanceDevClockResponseSchema;
   },
 }>;
 

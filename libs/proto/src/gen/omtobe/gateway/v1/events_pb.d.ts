@@ -98,6 +98,16 @@ export declare type UserDeleted = Message<"omtobe.gateway.v1.UserDeleted"> & {
    * @generated from field: google.protobuf.Timestamp deleted_at = 2;
    */
   deletedAt?: Timestamp | undefined;
+
+  /**
+   * The registration this erasure ends: the `registered_at` of the deleted profile's UserRegistered. Events that
+   * name a registration (decisions.v1 `registered_at`) are dropped, whenever they arrive, when it is not later
+   * than this one; a new registration of the same user is later, so its events are kept. Unset when there was no
+   * profile to delete (never registered, or already erased): consumers then go by the time of the events.
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 3;
+   */
+  registeredAt?: Timestamp | undefined;
 };
 
 /**

@@ -772,6 +772,53 @@ export declare type InjectHighStakesEventResponse = Message<"omtobe.integrations
 export declare const InjectHighStakesEventResponseSchema: GenMessage<InjectHighStakesEventResponse>;
 
 /**
+ * AdvanceDevClockRequest moves the development clock (development mode only).
+ *
+ * @generated from message omtobe.integrations.v1.AdvanceDevClockRequest
+ */
+export declare type AdvanceDevClockRequest = Message<"omtobe.integrations.v1.AdvanceDevClockRequest"> & {
+  /**
+   * How far ahead of the system clock the clock should run, at least (0 to 10 years, whole milliseconds).
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.AdvanceDevClockRequest.
+ * Use `create(AdvanceDevClockRequestSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockRequestSchema: GenMessage<AdvanceDevClockRequest>;
+
+/**
+ * AdvanceDevClockResponse is the development clock after the move.
+ *
+ * @generated from message omtobe.integrations.v1.AdvanceDevClockResponse
+ */
+export declare type AdvanceDevClockResponse = Message<"omtobe.integrations.v1.AdvanceDevClockResponse"> & {
+  /**
+   * How far ahead of the system clock it runs now: the requested offset, or more when it was already further ahead.
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+
+  /**
+   * The service's time now.
+   *
+   * @generated from field: google.protobuf.Timestamp now = 2;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.AdvanceDevClockResponse.
+ * Use `create(AdvanceDevClockResponseSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockResponseSchema: GenMessage<AdvanceDevClockResponse>;
+
+/**
  * Provider is an outside service a user connects with OAuth.
  *
  * @generated from enum omtobe.integrations.v1.Provider
@@ -982,6 +1029,19 @@ export declare const IntegrationsService: GenService<{
     methodKind: "unary";
     input: typeof InjectHighStakesEventRequestSchema;
     output: typeof InjectHighStakesEventResponseSchema;
+  },
+  /**
+   * AdvanceDevClock moves the service's development clock so that it runs `offset` ahead of the system clock,
+   * unless it already runs further ahead: it never moves back, so the same request twice moves it once, and an
+   * offset of zero reads it. The offset is kept in the service's schema across restarts (development mode only;
+   * FAILED_PRECONDITION otherwise). The gateway's advance-time moves every service's clock with it.
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.AdvanceDevClock
+   */
+  advanceDevClock: {
+    methodKind: "unary";
+    input: typeof AdvanceDevClockRequestSchema;
+    output: typeof AdvanceDevClockResponseSchema;
   },
 }>;
 

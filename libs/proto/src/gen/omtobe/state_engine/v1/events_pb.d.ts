@@ -52,6 +52,15 @@ export declare type DecisionRecorded = Message<"omtobe.state_engine.v1.DecisionR
    * @generated from field: google.protobuf.Timestamp decided_at = 5;
    */
   decidedAt?: Timestamp | undefined;
+
+  /**
+   * The registration of the user this event belongs to (UserRegistered.registered_at). After UserDeleted, a
+   * consumer drops the event, whatever its arrival order, when this is not later than the erased registration
+   * (UserDeleted.registered_at). Unset when the engine does not know it (users it learnt of before storing it).
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 6;
+   */
+  registeredAt?: Timestamp | undefined;
 };
 
 /**
@@ -100,6 +109,15 @@ export declare type ReflectionRecorded = Message<"omtobe.state_engine.v1.Reflect
    * @generated from field: google.protobuf.Timestamp cycle_start = 5;
    */
   cycleStart?: Timestamp | undefined;
+
+  /**
+   * The registration of the user this event belongs to (UserRegistered.registered_at). After UserDeleted, a
+   * consumer drops the event, whatever its arrival order, when this is not later than the erased registration
+   * (UserDeleted.registered_at). Unset when the engine does not know it (users it learnt of before storing it).
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 6;
+   */
+  registeredAt?: Timestamp | undefined;
 };
 
 /**
@@ -141,6 +159,15 @@ export declare type CycleReset = Message<"omtobe.state_engine.v1.CycleReset"> & 
    * @generated from field: google.protobuf.Timestamp new_cycle_start = 4;
    */
   newCycleStart?: Timestamp | undefined;
+
+  /**
+   * The registration of the user this event belongs to (UserRegistered.registered_at). After UserDeleted, a
+   * consumer drops the event, whatever its arrival order, when this is not later than the erased registration
+   * (UserDeleted.registered_at). Unset when the engine does not know it (users it learnt of before storing it).
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 5;
+   */
+  registeredAt?: Timestamp | undefined;
 };
 
 /**

@@ -540,6 +540,53 @@ export declare type AdvanceClockResponse = Message<"omtobe.state_engine.v1.Advan
 export declare const AdvanceClockResponseSchema: GenMessage<AdvanceClockResponse>;
 
 /**
+ * AdvanceDevClockRequest moves the development clock (development mode only).
+ *
+ * @generated from message omtobe.state_engine.v1.AdvanceDevClockRequest
+ */
+export declare type AdvanceDevClockRequest = Message<"omtobe.state_engine.v1.AdvanceDevClockRequest"> & {
+  /**
+   * How far ahead of the system clock the clock should run, at least (0 to 10 years, whole milliseconds).
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+};
+
+/**
+ * Describes the message omtobe.state_engine.v1.AdvanceDevClockRequest.
+ * Use `create(AdvanceDevClockRequestSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockRequestSchema: GenMessage<AdvanceDevClockRequest>;
+
+/**
+ * AdvanceDevClockResponse is the development clock after the move.
+ *
+ * @generated from message omtobe.state_engine.v1.AdvanceDevClockResponse
+ */
+export declare type AdvanceDevClockResponse = Message<"omtobe.state_engine.v1.AdvanceDevClockResponse"> & {
+  /**
+   * How far ahead of the system clock it runs now: the requested offset, or more when it was already further ahead.
+   *
+   * @generated from field: google.protobuf.Duration offset = 1;
+   */
+  offset?: Duration | undefined;
+
+  /**
+   * The service's time now.
+   *
+   * @generated from field: google.protobuf.Timestamp now = 2;
+   */
+  now?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.state_engine.v1.AdvanceDevClockResponse.
+ * Use `create(AdvanceDevClockResponseSchema)` to create a new message.
+ */
+export declare const AdvanceDevClockResponseSchema: GenMessage<AdvanceDevClockResponse>;
+
+/**
  * NextAction is what follows a decision.
  *
  * @generated from enum omtobe.state_engine.v1.NextAction
@@ -629,14 +676,30 @@ export declare const StateEngineService: GenService<{
     output: typeof SetCycleDayResponseSchema;
   },
   /**
-   * AdvanceClock moves the service's clock forward (development mode only).
+   * AdvanceClock moves the service's development clock forward by a duration (development mode only).
+   * Deprecated: it moves this service's clock alone; use AdvanceDevClock, which the gateway's advance-time
+   * sends to every service with the same offset.
    *
    * @generated from rpc omtobe.state_engine.v1.StateEngineService.AdvanceClock
+   * @deprecated
    */
   advanceClock: {
     methodKind: "unary";
     input: typeof AdvanceClockRequestSchema;
     output: typeof AdvanceClockResponseSchema;
+  },
+  /**
+   * AdvanceDevClock moves the service's development clock so that it runs `offset` ahead of the system clock,
+   * unless it already runs further ahead: it never moves back, so the same request twice moves it once, and an
+   * offset of zero reads it. The offset is kept in the service's schema across restarts (development mode only;
+   * FAILED_PRECONDITION otherwise). The gateway's advance-time moves every service's clock with it.
+   *
+   * @generated from rpc omtobe.state_engine.v1.StateEngineService.AdvanceDevClock
+   */
+  advanceDevClock: {
+    methodKind: "unary";
+    input: typeof AdvanceDevClockRequestSchema;
+    output: typeof AdvanceDevClockResponseSchema;
   },
 }>;
 

@@ -1,0 +1,46 @@
+// The app as the end-to-end tests drive it: HTTP to the gateway with a development token, JSON both ways.
+
+export type Json = Record<string, unknown>;
+
+export class AppClient {
+  private readonly baseUrl: string;
+  private token = '';
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl;
+  }
+
+  async login(userId: string): Promise<void> {
+    const reply = await this.send('POST', '/api/v1/dev/token', { user_id: userId });
+    this.token = reply.body.access_token as string;
+  }
+
+  /** One request; like the app, it honours a 503 `registration_in_progress` by retrying after Retry-After (a few times). */
+  async send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const reply = await this.sendOnce(method, path, body, headers);
+      if (reply.status !== 503 || (reply.body.error as Json | undefined)?.code !== 'registration_in_progress' || attempt === 20) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 100 * Number(reply.retryAfter ?? 1)));
+    }
+  }
+
+  private async sendOnce(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: Json; retryAfter: string | null }> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Json) : {}, retryAfter: response.headers.get('retry-after') };
+  }
+
+  async ok(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Json> {
+    const reply = await this.send(method, path, body, headers);
+    if (reply.status >= 300) throw new Error(`${method} ${path} → ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body;
+  }
+}
