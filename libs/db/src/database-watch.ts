@@ -1,5 +1,5 @@
 import { sql, type QueryExecutorProvider } from 'kysely';
-import type { Logger } from '@omtobe/platform';
+import { startRepeating, type Logger, type Repeating } from '@omtobe/platform';
 
 export interface DatabaseWatchOptions {
   db: QueryExecutorProvider;
@@ -17,11 +17,8 @@ export interface DatabaseWatchOptions {
  * back: readiness follows the store, so a replica without its database leaves the balancer's rotation and
  * returns by itself. One log line per change, not per failed ping.
  */
-export function watchDatabase(options: DatabaseWatchOptions): { stop(): Promise<void> } {
+export function watchDatabase(options: DatabaseWatchOptions): Repeating {
   let reachable = true;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
   let downSince = 0;
 
   const ping = async () => {
@@ -31,7 +28,6 @@ export function watchDatabase(options: DatabaseWatchOptions): { stop(): Promise<
     } catch (error) {
       failure = error;
     }
-    if (stopped) return;
     const now = failure === undefined;
     if (now === reachable) return;
     reachable = now;
@@ -44,22 +40,7 @@ export function watchDatabase(options: DatabaseWatchOptions): { stop(): Promise<
     options.onChange(now);
   };
 
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = ping().finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startRepeating(ping, { intervalMs: options.intervalMs });
 }
 
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {

@@ -26,4 +26,5 @@ export * from './interceptors.ts';
 export * from './health.ts';
 export * from './server.ts';
 export * from './lifecycle.ts';
+export * from './repeating.ts';
 export * from './clients.ts';

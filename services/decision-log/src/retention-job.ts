@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock, Logger } from '@omtobe/platform';
+import { startRepeating, type Clock, type Logger } from '@omtobe/platform';
 import { retentionCutoff } from './domain/retention.ts';
 import type { Database } from './store/database.ts';
 import { purgeOlderThan } from './store/retention.repo.ts';
@@ -27,9 +27,6 @@ export interface RetentionJob {
  */
 export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
   const { db, clock, logger, retentionDays, intervalMs } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
 
   const runOnce = async () => {
     const cutoff = retentionCutoff(clock.now(), retentionDays);
@@ -38,29 +35,9 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
     return purged;
   };
 
-  const tick = () => {
-    timer = undefined;
-    running = runOnce()
-      .catch((err: unknown) => logger.warn({ err }, 'retention purge failed; retrying at the next interval'))
-      .finally(() => {
-        running = undefined;
-        schedule();
-      });
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(tick, intervalMs);
-    timer.unref(); // the lifecycle stops the job; the timer must not keep a finished process alive
-  };
-
-  tick();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  const loop = startRepeating(
+    () => runOnce().catch((err: unknown) => logger.warn({ err }, 'retention purge failed; retrying at the next interval')),
+    { intervalMs, immediately: true },
+  );
+  return { runOnce, stop: () => loop.stop() };
 }

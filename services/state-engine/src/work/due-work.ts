@@ -1,4 +1,4 @@
-import type { Logger } from '@omtobe/platform';
+import { startRepeating, type Logger, type Repeating } from '@omtobe/platform';
 import { purgeEndedEvents } from '../store/events.repo.ts';
 import { lockLatest, purgeLatest, purgeSamples } from '../store/hrv.repo.ts';
 import { purgeAnswers } from '../store/idempotency.repo.ts';
@@ -60,11 +60,8 @@ export async function purgeExpired(engine: Engine, retention: Retention): Promis
 }
 
 /** The loop behind both: rollovers every interval, the purge every 60 intervals; stopped by the lifecycle. */
-export function startDueWork(engine: Engine, options: { intervalMs: number; retention: Retention; logger: Logger }): { stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+export function startDueWork(engine: Engine, options: { intervalMs: number; retention: Retention; logger: Logger }): Repeating {
   let ticks = 0;
-  let stopped = false;
   const tick = async () => {
     try {
       const rolled = await runDueRollovers(engine);
@@ -77,18 +74,5 @@ export function startDueWork(engine: Engine, options: { intervalMs: number; rete
       options.logger.warn({ err }, 'due work failed; retrying next interval');
     }
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, options.intervalMs);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startRepeating(tick, { intervalMs: options.intervalMs });
 }
