@@ -6,7 +6,7 @@ import {
   HrvSampleDeletedSchema,
   HrvSampleRecordedSchema,
 } from '@omtobe/proto/integrations/v1';
-import { CycleResetSchema, DecisionRecordedSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { CycleResetSchema, DecisionRecordedSchema, PromptTransitionSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 
 /** A Kafka topic of the system and the event messages it may carry (record key = user id). */
 export interface Topic {
@@ -27,6 +27,9 @@ export const topics = Object.freeze({
   hrv: topic('hrv.v1', [HrvSampleRecordedSchema, HrvSampleDeletedSchema]),
   calendar: topic('calendar.v1', [HighStakesEventUpsertedSchema, HighStakesEventRemovedSchema]),
   decisions: topic('decisions.v1', [DecisionRecordedSchema, ReflectionRecordedSchema, CycleResetSchema]),
+  // What the app should show now, as it changes: read by integrations (pushes) and by every gateway replica
+  // (live streams). A day is plenty: a transition is stale within hours, and consumers are never that far behind.
+  prompts: topic('prompts.v1', [PromptTransitionSchema], 24),
 });
 
 export const allTopics: readonly Topic[] = Object.values(topics);

@@ -15,6 +15,7 @@ const variableOf = {
   baselineMinDays: 'BASELINE_MIN_DAYS',
   highStakesKeywords: 'HIGH_STAKES_KEYWORDS',
   clockSkewToleranceSeconds: 'CLOCK_SKEW_TOLERANCE_SECONDS',
+  readingRequestLeadMinutes: 'READING_REQUEST_LEAD_MINUTES',
 } as const satisfies Record<keyof Rules, string>;
 
 export const configSchema = baseConfigSchema
@@ -34,6 +35,7 @@ export const configSchema = baseConfigSchema
     BASELINE_MIN_DAYS: envInt({ min: 1 }).default(defaultRules.baselineMinDays),
     HIGH_STAKES_KEYWORDS: envList().default([...defaultRules.highStakesKeywords]),
     CLOCK_SKEW_TOLERANCE_SECONDS: envInt({ min: 0, max: 3_600 }).default(defaultRules.clockSkewToleranceSeconds),
+    READING_REQUEST_LEAD_MINUTES: envInt({ min: 0, max: 24 * 60 }).default(defaultRules.readingRequestLeadMinutes),
     // Retention: samples outlive the baseline window by a day unless told otherwise (hrvRetentionDays); ended
     // events are kept a little while.
     HRV_RETENTION_DAYS: envInt({ min: 1 }).optional(),
@@ -77,6 +79,7 @@ export function rulesFrom(config: DeepReadonly<Pick<ConfigInput, (typeof variabl
     baselineMinDays: config.BASELINE_MIN_DAYS,
     highStakesKeywords: config.HIGH_STAKES_KEYWORDS,
     clockSkewToleranceSeconds: config.CLOCK_SKEW_TOLERANCE_SECONDS,
+    readingRequestLeadMinutes: config.READING_REQUEST_LEAD_MINUTES,
   };
 }
 

@@ -38,7 +38,7 @@ await runService({
       health,
       db,
       pool,
-      subscriptions: [usersConsumer(rules, engine.clock), hrvConsumer(rules, engine.clock), calendarConsumer(rules)],
+      subscriptions: [usersConsumer(rules, engine.clock), hrvConsumer(rules, engine.clock), calendarConsumer(rules, engine.clock)],
       honourErasures: true,
     });
     const dueWork = startDueWork(engine, {

@@ -75,7 +75,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
     lifecycle,
     db,
     pool,
-    subscriptions: [usersConsumer(defaultRules, devClock), hrvConsumer(defaultRules, devClock), calendarConsumer(defaultRules)],
+    subscriptions: [usersConsumer(defaultRules, devClock), hrvConsumer(defaultRules, devClock), calendarConsumer(defaultRules, devClock)],
     onHandled: (e) => handled.push(e),
     honourErasures: true,
   });

@@ -2,7 +2,7 @@
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { deadLetterTopicName, headerNames, headerValue, type Topic } from '@omtobe/events';
-import { CycleResetSchema, DecisionRecordedSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { CycleResetSchema, DecisionRecordedSchema, PromptTransitionSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { eventually } from '@omtobe/testing';
 import { topics, type EngineHarness } from './harness.ts';
 
@@ -68,6 +68,19 @@ export async function publishedFor(h: EngineHarness, userId: string) {
     reflections: ofType(messages, ReflectionRecordedSchema),
     resets: ofType(messages, CycleResetSchema),
   };
+}
+
+/**
+ * The user's prompt transitions on prompts.v1, in order, once the engine has published all it wrote (as publishedFor):
+ * exact, so a transition published twice is seen.
+ */
+export async function promptsFor(h: EngineHarness, userId: string) {
+  await eventually(
+    async () => (await h.engine.db.selectFrom('outbox').select('id').where('key', '=', userId).execute()).length,
+    (n) => n === 0,
+  );
+  const messages = (await readToEnd(h, h.prefix + topics.prompts.name)).filter((m) => m.key?.toString() === userId);
+  return ofType(messages, PromptTransitionSchema);
 }
 
 /** Events parked on a topic's dead-letter topic so far, with the reason and error the consumer gave. */

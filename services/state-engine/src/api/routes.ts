@@ -17,6 +17,7 @@ import { checkBrake } from '../engine/check-brake.ts';
 import { advanceClock, setCycleDay } from '../engine/dev-controls.ts';
 import type { Engine } from '../engine/engine.ts';
 import { getState } from '../engine/get-state.ts';
+import { promptMessage } from '../engine/prompts.ts';
 import { submitDecision } from '../engine/submit-decision.ts';
 import { submitReflection } from '../engine/submit-reflection.ts';
 import { eventToProto, phaseToProto, readingToProto, reasonToProto } from './mappers.ts';
@@ -83,6 +84,7 @@ export function stateEngineRoutes(deps: RouteDependencies) {
           reflectionAnswered: s.reflectionAnswered,
           ...(s.reading ? readingToProto(s.reading) : {}),
           upcomingEvents: s.upcomingEvents.map(toEvent),
+          prompt: promptMessage(s.prompt, s.promptSequence),
           evaluatedAt: timestampFromDate(s.evaluatedAt),
         });
       },

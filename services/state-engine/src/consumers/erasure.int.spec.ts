@@ -41,7 +41,7 @@ async function holdTheRelay(h: EngineHarness): Promise<() => Promise<void>> {
 }
 
 const pendingOf = async (h: EngineHarness, userId: string) =>
-  (await h.engine.db.selectFrom('outbox').select('event_type').where('key', '=', userId).execute()).map((r) => r.event_type);
+  (await h.engine.db.selectFrom('outbox').select('event_type').where('key', '=', userId).orderBy('id').execute()).map((r) => r.event_type);
 
 async function erase(h: EngineHarness, userId: string, deletedAt: Date, registeredAt: Date): Promise<void> {
   const erased = await h.deliver(
@@ -88,12 +88,14 @@ describe('erasure in the state engine', () => {
         expect((await h.client.checkBrake({ userId })).shouldDisplay).toBe(true);
         await h.client.submitDecision({ userId, decision: Decision.DELAY, idempotencyKey: `${userId}-k` });
       }
-      expect(await pendingOf(h, 'leaving')).toEqual(['omtobe.state_engine.v1.DecisionRecorded']);
+      // The decision, and the brake it withdrew (cooling).
+      const waiting = ['omtobe.state_engine.v1.DecisionRecorded', 'omtobe.state_engine.v1.PromptTransition'];
+      expect(await pendingOf(h, 'leaving')).toEqual(waiting);
 
       await erase(h, 'leaving', new Date(now0.getTime() - minute), registeredAt);
 
       expect(await pendingOf(h, 'leaving')).toEqual([]);
-      expect(await pendingOf(h, 'staying')).toEqual(['omtobe.state_engine.v1.DecisionRecorded']);
+      expect(await pendingOf(h, 'staying')).toEqual(waiting);
     } finally {
       await release();
     }

@@ -4,6 +4,7 @@ import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema } from '@omt
 import type { Clock } from '@omtobe/platform';
 import { latestBelievable, type Rules } from '../domain/index.ts';
 import { refreshLatest } from '../engine/baselines.ts';
+import { reconcilePrompt } from '../engine/prompts.ts';
 import type { Database, HrvMetricName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
 import { deleteSample, upsertSamples, type HrvSample } from '../store/hrv.repo.ts';
@@ -39,7 +40,8 @@ async function flushSamples(trx: Db): Promise<void> {
 }
 
 /**
- * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back. Within
+ * hrv.v1: a new sample moves its metric's latest reading and baseline; a withdrawn one moves them back; then the
+ * user's prompt is evaluated again in the same transaction (a drop during a running meeting raises the brake). Within
  * a transaction of events the samples are stored in one statement and each baseline is recomputed once per user
  * and metric, after all of its samples are in.
  *
@@ -50,7 +52,9 @@ async function flushSamples(trx: Db): Promise<void> {
 export function hrvConsumer(rules: Rules, clock: Clock): TopicHandlers<Database> {
   const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () => {
     await flushSamples(trx);
-    await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules, clock.now());
+    const now = clock.now();
+    await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules, now);
+    await reconcilePrompt(trx, userId, now, rules);
   };
   return {
     topic: topics.hrv,

@@ -4,6 +4,7 @@ import type { Clock } from '@omtobe/platform';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { canonicalTimeZone, cycleStart, localDate, type Rules } from '../domain/index.ts';
 import { refreshAllLatest } from '../engine/baselines.ts';
+import { reconcilePrompt } from '../engine/prompts.ts';
 import { dueAtOf } from '../engine/rollover.ts';
 import type { Database } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
@@ -60,6 +61,7 @@ export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Databas
         // A repeated registration changed nothing: the state's zone is the one to count in.
         const state = await lockUserState(trx, event.userId);
         await refreshAllLatest(trx, event.userId, state?.timezone ?? timezone, rules, clock.now());
+        await reconcilePrompt(trx, event.userId, clock.now(), rules);
       }),
       on(UserTimezoneChangedSchema, async (event, { trx, occurredAt }) => {
         const timezone = applicableZone(event.timezone, 'UserTimezoneChanged');
@@ -73,6 +75,8 @@ export function usersConsumer(rules: Rules, clock: Clock): TopicHandlers<Databas
           await updateUserState(trx, event.userId, { timezone, due_at: dueAtOf(next), updated_at: at });
         }
         await refreshAllLatest(trx, event.userId, timezone, rules, clock.now());
+        // The day, the phase and the reflection window are counted in the new zone from now on.
+        await reconcilePrompt(trx, event.userId, clock.now(), rules);
       }),
       on(UserDeletedSchema, async (event, { trx, occurredAt }) => {
         // First (it takes the user's lock): samples and events written before the erasure may still be on their

@@ -12,3 +12,4 @@ export { canonicalTimeZone } from '@omtobe/rules';
 export * from './brake.ts';
 export * from './decisions.ts';
 export * from './reflection.ts';
+export * from './prompts.ts';

@@ -13,6 +13,7 @@ describe('rules', () => {
       baselineMinDays: 2,
       highStakesKeywords: ['Board', 'Negotiation', 'Review', 'High-Stakes'],
       clockSkewToleranceSeconds: 60,
+      readingRequestLeadMinutes: 0,
     });
     expect(Object.isFrozen(defaultRules)).toBe(true);
     expect(ruleProblems(defaultRules)).toEqual([]);
@@ -29,6 +30,7 @@ describe('rules', () => {
     [{ baselineMinDays: 8 }, 'baselineMinDays', 'cannot exceed baselineWindowDays (7): no baseline could ever form'],
     [{ highStakesKeywords: ['Board', ' '] }, 'highStakesKeywords', 'cannot contain empty keywords'],
     [{ clockSkewToleranceSeconds: -1 }, 'clockSkewToleranceSeconds', 'must be an integer ≥ 0'],
+    [{ readingRequestLeadMinutes: -1 }, 'readingRequestLeadMinutes', 'must be a number of minutes ≥ 0'],
   ])('reports %j', (patch, rule, problem) => {
     expect(ruleProblems({ ...defaultRules, ...patch })).toEqual([{ rule, problem }]);
   });

@@ -25,6 +25,11 @@ export interface Rules {
    * The same tolerance integrations applies at ingestion (@omtobe/rules).
    */
   readonly clockSkewToleranceSeconds: number;
+  /**
+   * How long before a high-stakes event of Day 3–5 starts a fresh HRV reading is requested, when the latest one will
+   * not be fresh then (0: as it starts). The app gets a silent push and syncs HealthKit.
+   */
+  readonly readingRequestLeadMinutes: number;
 }
 
 export const defaultRules: Rules = Object.freeze({
@@ -37,6 +42,7 @@ export const defaultRules: Rules = Object.freeze({
   baselineMinDays: 2,
   highStakesKeywords: defaultHighStakesKeywords,
   clockSkewToleranceSeconds: defaultClockSkewToleranceSeconds,
+  readingRequestLeadMinutes: 0,
 });
 
 export interface RuleProblem {
@@ -70,5 +76,6 @@ export function ruleProblems(rules: Rules, nameOf: (rule: keyof Rules) => string
   }
   check('highStakesKeywords', rules.highStakesKeywords.every((k) => k.trim() !== ''), 'cannot contain empty keywords');
   check('clockSkewToleranceSeconds', Number.isInteger(rules.clockSkewToleranceSeconds) && rules.clockSkewToleranceSeconds >= 0, 'must be an integer ≥ 0');
+  check('readingRequestLeadMinutes', Number.isFinite(rules.readingRequestLeadMinutes) && rules.readingRequestLeadMinutes >= 0, 'must be a number of minutes ≥ 0');
   return problems;
 }

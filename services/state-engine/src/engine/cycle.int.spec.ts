@@ -5,7 +5,7 @@ import { CycleResetReason, Phase, ReflectionResponse } from '@omtobe/proto/state
 import { moveTo, refusal, register } from '../../test/fixtures.ts';
 import { startEngineHarness, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
-import { runDueRollovers } from '../work/due-work.ts';
+import { runDueWork } from '../work/due-work.ts';
 
 const at = (iso: string) => new Date(iso);
 const iso = (t: Timestamp | undefined) => timestampDate(t!).toISOString();
@@ -45,9 +45,9 @@ describe('state engine: cycles end to end', () => {
     expect((await h.client.getState({ userId: 'week-user' })).shouldDisplayReflection).toBe(false);
 
     h.clock.set(at('2026-03-13T03:59:59.999Z'));
-    await runDueRollovers(h.engine);
+    await runDueWork(h.engine);
     h.clock.set(at('2026-03-13T04:00:00Z'));
-    expect(await runDueRollovers(h.engine)).toBeGreaterThanOrEqual(1);
+    expect(await runDueWork(h.engine)).toBeGreaterThanOrEqual(1);
     const after = await h.client.getState({ userId: 'week-user' });
     expect([after.currentDay, after.reflectionAnswered, iso(after.cycleStart)]).toEqual([1, false, '2026-03-13T04:00:00.000Z']);
 
@@ -65,12 +65,12 @@ describe('state engine: cycles end to end', () => {
     await register(h, 'lapse-user', h.clock.now());
 
     h.clock.set(at('2026-03-13T03:59:59.999Z')); // 23:59:59.999 EDT on Day 7
-    await runDueRollovers(h.engine);
+    await runDueWork(h.engine);
     const last = await h.client.getState({ userId: 'lapse-user' });
     expect([last.currentDay, last.shouldDisplayReflection, iso(last.nextCycleStart)]).toEqual([7, true, '2026-03-13T04:00:00.000Z']);
 
     h.clock.set(at('2026-03-13T04:00:00Z'));
-    expect(await runDueRollovers(h.engine)).toBeGreaterThanOrEqual(1);
+    expect(await runDueWork(h.engine)).toBeGreaterThanOrEqual(1);
     const next = await h.client.getState({ userId: 'lapse-user' });
     expect([next.currentDay, next.phase, iso(next.cycleStart)]).toEqual([1, Phase.TOTAL_SILENCE, '2026-03-13T04:00:00.000Z']);
     expect(await refusal(h.client.submitReflection({ userId: 'lapse-user', response: ReflectionResponse.NO, idempotencyKey: '' }))).toEqual({
@@ -106,7 +106,7 @@ describe('state engine: cycles end to end', () => {
     const answer = await h.client.submitReflection({ userId: 'tokyo-user', response: ReflectionResponse.SKIP, idempotencyKey: 'r' });
     expect(iso(answer.newCycleStart)).toBe('2026-03-14T10:00:00.000Z');
     h.clock.set(at('2026-03-14T10:00:00Z'));
-    await runDueRollovers(h.engine);
+    await runDueWork(h.engine);
 
     const { reflections, resets } = await publishedFor(h, 'tokyo-user');
     expect(reflections.map((r) => iso(r.cycleStart))).toEqual(['2026-03-06T15:00:00.000Z']);

@@ -2,6 +2,7 @@ import type { DevClock } from '@omtobe/db';
 import { cycleStart, setCycleDay as startDateFor } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
+import { reconcilePrompt } from './prompts.ts';
 import { dueAtOf } from './rollover.ts';
 import { unknownUser } from './snapshot.ts';
 
@@ -29,6 +30,7 @@ export async function setCycleDay(engine: Engine, userId: string, day: number): 
       due_at: dueAtOf(next),
       updated_at: now,
     });
+    await reconcilePrompt(trx, userId, now, engine.rules);
     return { day, cycleStartDate };
   });
 }

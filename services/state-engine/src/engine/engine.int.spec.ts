@@ -170,7 +170,7 @@ describe('state engine: events in, state and answers out', () => {
     expect(state.upcomingEvents).toEqual([]);
   });
 
-  it("GetState lists what runs now or starts before the user's next local midnight, and the pending brake's event", async () => {
+  it("GetState lists what runs now or starts before the user's next local midnight, and the pending brake's event (raised by the drop, before any check)", async () => {
     await seedBrakingUser(h, 'today-user');
     const now = h.clock.now();
     // 15:30 in New York: the next local midnight is 05:00 UTC.
@@ -182,11 +182,14 @@ describe('state engine: events in, state and answers out', () => {
 
     const before = await h.client.getState({ userId: 'today-user' });
     expect(before.upcomingEvents.map((e) => e.eventId)).toEqual(['today-user-board', 'tonight']);
-    expect(before.pendingBrakeEvent).toBeUndefined();
+    // The drop during the running meeting raised the brake (and pushed it): it waits for an answer already.
+    expect(before.pendingBrakeEvent?.eventId).toBe('today-user-board');
+    expect(before.pendingBrakeEvent?.title).toBe('Board Meeting');
+    expect(before.prompt?.event?.eventId).toBe('today-user-board');
 
     expect((await h.client.checkBrake({ userId: 'today-user' })).event?.eventId).toBe('today-user-board');
     const after = await h.client.getState({ userId: 'today-user' });
     expect(after.pendingBrakeEvent?.eventId).toBe('today-user-board');
-    expect(after.pendingBrakeEvent?.title).toBe('Board Meeting');
+    expect(after.prompt?.sequence).toBe(before.prompt?.sequence);
   });
 });

@@ -1,6 +1,7 @@
-import { canReflect, cycleDayShown, nextLocalMidnight, phaseOf, reflectionWindow, whyNotAnswerable, type Phase } from '../domain/index.ts';
+import { canReflect, cycleDayShown, nextLocalMidnight, phaseOf, reflectionWindow, whyNotAnswerable, type Phase, type Prompt } from '../domain/index.ts';
 import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
+import { storedPrompt } from './prompts.ts';
 import { dueAtOf } from './rollover.ts';
 import { currentReading, currentSnapshot, shownBrakeOf, type Reading } from './snapshot.ts';
 
@@ -19,6 +20,9 @@ export interface StateView {
   reflectionAnswered: boolean;
   reading?: Reading;
   upcomingEvents: HighStakesEventRow[];
+  /** What the app should show now: the last published prompt, and the transition count it took effect at. */
+  prompt: Prompt;
+  promptSequence: number;
   evaluatedAt: Date;
 }
 
@@ -57,6 +61,8 @@ export async function getState(engine: Engine, userId: string): Promise<StateVie
     reflectionAnswered: state.reflection_answered_at !== null,
     ...(reading ? { reading } : {}),
     upcomingEvents: upcoming,
+    prompt: storedPrompt(state),
+    promptSequence: state.prompt_sequence,
     evaluatedAt: now,
   };
 }

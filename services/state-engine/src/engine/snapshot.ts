@@ -4,27 +4,31 @@ import type { HrvLatest } from '../store/hrv.repo.ts';
 import { readUserSnapshot, type EventWindow, type UserSnapshot } from '../store/user-snapshot.repo.ts';
 import { lockUserState, type UserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
+import { reconcilePrompt } from './prompts.ts';
 import { rollOverIfDue } from './rollover.ts';
 
 /**
- * What the user's checks and views read, as of `now`, in one statement; when a cycle rollover is due it is
- * applied first (in its own transaction) and the state returned is the one after it. A rollover clears the
- * pending brake, so its event is dropped with it.
+ * What the user's checks and views read, as of `now`, in one statement. When the user's time-driven work is due
+ * (a cycle rollover, or an instant at which the prompt may change) it is done first, in its own transaction, and
+ * the snapshot read again: a check or a view never answers other than the last published prompt, even in the
+ * moment between an instant and the due-work loop's next pass.
  */
 export async function currentSnapshot(engine: Engine, userId: string, now: Date, window: EventWindow): Promise<UserSnapshot> {
   const snapshot = await readUserSnapshot(engine.db, userId, window);
   if (!snapshot) throw unknownUser();
   if (snapshot.state.due_at.getTime() > now.getTime()) return snapshot;
-  const state = await rollOver(engine, userId, now);
-  const { pendingEvent: _cleared, ...rest } = snapshot;
-  return { ...rest, state };
+  await doDueWork(engine, userId, now);
+  const after = await readUserSnapshot(engine.db, userId, window);
+  if (!after) throw unknownUser();
+  return after;
 }
 
-async function rollOver(engine: Engine, userId: string, now: Date): Promise<UserState> {
+async function doDueWork(engine: Engine, userId: string, now: Date): Promise<UserState> {
   return engine.db.transaction().execute(async (trx) => {
     const locked = await lockUserState(trx, userId);
     if (!locked) throw unknownUser();
-    return rollOverIfDue(trx, locked, now);
+    await rollOverIfDue(trx, locked, now);
+    return (await reconcilePrompt(trx, userId, now, engine.rules)) ?? locked;
   });
 }
 
@@ -37,6 +41,11 @@ export type { Reading };
 /** The reading the brake judges now, from the stored latest reading of each metric (domain/latest-reading.ts). */
 export function currentReading(readings: readonly HrvLatest[], now: Date, rules: Pick<Rules, 'clockSkewToleranceSeconds'>): Reading | undefined {
   return latestReading(readings.map(toReading), now, rules);
+}
+
+/** Every stored latest reading (one per metric), believable yet or not. */
+export function readingsOf(rows: readonly HrvLatest[]): Reading[] {
+  return rows.map(toReading);
 }
 
 function toReading(row: HrvLatest): Reading {

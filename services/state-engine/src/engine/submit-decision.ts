@@ -14,6 +14,7 @@ import { findEvent } from '../store/events.repo.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
+import { reconcilePrompt } from './prompts.ts';
 import { registrationOf } from './registration.ts';
 import { rollOverIfDue } from './rollover.ts';
 import { shownBrakeOf, unknownUser } from './snapshot.ts';
@@ -73,6 +74,8 @@ export async function submitDecision(
         }),
         occurredAt: now,
       });
+      // Delay withdraws the brake (cooling), Proceed too (locked), unless another running event now brakes.
+      await reconcilePrompt(trx, userId, now, engine.rules);
       return create(SubmitDecisionResponseSchema, {
         decision: protoDecision,
         recordedAt: timestampFromDate(now),

@@ -12,6 +12,7 @@ import { applyReflection } from '../domain/index.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
+import { reconcilePrompt } from './prompts.ts';
 import { registrationOf } from './registration.ts';
 import { dueAtOf, rollOverIfDue } from './rollover.ts';
 import { unknownUser } from './snapshot.ts';
@@ -61,6 +62,8 @@ export async function submitReflection(
         }),
         occurredAt: now,
       });
+      // The answer closes the reflection (and keeps the next cycle's start as the next due instant).
+      await reconcilePrompt(trx, userId, now, engine.rules);
       return create(SubmitReflectionResponseSchema, {
         response: toProto[response],
         recordedAt: timestampFromDate(answeredAt),

@@ -26,9 +26,27 @@ export interface UserStatesTable {
   pending_day: number | null;
   cooling_until: Date | null;
   locked_event_ids: Generated<string[]>;
+  /** The next instant the user's time-driven work is due: the next cycle's start, or earlier the next instant the prompt may change. */
   due_at: Date;
   updated_at: Date;
+  /** The prompt last published on prompts.v1 (domain/prompts.ts): 'none', 'brake' or 'reflection'. */
+  prompt_kind: Generated<PromptKindName>;
+  /** The brake's event (id and times, kept for the withdrawal after the event row is gone). */
+  prompt_event_id: Generated<string | null>;
+  prompt_event_starts_at: Generated<Date | null>;
+  prompt_event_ends_at: Generated<Date | null>;
+  /** When the prompt lapses by itself (the event's end, Day 7's end). */
+  prompt_expires_at: Generated<Date | null>;
+  prompt_day: Generated<number | null>;
+  /** The user's transition count when the prompt took effect. */
+  prompt_sequence: Generated<number>;
+  /** How many transitions were published for the user (reading requests included). */
+  transition_count: Generated<number>;
+  /** Events a fresh reading was requested for in this cycle (once per event). */
+  reading_requested_event_ids: Generated<string[]>;
 }
+
+export type PromptKindName = 'none' | 'brake' | 'reflection';
 
 export interface HrvSamplesTable {
   user_id: string;

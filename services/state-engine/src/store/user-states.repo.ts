@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Database, UserStatesTable } from './database.ts';
 import type { Db } from './db.ts';
 
@@ -14,7 +14,7 @@ export function lockUserState(trx: Db, userId: string): Promise<UserState | unde
 }
 
 /** Creates the user's state on registration; a repeated registration changes nothing. */
-export async function insertUserState(db: Db, state: Omit<UserState, 'locked_event_ids'>): Promise<boolean> {
+export async function insertUserState(db: Db, state: Insertable<UserStatesTable>): Promise<boolean> {
   const inserted = await db
     .insertInto('user_states')
     .values(state)

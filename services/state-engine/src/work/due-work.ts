@@ -5,6 +5,7 @@ import { purgeAnswers } from '../store/idempotency.repo.ts';
 import { lockDueUserStates } from '../store/user-states.repo.ts';
 import { refreshLatest } from '../engine/baselines.ts';
 import type { Engine } from '../engine/engine.ts';
+import { reconcilePrompt } from '../engine/prompts.ts';
 import { rollOverIfDue } from '../engine/rollover.ts';
 
 export interface Retention {
@@ -14,17 +15,22 @@ export interface Retention {
 }
 
 /**
- * Starts every cycle that is due, in batches of users locked with SKIP LOCKED (several replicas share the
- * work without taking the same user), so GetState and the CycleReset events are on time even when nobody
- * calls. Returns how many users rolled over.
+ * Does every user's due time-driven work — starts the cycles that are due, and publishes the prompt changes due
+ * at their instants (an event starts or ends, cooling ends, a reading goes stale, a day begins, the reflection opens
+ * or closes) — in batches of users locked with SKIP LOCKED (several replicas share the work without taking the same
+ * user), so GetState, the CycleReset events and the pushes are on time even when nobody calls. Returns how many users
+ * were due.
  */
-export async function runDueRollovers(engine: Engine, batchSize = 100): Promise<number> {
+export async function runDueWork(engine: Engine, batchSize = 100): Promise<number> {
   let total = 0;
   for (;;) {
     const now = engine.clock.now();
     const count = await engine.db.transaction().execute(async (trx) => {
       const due = await lockDueUserStates(trx, now, batchSize);
-      for (const state of due) await rollOverIfDue(trx, state, now);
+      for (const state of due) {
+        await rollOverIfDue(trx, state, now);
+        await reconcilePrompt(trx, state.user_id, now, engine.rules);
+      }
       return due.length;
     });
     total += count;
@@ -64,8 +70,8 @@ export function startDueWork(engine: Engine, options: { intervalMs: number; rete
   let ticks = 0;
   const tick = async () => {
     try {
-      const rolled = await runDueRollovers(engine);
-      if (rolled > 0) options.logger.info({ users: rolled }, 'cycles rolled over');
+      const due = await runDueWork(engine);
+      if (due > 0) options.logger.debug({ users: due }, 'due work done');
       if (ticks++ % 60 === 0) {
         const purged = await purgeExpired(engine, options.retention);
         if (Object.values(purged).some((n) => n > 0)) options.logger.info({ purged }, 'retention purge');

@@ -3,6 +3,7 @@ import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createStateTables } from './0003-state.ts';
 import { addShownBrakeAndCycleStart } from './0005-shown-brake-and-cycle-start.ts';
 import { addUserRegistration } from './0008-user-registration.ts';
+import { addPrompts } from './0009-prompts.ts';
 
 /** Every migration of schema `state_engine`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
@@ -14,4 +15,5 @@ export const migrations: Migrations = {
   '0006_dev_clock': createDevClockTable,
   '0007_erasure_registration': addErasureRegistration,
   '0008_user_registration': addUserRegistration,
+  '0009_prompts': addPrompts,
 };

@@ -7,7 +7,9 @@ import type { Message } from "@bufbuild/protobuf";
 import type { CheckBrakeResponse, GetStateResponse as GetStateResponse$1, SubmitDecisionResponse, SubmitReflectionResponse } from "../../state_engine/v1/state_engine_pb.js";
 import type { Decision, ReflectionResponse } from "../../state_engine/v1/types_pb.js";
 import type { ExportUserDataResponse, ListDecisionsResponse, ListReflectionsResponse } from "../../decision_log/v1/decision_log_pb.js";
-import type { ExportUserDataResponse as ExportUserDataResponse$1, HealthKitHrvSample, Provider, SampleResult } from "../../integrations/v1/integrations_pb.js";
+import type { Device, DevicePlatform, ExportUserDataResponse as ExportUserDataResponse$1, HealthKitHrvSample, Provider, PushEnvironment, SampleResult } from "../../integrations/v1/integrations_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { PromptTransition } from "../../state_engine/v1/events_pb.js";
 
 /**
  * Describes the file omtobe/gateway/v1/gateway.proto.
@@ -568,6 +570,213 @@ export declare type DeleteMeResponse = Message<"omtobe.gateway.v1.DeleteMeRespon
 export declare const DeleteMeResponseSchema: GenMessage<DeleteMeResponse>;
 
 /**
+ * RegisterDeviceRequest records the caller's phone.
+ *
+ * @generated from message omtobe.gateway.v1.RegisterDeviceRequest
+ */
+export declare type RegisterDeviceRequest = Message<"omtobe.gateway.v1.RegisterDeviceRequest"> & {
+  /**
+   * iOS or Android.
+   *
+   * @generated from field: omtobe.integrations.v1.DevicePlatform platform = 1;
+   */
+  platform: DevicePlatform;
+
+  /**
+   * The push token (APNs device token in hex, or FCM registration token).
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * The APNs environment (iOS only).
+   *
+   * @generated from field: omtobe.integrations.v1.PushEnvironment environment = 3;
+   */
+  environment: PushEnvironment;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.RegisterDeviceRequest.
+ * Use `create(RegisterDeviceRequestSchema)` to create a new message.
+ */
+export declare const RegisterDeviceRequestSchema: GenMessage<RegisterDeviceRequest>;
+
+/**
+ * RegisterDeviceResponse is the stored device.
+ *
+ * @generated from message omtobe.gateway.v1.RegisterDeviceResponse
+ */
+export declare type RegisterDeviceResponse = Message<"omtobe.gateway.v1.RegisterDeviceResponse"> & {
+  /**
+   * The device.
+   *
+   * @generated from field: omtobe.integrations.v1.Device device = 1;
+   */
+  device?: Device | undefined;
+
+  /**
+   * True when this call created the registration.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.RegisterDeviceResponse.
+ * Use `create(RegisterDeviceResponseSchema)` to create a new message.
+ */
+export declare const RegisterDeviceResponseSchema: GenMessage<RegisterDeviceResponse>;
+
+/**
+ * ListDevicesRequest asks for the caller's devices.
+ *
+ * @generated from message omtobe.gateway.v1.ListDevicesRequest
+ */
+export declare type ListDevicesRequest = Message<"omtobe.gateway.v1.ListDevicesRequest"> & {
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.ListDevicesRequest.
+ * Use `create(ListDevicesRequestSchema)` to create a new message.
+ */
+export declare const ListDevicesRequestSchema: GenMessage<ListDevicesRequest>;
+
+/**
+ * ListDevicesResponse is the caller's devices.
+ *
+ * @generated from message omtobe.gateway.v1.ListDevicesResponse
+ */
+export declare type ListDevicesResponse = Message<"omtobe.gateway.v1.ListDevicesResponse"> & {
+  /**
+   * The devices, oldest registration first.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.Device devices = 1;
+   */
+  devices: Device[];
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.ListDevicesResponse.
+ * Use `create(ListDevicesResponseSchema)` to create a new message.
+ */
+export declare const ListDevicesResponseSchema: GenMessage<ListDevicesResponse>;
+
+/**
+ * DeleteDeviceRequest removes one of the caller's devices.
+ *
+ * @generated from message omtobe.gateway.v1.DeleteDeviceRequest
+ */
+export declare type DeleteDeviceRequest = Message<"omtobe.gateway.v1.DeleteDeviceRequest"> & {
+  /**
+   * The device's id.
+   *
+   * @generated from field: string device_id = 1;
+   */
+  deviceId: string;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.DeleteDeviceRequest.
+ * Use `create(DeleteDeviceRequestSchema)` to create a new message.
+ */
+export declare const DeleteDeviceRequestSchema: GenMessage<DeleteDeviceRequest>;
+
+/**
+ * DeleteDeviceResponse confirms the removal.
+ *
+ * @generated from message omtobe.gateway.v1.DeleteDeviceResponse
+ */
+export declare type DeleteDeviceResponse = Message<"omtobe.gateway.v1.DeleteDeviceResponse"> & {
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.DeleteDeviceResponse.
+ * Use `create(DeleteDeviceResponseSchema)` to create a new message.
+ */
+export declare const DeleteDeviceResponseSchema: GenMessage<DeleteDeviceResponse>;
+
+/**
+ * WatchStateRequest opens the caller's state stream.
+ *
+ * @generated from message omtobe.gateway.v1.WatchStateRequest
+ */
+export declare type WatchStateRequest = Message<"omtobe.gateway.v1.WatchStateRequest"> & {
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.WatchStateRequest.
+ * Use `create(WatchStateRequestSchema)` to create a new message.
+ */
+export declare const WatchStateRequestSchema: GenMessage<WatchStateRequest>;
+
+/**
+ * Heartbeat says the stream is alive while nothing changes.
+ *
+ * @generated from message omtobe.gateway.v1.Heartbeat
+ */
+export declare type Heartbeat = Message<"omtobe.gateway.v1.Heartbeat"> & {
+  /**
+   * The gateway's time when it was sent.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.Heartbeat.
+ * Use `create(HeartbeatSchema)` to create a new message.
+ */
+export declare const HeartbeatSchema: GenMessage<Heartbeat>;
+
+/**
+ * WatchStateResponse is one message of the state stream.
+ *
+ * @generated from message omtobe.gateway.v1.WatchStateResponse
+ */
+export declare type WatchStateResponse = Message<"omtobe.gateway.v1.WatchStateResponse"> & {
+  /**
+   * Exactly one of these.
+   *
+   * @generated from oneof omtobe.gateway.v1.WatchStateResponse.update
+   */
+  update: {
+    /**
+     * The first message: the caller's state now (its `prompt` is what to show).
+     *
+     * @generated from field: omtobe.state_engine.v1.GetStateResponse state = 1;
+     */
+    value: GetStateResponse$1;
+    case: "state";
+  } | {
+    /**
+     * What the app should show changed (its `prompt`), or a fresh reading is asked for.
+     *
+     * @generated from field: omtobe.state_engine.v1.PromptTransition transition = 2;
+     */
+    value: PromptTransition;
+    case: "transition";
+  } | {
+    /**
+     * Nothing changed for a while (every STREAM_HEARTBEAT_SECONDS).
+     *
+     * @generated from field: omtobe.gateway.v1.Heartbeat heartbeat = 3;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.WatchStateResponse.
+ * Use `create(WatchStateResponseSchema)` to create a new message.
+ */
+export declare const WatchStateResponseSchema: GenMessage<WatchStateResponse>;
+
+/**
  * GatewayService is the mobile app's API for typed clients; the same operations are served as REST JSON.
  * The user is always the caller named by the bearer token, never a field of a request.
  *
@@ -693,6 +902,48 @@ export declare const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof DeleteMeRequestSchema;
     output: typeof DeleteMeResponseSchema;
+  },
+  /**
+   * RegisterDevice records the caller's phone for pushes (REST: POST /api/v1/devices).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.RegisterDevice
+   */
+  registerDevice: {
+    methodKind: "unary";
+    input: typeof RegisterDeviceRequestSchema;
+    output: typeof RegisterDeviceResponseSchema;
+  },
+  /**
+   * ListDevices lists the caller's registered phones (REST: GET /api/v1/devices).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.ListDevices
+   */
+  listDevices: {
+    methodKind: "unary";
+    input: typeof ListDevicesRequestSchema;
+    output: typeof ListDevicesResponseSchema;
+  },
+  /**
+   * DeleteDevice removes one of the caller's phones (REST: DELETE /api/v1/devices/{id}).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.DeleteDevice
+   */
+  deleteDevice: {
+    methodKind: "unary";
+    input: typeof DeleteDeviceRequestSchema;
+    output: typeof DeleteDeviceResponseSchema;
+  },
+  /**
+   * WatchState streams the caller's state: the current state first, then every prompt transition as it
+   * happens, and a heartbeat while nothing happens (REST: GET /api/v1/state/stream, Server-Sent Events).
+   * RESOURCE_EXHAUSTED beyond the per-user cap of open streams; UNAVAILABLE when the gateway drains (reconnect).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.WatchState
+   */
+  watchState: {
+    methodKind: "server_streaming";
+    input: typeof WatchStateRequestSchema;
+    output: typeof WatchStateResponseSchema;
   },
 }>;
 

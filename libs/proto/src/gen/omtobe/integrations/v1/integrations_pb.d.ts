@@ -662,6 +662,13 @@ export declare type ExportUserDataResponse = Message<"omtobe.integrations.v1.Exp
    * @generated from field: repeated omtobe.integrations.v1.ExportedEvent events = 3;
    */
   events: ExportedEvent[];
+
+  /**
+   * Registered devices (push tokens).
+   *
+   * @generated from field: repeated omtobe.integrations.v1.Device devices = 4;
+   */
+  devices: Device[];
 };
 
 /**
@@ -819,6 +826,210 @@ export declare type AdvanceDevClockResponse = Message<"omtobe.integrations.v1.Ad
 export declare const AdvanceDevClockResponseSchema: GenMessage<AdvanceDevClockResponse>;
 
 /**
+ * Device is one registered phone.
+ *
+ * @generated from message omtobe.integrations.v1.Device
+ */
+export declare type Device = Message<"omtobe.integrations.v1.Device"> & {
+  /**
+   * Stable id of the registration (a UUID).
+   *
+   * @generated from field: string device_id = 1;
+   */
+  deviceId: string;
+
+  /**
+   * APNs or FCM.
+   *
+   * @generated from field: omtobe.integrations.v1.DevicePlatform platform = 2;
+   */
+  platform: DevicePlatform;
+
+  /**
+   * The APNs environment (iOS), PRODUCTION for Android.
+   *
+   * @generated from field: omtobe.integrations.v1.PushEnvironment environment = 3;
+   */
+  environment: PushEnvironment;
+
+  /**
+   * The push token as registered.
+   *
+   * @generated from field: string token = 4;
+   */
+  token: string;
+
+  /**
+   * When it was first registered.
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 5;
+   */
+  registeredAt?: Timestamp | undefined;
+
+  /**
+   * When it was last registered again (apps register on every start).
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 6;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.Device.
+ * Use `create(DeviceSchema)` to create a new message.
+ */
+export declare const DeviceSchema: GenMessage<Device>;
+
+/**
+ * RegisterDeviceRequest records a push token.
+ *
+ * @generated from message omtobe.integrations.v1.RegisterDeviceRequest
+ */
+export declare type RegisterDeviceRequest = Message<"omtobe.integrations.v1.RegisterDeviceRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * iOS or Android.
+   *
+   * @generated from field: omtobe.integrations.v1.DevicePlatform platform = 2;
+   */
+  platform: DevicePlatform;
+
+  /**
+   * The push token: 64-200 hex digits for APNs; 1-4096 characters of [A-Za-z0-9_:.-] for FCM.
+   *
+   * @generated from field: string token = 3;
+   */
+  token: string;
+
+  /**
+   * The APNs environment; ignored for Android.
+   *
+   * @generated from field: omtobe.integrations.v1.PushEnvironment environment = 4;
+   */
+  environment: PushEnvironment;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.RegisterDeviceRequest.
+ * Use `create(RegisterDeviceRequestSchema)` to create a new message.
+ */
+export declare const RegisterDeviceRequestSchema: GenMessage<RegisterDeviceRequest>;
+
+/**
+ * RegisterDeviceResponse is the stored device.
+ *
+ * @generated from message omtobe.integrations.v1.RegisterDeviceResponse
+ */
+export declare type RegisterDeviceResponse = Message<"omtobe.integrations.v1.RegisterDeviceResponse"> & {
+  /**
+   * The device.
+   *
+   * @generated from field: omtobe.integrations.v1.Device device = 1;
+   */
+  device?: Device | undefined;
+
+  /**
+   * True when this call created the registration.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.RegisterDeviceResponse.
+ * Use `create(RegisterDeviceResponseSchema)` to create a new message.
+ */
+export declare const RegisterDeviceResponseSchema: GenMessage<RegisterDeviceResponse>;
+
+/**
+ * ListDevicesRequest asks for a user's devices.
+ *
+ * @generated from message omtobe.integrations.v1.ListDevicesRequest
+ */
+export declare type ListDevicesRequest = Message<"omtobe.integrations.v1.ListDevicesRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.ListDevicesRequest.
+ * Use `create(ListDevicesRequestSchema)` to create a new message.
+ */
+export declare const ListDevicesRequestSchema: GenMessage<ListDevicesRequest>;
+
+/**
+ * ListDevicesResponse is a user's devices.
+ *
+ * @generated from message omtobe.integrations.v1.ListDevicesResponse
+ */
+export declare type ListDevicesResponse = Message<"omtobe.integrations.v1.ListDevicesResponse"> & {
+  /**
+   * The devices, oldest registration first.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.Device devices = 1;
+   */
+  devices: Device[];
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.ListDevicesResponse.
+ * Use `create(ListDevicesResponseSchema)` to create a new message.
+ */
+export declare const ListDevicesResponseSchema: GenMessage<ListDevicesResponse>;
+
+/**
+ * DeleteDeviceRequest removes one device.
+ *
+ * @generated from message omtobe.integrations.v1.DeleteDeviceRequest
+ */
+export declare type DeleteDeviceRequest = Message<"omtobe.integrations.v1.DeleteDeviceRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The device's id.
+   *
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.DeleteDeviceRequest.
+ * Use `create(DeleteDeviceRequestSchema)` to create a new message.
+ */
+export declare const DeleteDeviceRequestSchema: GenMessage<DeleteDeviceRequest>;
+
+/**
+ * DeleteDeviceResponse confirms the removal.
+ *
+ * @generated from message omtobe.integrations.v1.DeleteDeviceResponse
+ */
+export declare type DeleteDeviceResponse = Message<"omtobe.integrations.v1.DeleteDeviceResponse"> & {
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.DeleteDeviceResponse.
+ * Use `create(DeleteDeviceResponseSchema)` to create a new message.
+ */
+export declare const DeleteDeviceResponseSchema: GenMessage<DeleteDeviceResponse>;
+
+/**
  * Provider is an outside service a user connects with OAuth.
  *
  * @generated from enum omtobe.integrations.v1.Provider
@@ -923,6 +1134,73 @@ export enum ConnectionStatus {
  * Describes the enum omtobe.integrations.v1.ConnectionStatus.
  */
 export declare const ConnectionStatusSchema: GenEnum<ConnectionStatus>;
+
+/**
+ * DevicePlatform is the push service a device is reached through.
+ *
+ * @generated from enum omtobe.integrations.v1.DevicePlatform
+ */
+export enum DevicePlatform {
+  /**
+   * Not set; never valid.
+   *
+   * @generated from enum value: DEVICE_PLATFORM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * iPhone: Apple Push Notification service (the token is the APNs device token, hex).
+   *
+   * @generated from enum value: DEVICE_PLATFORM_IOS = 1;
+   */
+  IOS = 1,
+
+  /**
+   * Android: Firebase Cloud Messaging (the token is the FCM registration token).
+   *
+   * @generated from enum value: DEVICE_PLATFORM_ANDROID = 2;
+   */
+  ANDROID = 2,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.DevicePlatform.
+ */
+export declare const DevicePlatformSchema: GenEnum<DevicePlatform>;
+
+/**
+ * PushEnvironment is which APNs environment issued an iOS token (a development build's token works only with
+ * the sandbox). Android devices are always PRODUCTION.
+ *
+ * @generated from enum omtobe.integrations.v1.PushEnvironment
+ */
+export enum PushEnvironment {
+  /**
+   * Not set; PRODUCTION is assumed.
+   *
+   * @generated from enum value: PUSH_ENVIRONMENT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * APNs sandbox (builds signed for development).
+   *
+   * @generated from enum value: PUSH_ENVIRONMENT_SANDBOX = 1;
+   */
+  SANDBOX = 1,
+
+  /**
+   * APNs production (App Store and TestFlight builds), and every Android device.
+   *
+   * @generated from enum value: PUSH_ENVIRONMENT_PRODUCTION = 2;
+   */
+  PRODUCTION = 2,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.PushEnvironment.
+ */
+export declare const PushEnvironmentSchema: GenEnum<PushEnvironment>;
 
 /**
  * IntegrationsService brings HRV and high-stakes events in from outside providers.
@@ -1042,6 +1320,37 @@ export declare const IntegrationsService: GenService<{
     methodKind: "unary";
     input: typeof AdvanceDevClockRequestSchema;
     output: typeof AdvanceDevClockResponseSchema;
+  },
+  /**
+   * RegisterDevice records a phone's push token for a user (the same token again answers the same device; a
+   * token registered by another user moves to this one: it names the app installation, which one person uses).
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.RegisterDevice
+   */
+  registerDevice: {
+    methodKind: "unary";
+    input: typeof RegisterDeviceRequestSchema;
+    output: typeof RegisterDeviceResponseSchema;
+  },
+  /**
+   * ListDevices lists a user's registered devices.
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.ListDevices
+   */
+  listDevices: {
+    methodKind: "unary";
+    input: typeof ListDevicesRequestSchema;
+    output: typeof ListDevicesResponseSchema;
+  },
+  /**
+   * DeleteDevice removes one of a user's devices (NOT_FOUND when the user has no device with that id).
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.DeleteDevice
+   */
+  deleteDevice: {
+    methodKind: "unary";
+    input: typeof DeleteDeviceRequestSchema;
+    output: typeof DeleteDeviceResponseSchema;
   },
 }>;
 

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Decision, ReflectionResponse } from "./types_pb.js";
+import type { BrakeReason, Decision, Prompt, PromptEvent, ReflectionResponse } from "./types_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
@@ -177,6 +177,108 @@ export declare type CycleReset = Message<"omtobe.state_engine.v1.CycleReset"> & 
 export declare const CycleResetSchema: GenMessage<CycleReset>;
 
 /**
+ * PromptTransition: what the app should show changed, or a fresh reading is requested.
+ *
+ * @generated from message omtobe.state_engine.v1.PromptTransition
+ */
+export declare type PromptTransition = Message<"omtobe.state_engine.v1.PromptTransition"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * Stable id of this transition: a redelivered event carries the same id (push once per device).
+   *
+   * @generated from field: string transition_id = 2;
+   */
+  transitionId: string;
+
+  /**
+   * What changed.
+   *
+   * @generated from field: omtobe.state_engine.v1.PromptTransitionKind kind = 3;
+   */
+  kind: PromptTransitionKind;
+
+  /**
+   * The instant the change took effect.
+   *
+   * @generated from field: google.protobuf.Timestamp occurred_at = 4;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * The event the transition is about (BRAKE_RAISED, BRAKE_WITHDRAWN, READING_REQUESTED).
+   *
+   * @generated from field: omtobe.state_engine.v1.PromptEvent event = 5;
+   */
+  event?: PromptEvent | undefined;
+
+  /**
+   * BRAKE_WITHDRAWN: the rule that holds the brake back now (cooling after Delay, locked_for_event after
+   * Proceed, no_high_stakes_event when the event ended or was withdrawn, …); unspecified when another event's
+   * brake replaced it.
+   *
+   * @generated from field: omtobe.state_engine.v1.BrakeReason withdrawn_reason = 6;
+   */
+  withdrawnReason: BrakeReason;
+
+  /**
+   * REFLECTION_CLOSED: answered, or its window ended.
+   *
+   * @generated from field: omtobe.state_engine.v1.ReflectionClosedReason reflection_closed_reason = 7;
+   */
+  reflectionClosedReason: ReflectionClosedReason;
+
+  /**
+   * When what this transition announces lapses by itself: the event's end (BRAKE_RAISED, READING_REQUESTED),
+   * the end of Day 7 (REFLECTION_OPENED). A push is not delivered after it.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 8;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The user's cycle day at `occurred_at`.
+   *
+   * @generated from field: uint32 cycle_day = 9;
+   */
+  cycleDay: number;
+
+  /**
+   * One more than the user's previous transition (READING_REQUESTED included): orders a user's transitions.
+   *
+   * @generated from field: uint64 sequence = 10;
+   */
+  sequence: bigint;
+
+  /**
+   * What the app should show after this transition.
+   *
+   * @generated from field: omtobe.state_engine.v1.Prompt prompt = 11;
+   */
+  prompt?: Prompt | undefined;
+
+  /**
+   * The registration of the user this event belongs to (UserRegistered.registered_at). After UserDeleted, a
+   * consumer drops the event, whatever its arrival order, when this is not later than the erased registration
+   * (UserDeleted.registered_at). Unset when the engine does not know it (users it learnt of before storing it).
+   *
+   * @generated from field: google.protobuf.Timestamp registered_at = 12;
+   */
+  registeredAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.state_engine.v1.PromptTransition.
+ * Use `create(PromptTransitionSchema)` to create a new message.
+ */
+export declare const PromptTransitionSchema: GenMessage<PromptTransition>;
+
+/**
  * CycleResetReason is why a cycle ended.
  *
  * @generated from enum omtobe.state_engine.v1.CycleResetReason
@@ -208,4 +310,92 @@ export enum CycleResetReason {
  * Describes the enum omtobe.state_engine.v1.CycleResetReason.
  */
 export declare const CycleResetReasonSchema: GenEnum<CycleResetReason>;
+
+/**
+ * PromptTransitionKind is what changed.
+ *
+ * @generated from enum omtobe.state_engine.v1.PromptTransitionKind
+ */
+export enum PromptTransitionKind {
+  /**
+   * Not set; never valid in an event.
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The brake now shows for `event` (visible, time-sensitive push; expires at the event's end).
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_BRAKE_RAISED = 1;
+   */
+  BRAKE_RAISED = 1,
+
+  /**
+   * The brake for `event` no longer shows (see `withdrawn_reason`); a push not yet delivered is dropped.
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_BRAKE_WITHDRAWN = 2;
+   */
+  BRAKE_WITHDRAWN = 2,
+
+  /**
+   * The Day 7 reflection is open until `expires_at` (visible push, normal priority).
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_REFLECTION_OPENED = 3;
+   */
+  REFLECTION_OPENED = 3,
+
+  /**
+   * The reflection no longer shows (see `reflection_closed_reason`).
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_REFLECTION_CLOSED = 4;
+   */
+  REFLECTION_CLOSED = 4,
+
+  /**
+   * `event` starts (or is about to) and the latest reading will not be fresh then: the app is asked to sync
+   * HealthKit (silent push). It does not change the prompt; once per event.
+   *
+   * @generated from enum value: PROMPT_TRANSITION_KIND_READING_REQUESTED = 5;
+   */
+  READING_REQUESTED = 5,
+}
+
+/**
+ * Describes the enum omtobe.state_engine.v1.PromptTransitionKind.
+ */
+export declare const PromptTransitionKindSchema: GenEnum<PromptTransitionKind>;
+
+/**
+ * ReflectionClosedReason is why the reflection no longer shows.
+ *
+ * @generated from enum omtobe.state_engine.v1.ReflectionClosedReason
+ */
+export enum ReflectionClosedReason {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: REFLECTION_CLOSED_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The user answered it.
+   *
+   * @generated from enum value: REFLECTION_CLOSED_REASON_ANSWERED = 1;
+   */
+  ANSWERED = 1,
+
+  /**
+   * Its window is over: Day 7 ended (or a zone change moved the user out of it).
+   *
+   * @generated from enum value: REFLECTION_CLOSED_REASON_WINDOW_ENDED = 2;
+   */
+  WINDOW_ENDED = 2,
+}
+
+/**
+ * Describes the enum omtobe.state_engine.v1.ReflectionClosedReason.
+ */
+export declare const ReflectionClosedReasonSchema: GenEnum<ReflectionClosedReason>;
 

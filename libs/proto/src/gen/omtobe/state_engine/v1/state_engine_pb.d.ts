@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Baseline, BrakeReason, Decision, HighStakesEvent, HrvReading, Phase, ReflectionResponse } from "./types_pb.js";
+import type { Baseline, BrakeReason, Decision, HighStakesEvent, HrvReading, Phase, Prompt, ReflectionResponse } from "./types_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
@@ -259,6 +259,13 @@ export declare type GetStateResponse = Message<"omtobe.state_engine.v1.GetStateR
    * @generated from field: google.protobuf.Timestamp evaluated_at = 17;
    */
   evaluatedAt?: Timestamp | undefined;
+
+  /**
+   * What the app should show now: the prompt of the user's last PromptTransition on `prompts.v1`.
+   *
+   * @generated from field: omtobe.state_engine.v1.Prompt prompt = 18;
+   */
+  prompt?: Prompt | undefined;
 };
 
 /**

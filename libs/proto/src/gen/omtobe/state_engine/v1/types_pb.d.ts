@@ -129,6 +129,88 @@ export declare type Baseline = Message<"omtobe.state_engine.v1.Baseline"> & {
 export declare const BaselineSchema: GenMessage<Baseline>;
 
 /**
+ * PromptEvent is the high-stakes event a prompt is about, without its title.
+ *
+ * @generated from message omtobe.state_engine.v1.PromptEvent
+ */
+export declare type PromptEvent = Message<"omtobe.state_engine.v1.PromptEvent"> & {
+  /**
+   * Stable id of the event.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * When it starts.
+   *
+   * @generated from field: google.protobuf.Timestamp starts_at = 2;
+   */
+  startsAt?: Timestamp | undefined;
+
+  /**
+   * When it ends (exclusive).
+   *
+   * @generated from field: google.protobuf.Timestamp ends_at = 3;
+   */
+  endsAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.state_engine.v1.PromptEvent.
+ * Use `create(PromptEventSchema)` to create a new message.
+ */
+export declare const PromptEventSchema: GenMessage<PromptEvent>;
+
+/**
+ * Prompt is what the app should show the user now.
+ *
+ * @generated from message omtobe.state_engine.v1.Prompt
+ */
+export declare type Prompt = Message<"omtobe.state_engine.v1.Prompt"> & {
+  /**
+   * Nothing, the brake or the reflection.
+   *
+   * @generated from field: omtobe.state_engine.v1.PromptKind kind = 1;
+   */
+  kind: PromptKind;
+
+  /**
+   * BRAKE: the event the brake asks about.
+   *
+   * @generated from field: omtobe.state_engine.v1.PromptEvent event = 2;
+   */
+  event?: PromptEvent | undefined;
+
+  /**
+   * When it lapses by itself: the event's end (BRAKE), the end of Day 7 (REFLECTION).
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 3;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The cycle day it shows on (BRAKE and REFLECTION).
+   *
+   * @generated from field: uint32 cycle_day = 4;
+   */
+  cycleDay: number;
+
+  /**
+   * The user's transition count when this prompt took effect (0 before the first): a newer prompt has a larger one.
+   *
+   * @generated from field: uint64 sequence = 5;
+   */
+  sequence: bigint;
+};
+
+/**
+ * Describes the message omtobe.state_engine.v1.Prompt.
+ * Use `create(PromptSchema)` to create a new message.
+ */
+export declare const PromptSchema: GenMessage<Prompt>;
+
+/**
  * Decision is the only answer a brake accepts.
  *
  * @generated from enum omtobe.state_engine.v1.Decision
@@ -329,4 +411,44 @@ export enum BrakeReason {
  * Describes the enum omtobe.state_engine.v1.BrakeReason.
  */
 export declare const BrakeReasonSchema: GenEnum<BrakeReason>;
+
+/**
+ * PromptKind is what the app should show now.
+ *
+ * @generated from enum omtobe.state_engine.v1.PromptKind
+ */
+export enum PromptKind {
+  /**
+   * Not set; never valid in an event.
+   *
+   * @generated from enum value: PROMPT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Nothing.
+   *
+   * @generated from enum value: PROMPT_KIND_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * The brake question for one high-stakes event.
+   *
+   * @generated from enum value: PROMPT_KIND_BRAKE = 2;
+   */
+  BRAKE = 2,
+
+  /**
+   * The Day 7 reflection question.
+   *
+   * @generated from enum value: PROMPT_KIND_REFLECTION = 3;
+   */
+  REFLECTION = 3,
+}
+
+/**
+ * Describes the enum omtobe.state_engine.v1.PromptKind.
+ */
+export declare const PromptKindSchema: GenEnum<PromptKind>;
 
