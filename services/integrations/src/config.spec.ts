@@ -1,10 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig, type ConfigError } from '@omtobe/platform';
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
-import { configSchema, settingsFrom, tokenKeysFrom } from './config.ts';
+import { configSchema, pushSendersFrom, settingsFrom, tokenKeysFrom } from './config.ts';
 
 const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'localhost:9092' };
 const key = Buffer.alloc(32, 1).toString('base64');
+/** Production needs push credentials for the platforms it serves (files are read at startup, not here). */
+const push = {
+  APNS_KEY_FILE: '/var/run/secrets/apns/AuthKey.p8',
+  APNS_KEY_ID: 'ABC123DEFG',
+  APNS_TEAM_ID: 'TEAM123456',
+  APNS_TOPIC: 'com.omtobe.app',
+  FCM_SERVICE_ACCOUNT_FILE: '/var/run/secrets/fcm/service-account.json',
+};
 const problemsOf = (env: Record<string, string>) => {
   try {
     loadConfig(configSchema, env);
@@ -27,15 +35,39 @@ describe('integrations config', () => {
   });
 
   it('in production requires the token keys, refuses mocks and a plain-http push address', () => {
-    expect(problemsOf({ ...base, OMTOBE_MODE: 'production' })).toEqual(['TOKEN_ENCRYPTION_KEYS: is required in production']);
-    expect(problemsOf({ ...base, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, MOCK_PROVIDERS: 'true' })).toEqual([
+    expect(problemsOf({ ...base, ...push, OMTOBE_MODE: 'production' })).toEqual(['TOKEN_ENCRYPTION_KEYS: is required in production']);
+    expect(problemsOf({ ...base, ...push, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, MOCK_PROVIDERS: 'true' })).toEqual([
       'MOCK_PROVIDERS: mock providers are refused in production',
     ]);
-    expect(problemsOf({ ...base, NODE_ENV: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, GOOGLE_WEBHOOK_URL: 'http://example.com/hook' })).toEqual([
+    expect(problemsOf({ ...base, ...push, NODE_ENV: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}`, GOOGLE_WEBHOOK_URL: 'http://example.com/hook' })).toEqual([
       'GOOGLE_WEBHOOK_URL: must be https in production (Google requires it)',
     ]);
-    const production = settingsFrom(loadConfig(configSchema, { ...base, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}` }));
+    const production = settingsFrom(loadConfig(configSchema, { ...base, ...push, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}` }));
     expect(production.mock).toBeUndefined();
+  });
+
+  it('pushes: development logs what it has no credentials for; production needs the credentials of every platform it serves', () => {
+    const dev = loadConfig(configSchema, base);
+    expect(pushSendersFrom(dev)).toEqual({ sendTimeoutMs: 10_000 });
+    expect(settingsFrom(dev).push).toMatchObject({ platforms: ['ios', 'android'], maxDevicesPerUser: 10, maxAttempts: 5, pollIntervalMs: 500, breathePrompt: false });
+    const withApns = pushSendersFrom(loadConfig(configSchema, { ...base, ...push }));
+    expect(withApns.apns).toMatchObject({ keyFile: push.APNS_KEY_FILE, topic: 'com.omtobe.app', hosts: { production: 'api.push.apple.com', sandbox: 'api.sandbox.push.apple.com' }, port: 443 });
+    expect(withApns.fcm).toEqual({ serviceAccountFile: push.FCM_SERVICE_ACCOUNT_FILE, apiRoot: 'https://fcm.googleapis.com/' });
+    expect(pushSendersFrom(loadConfig(configSchema, { ...base, ...push, PUSH_SENDER: 'log' }))).toEqual({ sendTimeoutMs: 10_000 });
+
+    const prod = { ...base, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}` };
+    expect(problemsOf(prod)).toEqual([
+      'APNS_KEY_FILE: APNs credentials (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC) are required in production to push to iOS (or leave ios out of PUSH_PLATFORMS)',
+      'FCM_SERVICE_ACCOUNT_FILE: an FCM service account is required in production to push to Android (or leave android out of PUSH_PLATFORMS)',
+    ]);
+    expect(problemsOf({ ...prod, PUSH_PLATFORMS: 'android', FCM_SERVICE_ACCOUNT_FILE: push.FCM_SERVICE_ACCOUNT_FILE })).toEqual([]);
+    expect(problemsOf({ ...prod, ...push, PUSH_SENDER: 'log' })).toEqual(['PUSH_SENDER: log is for development: production sends real pushes']);
+    expect(problemsOf({ ...base, APNS_KEY_ID: 'ABC123DEFG' })).toEqual([
+      'APNS_KEY_FILE: is required when APNS_KEY_ID is set',
+      'APNS_TEAM_ID: is required when APNS_KEY_ID is set',
+      'APNS_TOPIC: is required when APNS_KEY_ID is set',
+    ]);
+    expect(problemsOf({ ...base, PUSH_PLATFORMS: 'ios,windows' })).toEqual(['PUSH_PLATFORMS: lists "windows"; only ios and android are known']);
   });
 
   it('names every missing part of a half-configured provider, and a malformed keyring, without echoing values', () => {

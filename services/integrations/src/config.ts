@@ -6,6 +6,7 @@ import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit } from '@o
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
 import { parseKeyring } from './domain/token-cipher.ts';
+import type { PushSenderSettings } from './push/senders.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -77,6 +78,37 @@ export const configSchema = baseConfigSchema
     MOCK_DROP_HOLD_MINUTES: envInt({ min: 1 }).default(30),
     // 0 turns the mock calendar off (only injected events), as a scripted demo or test wants.
     MOCK_CALENDAR_DAYS: envInt({ min: 0, max: 14 }).default(3),
+
+    // Pushes to phones (README "Pushes"). Production needs the credentials of every platform in PUSH_PLATFORMS;
+    // development sends what it has credentials for and logs the rest (PUSH_SENDER=log logs everything).
+    PUSH_SENDER: z.enum(['auto', 'log']).default('auto'),
+    PUSH_PLATFORMS: envList().default(['ios', 'android']),
+    /** The .p8 key of an APNs token-auth key (Apple Developer → Keys), its key id, the team id and the app's bundle id. */
+    APNS_KEY_FILE: z.string().min(1).optional(),
+    APNS_KEY_ID: z.string().min(1).optional(),
+    APNS_TEAM_ID: z.string().min(1).optional(),
+    APNS_TOPIC: z.string().min(1).optional(),
+    APNS_HOST_PRODUCTION: z.string().min(1).default('api.push.apple.com'),
+    APNS_HOST_SANDBOX: z.string().min(1).default('api.sandbox.push.apple.com'),
+    APNS_PORT: envInt({ min: 1, max: 65_535 }).default(443),
+    /** PEM CA to trust instead of the system's (tests' fake APNs). */
+    APNS_CA_FILE: z.string().min(1).optional(),
+    /** A Google service account JSON with the Firebase Cloud Messaging API Admin role; its project_id is the FCM project. */
+    FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+    FCM_PROJECT_ID: z.string().min(1).optional(),
+    FCM_API_ROOT: httpUrl().default('https://fcm.googleapis.com/'),
+    PUSH_MAX_DEVICES_PER_USER: envInt({ min: 1, max: 100 }).default(10),
+    PUSH_MAX_ATTEMPTS: envInt({ min: 1, max: 50 }).default(5),
+    PUSH_RETRY_BASE_MS: envInt({ min: 10 }).default(5_000),
+    PUSH_RETRY_CAP_MS: envInt({ min: 10 }).default(10 * 60_000),
+    PUSH_SEND_TIMEOUT_MS: envInt({ min: 100, max: 120_000 }).default(10_000),
+    PUSH_BATCH_SIZE: envInt({ min: 1, max: 1_000 }).default(50),
+    PUSH_MAX_IN_FLIGHT: envInt({ min: 1, max: 10_000 }).default(200),
+    PUSH_POLL_INTERVAL_MS: envInt({ min: 10 }).default(500),
+    PUSH_FINISHED_RETENTION_HOURS: envInt({ min: 0 }).default(24),
+    PUSH_DEAD_RETENTION_DAYS: envInt({ min: 0 }).default(7),
+    PUSH_DEFAULT_TTL_MINUTES: envInt({ min: 1 }).default(60),
+    PUSH_BREATHE_PROMPT: envBool().default(false),
   })
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -98,6 +130,23 @@ export const configSchema = baseConfigSchema
       problem('TOKEN_ENCRYPTION_KEYS', (error as Error).message);
     }
     if (c.HRV_FUTURE_SKEW_SECONDS !== undefined) problem('HRV_FUTURE_SKEW_SECONDS', 'is replaced by CLOCK_SKEW_TOLERANCE_SECONDS (one tolerance for every source and the state engine)');
+    const apnsParts = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
+    const apnsSet = apnsParts.filter((p) => c[p] !== undefined);
+    if (apnsSet.length > 0 && apnsSet.length < apnsParts.length) {
+      for (const p of apnsParts.filter((q) => c[q] === undefined)) problem(p, `is required when ${apnsSet.join(', ')} is set`);
+    }
+    for (const platform of c.PUSH_PLATFORMS) {
+      if (platform !== 'ios' && platform !== 'android') problem('PUSH_PLATFORMS', `lists "${platform}"; only ios and android are known`);
+    }
+    if (c.OMTOBE_MODE === 'production') {
+      if (c.PUSH_SENDER === 'log') problem('PUSH_SENDER', 'log is for development: production sends real pushes');
+      if (c.PUSH_PLATFORMS.includes('ios') && apnsSet.length === 0) {
+        problem('APNS_KEY_FILE', 'APNs credentials (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC) are required in production to push to iOS (or leave ios out of PUSH_PLATFORMS)');
+      }
+      if (c.PUSH_PLATFORMS.includes('android') && c.FCM_SERVICE_ACCOUNT_FILE === undefined) {
+        problem('FCM_SERVICE_ACCOUNT_FILE', 'an FCM service account is required in production to push to Android (or leave android out of PUSH_PLATFORMS)');
+      }
+    }
     if (c.HRV_MIN_MS >= c.HRV_MAX_MS) problem('HRV_MIN_MS', 'must be below HRV_MAX_MS');
     if (c.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS >= c.CALENDAR_CHANNEL_TTL_HOURS) problem('CALENDAR_CHANNEL_RENEW_BEFORE_HOURS', 'must be below CALENDAR_CHANNEL_TTL_HOURS');
   });
@@ -108,6 +157,32 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfigOr
 
 export function tokenKeysFrom(config: Config): string {
   return config.TOKEN_ENCRYPTION_KEYS ?? developmentTokenKeys;
+}
+
+const knownPlatforms = (list: readonly string[]) => list.filter((p): p is 'ios' | 'android' => p === 'ios' || p === 'android');
+
+/** What the push senders are made from: real ones where credentials are configured, the log sender otherwise (development). */
+export function pushSendersFrom(config: Config): PushSenderSettings {
+  const log = config.PUSH_SENDER === 'log';
+  return {
+    sendTimeoutMs: config.PUSH_SEND_TIMEOUT_MS,
+    ...(!log && config.APNS_KEY_FILE && config.APNS_KEY_ID && config.APNS_TEAM_ID && config.APNS_TOPIC
+      ? {
+          apns: {
+            keyFile: config.APNS_KEY_FILE,
+            keyId: config.APNS_KEY_ID,
+            teamId: config.APNS_TEAM_ID,
+            topic: config.APNS_TOPIC,
+            hosts: { production: config.APNS_HOST_PRODUCTION, sandbox: config.APNS_HOST_SANDBOX },
+            port: config.APNS_PORT,
+            ...(config.APNS_CA_FILE ? { caFile: config.APNS_CA_FILE } : {}),
+          },
+        }
+      : {}),
+    ...(!log && config.FCM_SERVICE_ACCOUNT_FILE
+      ? { fcm: { serviceAccountFile: config.FCM_SERVICE_ACCOUNT_FILE, apiRoot: config.FCM_API_ROOT, ...(config.FCM_PROJECT_ID ? { projectId: config.FCM_PROJECT_ID } : {}) } }
+      : {}),
+  };
 }
 
 export function settingsFrom(config: Config): Settings {
@@ -158,6 +233,21 @@ export function settingsFrom(config: Config): Settings {
           },
         }
       : {}),
+    push: {
+      platforms: knownPlatforms(config.PUSH_PLATFORMS),
+      maxDevicesPerUser: config.PUSH_MAX_DEVICES_PER_USER,
+      maxAttempts: config.PUSH_MAX_ATTEMPTS,
+      retryBaseMs: config.PUSH_RETRY_BASE_MS,
+      retryCapMs: config.PUSH_RETRY_CAP_MS,
+      sendTimeoutMs: config.PUSH_SEND_TIMEOUT_MS,
+      batchSize: config.PUSH_BATCH_SIZE,
+      maxInFlight: config.PUSH_MAX_IN_FLIGHT,
+      pollIntervalMs: config.PUSH_POLL_INTERVAL_MS,
+      finishedRetentionMs: config.PUSH_FINISHED_RETENTION_HOURS * hour,
+      deadRetentionMs: config.PUSH_DEAD_RETENTION_DAYS * day,
+      defaultTtlMs: config.PUSH_DEFAULT_TTL_MINUTES * minute,
+      breathePrompt: config.PUSH_BREATHE_PROMPT,
+    },
     ...(mockOn
       ? {
           mock: {

@@ -1,15 +1,19 @@
 // The integrations service's composition root: config → telemetry → logger → database (and, in development,
-// the clock kept there) → token cipher and provider clients → Kafka, outbox and consumers → background worker →
-// server → SERVING.
+// the clock kept there) → token cipher, provider clients and push senders → Kafka, outbox and consumers →
+// background worker and push worker → server → SERVING.
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
-import { startServiceEvents } from '@omtobe/events';
+import { startServiceEvents, topics } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { integrationsRoutes } from './api/routes.ts';
-import { loadConfig, settingsFrom, tokenKeysFrom } from './config.ts';
+import { loadConfig, pushSendersFrom, settingsFrom, tokenKeysFrom } from './config.ts';
+import { promptsConsumer } from './consumers/prompts.ts';
 import { usersConsumer } from './consumers/users.ts';
 import { createTokenCipher, parseKeyring } from './domain/token-cipher.ts';
 import { createGoogleApi } from './providers/google/google-api.ts';
 import { createWhoopApi } from './providers/whoop/whoop-api.ts';
+import { createPushDispatcher } from './push/deliver-pushes.ts';
+import { startPushWorker } from './push/push-worker.ts';
+import { createPushSenders } from './push/senders.ts';
 import type { Service } from './service.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
@@ -50,7 +54,24 @@ await runService({
       ...(settings.google ? { google: await createGoogleApi(settings.google, clock, providerLogger) } : {}),
       wake: () => wake(),
     };
-    await startServiceEvents<Database>({ config, logger, lifecycle, health, db, pool, subscriptions: [usersConsumer(svc)] });
+    const senders = await createPushSenders(pushSendersFrom(config), logger);
+    lifecycle.onStop('push senders', () => senders.close());
+    let wakePushes = () => {};
+    await startServiceEvents<Database>({
+      config,
+      logger,
+      lifecycle,
+      health,
+      db,
+      pool,
+      subscriptions: [usersConsumer(svc), promptsConsumer(svc)],
+      // Tombstones: a prompt transition of an erased user, arriving after the erasure, pushes nothing.
+      honourErasures: true,
+      // A transition's pushes go out as soon as its transaction commits, not at the next poll.
+      onHandled: (handled) => {
+        if (handled.topic.endsWith(topics.prompts.name) && !handled.duplicate && !handled.erased) wakePushes();
+      },
+    });
     // Stops are run in reverse: the worker stops after the server drain and before the consumers, the relay
     // and the pool. It winds down as soon as shutdown begins (between users of a walk), so its stop step is
     // over well within the step timeout and nothing of it touches the pool once the pool closes.
@@ -62,6 +83,13 @@ await runService({
     });
     wake = worker.wake;
     lifecycle.onStop('background worker', () => worker.stop());
+    const pushWorker = startPushWorker(createPushDispatcher(svc, senders), {
+      intervalMs: config.PUSH_POLL_INTERVAL_MS,
+      logger: logger.child({ component: 'push' }),
+      signal: lifecycle.stopping,
+    });
+    wakePushes = pushWorker.wake;
+    lifecycle.onStop('push worker', () => pushWorker.stop());
     const port = await startServing(lifecycle, {
       routes: integrationsRoutes(svc),
       port: config.PORT,
@@ -70,7 +98,15 @@ await runService({
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
     logger.info(
-      { port, mode: config.OMTOBE_MODE, whoop: Boolean(settings.whoop), google_calendar: Boolean(settings.google), mock_providers: Boolean(settings.mock) },
+      {
+        port,
+        mode: config.OMTOBE_MODE,
+        whoop: Boolean(settings.whoop),
+        google_calendar: Boolean(settings.google),
+        mock_providers: Boolean(settings.mock),
+        push_ios: senders.ios.name,
+        push_android: senders.android.name,
+      },
       'integrations serving',
     );
   },

@@ -1,6 +1,8 @@
 // Steps several tests share: connecting providers the way a user would, and signing WHOOP deliveries.
 import { createHmac, randomUUID } from 'node:crypto';
+import { ConnectError } from '@connectrpc/connect';
 import { sql } from 'kysely';
+import { errorReasonHeader } from '@omtobe/platform';
 import { Provider } from '@omtobe/proto/integrations/v1';
 import type { Harness } from './harness.ts';
 
@@ -37,4 +39,15 @@ export async function rawConnection(h: Harness, userId: string, provider: string
 export async function outboxIsEmpty(h: Harness): Promise<boolean> {
   const rows = await sql<{ n: number }>`select count(*)::int as n from outbox`.execute(h.svc.db);
   return rows.rows[0]!.n === 0;
+}
+
+/** The Connect code and the domain's machine reason of a refused call. */
+export async function refusal(call: Promise<unknown>): Promise<{ code: number; reason: string | null }> {
+  try {
+    await call;
+  } catch (error) {
+    const e = ConnectError.from(error);
+    return { code: e.code, reason: e.metadata.get(errorReasonHeader) };
+  }
+  throw new Error('the call was not refused');
 }

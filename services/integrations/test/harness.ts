@@ -1,6 +1,6 @@
 // An in-process integrations service on the run's PostgreSQL and broker, with a test clock and local fake
-// WHOOP and Google servers behind the real clients: its consumer, outbox relay and RPCs. Background work
-// runs when a test says so (runSyncs, runRevocations), never on a timer.
+// WHOOP, Google, APNs and FCM servers behind the real clients: its consumers, outbox relay and RPCs. Background
+// work runs when a test says so (runSyncs, runRevocations, runPushes), never on a timer.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
@@ -11,12 +11,16 @@ import { createKafka, startServiceEvents, topics, eventSchema, type HandledEvent
 import { createErrorInterceptor, createLifecycle, loadConfig } from '@omtobe/platform';
 import { IntegrationsService } from '@omtobe/proto/integrations/v1';
 import { createTestDatabase, eventually, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
+import { FakeApns, FakeFcm } from '@omtobe/testing/fakes';
 import { integrationsRoutes } from '../src/api/routes.ts';
-import { configSchema, settingsFrom } from '../src/config.ts';
+import { configSchema, pushSendersFrom, settingsFrom } from '../src/config.ts';
+import { promptsConsumer } from '../src/consumers/prompts.ts';
 import { usersConsumer } from '../src/consumers/users.ts';
 import { createTokenCipher, parseKeyring } from '../src/domain/token-cipher.ts';
 import { createGoogleApi } from '../src/providers/google/google-api.ts';
 import { createWhoopApi } from '../src/providers/whoop/whoop-api.ts';
+import { createPushDispatcher, type PushDispatcher } from '../src/push/deliver-pushes.ts';
+import { createPushSenders } from '../src/push/senders.ts';
 import type { Service } from '../src/service.ts';
 import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
@@ -49,6 +53,12 @@ export interface Harness {
   client: Client<typeof IntegrationsService>;
   whoop: FakeWhoop;
   google: FakeGoogle;
+  apns: FakeApns;
+  fcm: FakeFcm;
+  /** The push worker's dispatcher (senders = the real APNs and FCM clients pointed at the fakes). */
+  pushes: PushDispatcher;
+  /** Passes of the push worker until none claims anything, each one's sends awaited; returns how many were claimed. */
+  runPushes(): Promise<number>;
   /** The key configured for tokens (kid:base64). */
   tokenKeys: string;
   /** Every inline wait the WHOOP client took (Retry-After, backoff), in ms. */
@@ -69,7 +79,7 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const database = await createTestDatabase('integrations');
-  const [whoop, google] = await Promise.all([FakeWhoop.start(), FakeGoogle.start()]);
+  const [whoop, google, apns, fcm] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeApns.start(), FakeFcm.start()]);
   const tokenKeys = `test-key:${randomBytes(32).toString('base64')}`;
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig(configSchema, {
@@ -94,6 +104,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     GOOGLE_TOKEN_URL: `${google.url}/token`,
     GOOGLE_REVOKE_URL: `${google.url}/revoke`,
     GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/integrations/google/notifications',
+    ...apns.env(),
+    ...fcm.env(),
     ...options.env,
   });
   const settings = settingsFrom(config);
@@ -116,7 +128,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   };
   const handled: HandledEvent[] = [];
-  await startServiceEvents<Database>({ config, logger, lifecycle, db, pool, subscriptions: [usersConsumer(svc)], onHandled: (e) => handled.push(e) });
+  await startServiceEvents<Database>({
+    config,
+    logger,
+    lifecycle,
+    db,
+    pool,
+    subscriptions: [usersConsumer(svc), promptsConsumer(svc)],
+    honourErasures: true,
+    onHandled: (e) => handled.push(e),
+  });
+  const senders = await createPushSenders(pushSendersFrom(config), logger);
+  const pushes = createPushDispatcher(svc, senders);
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'integrations-test', logger });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -143,6 +166,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     client: createClient(IntegrationsService, transport),
     whoop,
     google,
+    apns,
+    fcm,
+    pushes,
+    async runPushes() {
+      let total = 0;
+      for (;;) {
+        const { claimed, settled } = await pushes.runOnce();
+        await settled;
+        if (claimed === 0) return total;
+        total += claimed;
+      }
+    },
     tokenKeys,
     sleeps,
     wakes: () => wakes,
@@ -163,8 +198,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async close() {
       await reader.disconnect();
       await producer.disconnect();
+      apns.releaseHanging();
+      await pushes.drain();
+      await senders.close();
       await lifecycle.shutdown('test done');
-      await Promise.all([whoop.close(), google.close()]);
+      await Promise.all([whoop.close(), google.close(), apns.close(), fcm.close()]);
       await database.drop();
     },
   };

@@ -1,14 +1,24 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { loadDeployment, overlayNames, type Deployment } from './deployment.ts';
 import { kubernetesProblems } from './kubernetes-schema.ts';
 import { byKind, objectId, renderKustomization, type K8sObject } from './kustomize.ts';
-import { deployPaths } from './paths.ts';
+import { deployPaths, repoRoot } from './paths.ts';
 import { certificateProblems } from './cert-manager-schema.ts';
 import { customResourceProblems, operatorSecrets } from './custom-resources.ts';
 import { kafkaTopicProblems, kafkaUserProblems } from './strimzi-schema.ts';
 import { livenessService } from '@omtobe/platform';
 import { selects, type Container, type NetworkPolicy, type PodSpec, type ServiceObject, type Workload } from './workloads.ts';
+
+/**
+ * Secrets mounted as files that an operator creates by hand (deploy/README.md, "Secrets to create"), with the keys
+ * they hold: the push services' credentials, which no operator in the cluster can make.
+ */
+const handMadeSecretFiles: Record<string, readonly string[]> = {
+  'push-credentials': ['apns-key.p8', 'fcm-service-account.json'],
+};
+const deployReadme = readFileSync(path.join(repoRoot, 'deploy', 'README.md'), 'utf8');
 
 const kustomizations = {
   base: deployPaths.k8sBase,
@@ -113,6 +123,12 @@ describe.each(overlayNames)('overlays/%s', (overlay) => {
       if (optional) problems.push(`${owner}: Secret ${name} is optional`);
       if (/^[a-z0-9-]+-cluster-ca-cert$/.test(name)) {
         if (keys.join() !== 'ca.crt') problems.push(`${owner}: ${name} holds ca.crt only`);
+        continue;
+      }
+      const handMade = handMadeSecretFiles[name];
+      if (handMade !== undefined) {
+        for (const key of keys.filter((k) => !handMade.includes(k))) problems.push(`${owner}: ${name} has no documented key ${key}`);
+        if (!deployReadme.includes(`\`${name}\``)) problems.push(`${owner}: ${name} is not in deploy/README.md's "Secrets to create"`);
         continue;
       }
       const source = created.find((c) => c.name === name && c.namespace === 'omtobe');

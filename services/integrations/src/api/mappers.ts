@@ -3,6 +3,10 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   ConnectionSchema,
   ConnectionStatus,
+  DevicePlatform,
+  DeviceSchema,
+  PushEnvironment,
+  type Device,
   ExportedEventSchema,
   ExportedHrvSampleSchema,
   Provider,
@@ -15,6 +19,8 @@ import {
 } from '@omtobe/proto/integrations/v1';
 import { InvalidArgumentError } from '@omtobe/platform';
 import type { ConnectionView, UserData } from '../connections/user-data.ts';
+import type { DevicePlatformName, PushEnvironmentName } from '../domain/device-token.ts';
+import type { DeviceView } from '../push/devices.ts';
 import { metricToProto, sourceToProto } from '../ingest/hrv-samples.ts';
 import type { SampleAnswer } from '../providers/healthkit/upload-samples.ts';
 import type { ProviderName } from '../store/database.ts';
@@ -54,4 +60,29 @@ export function sampleToProto(s: UserData['samples'][number]): ExportedHrvSample
 
 export function eventToProto(e: { eventId: string; title: string; startsAt: Date; endsAt: Date }): ExportedEvent {
   return create(ExportedEventSchema, { eventId: e.eventId, title: e.title, startsAt: timestampFromDate(e.startsAt), endsAt: timestampFromDate(e.endsAt) });
+}
+
+/** Unspecified (or unknown) → undefined: device-token.ts refuses it with `invalid_platform`. */
+export function platformFromProto(platform: DevicePlatform): DevicePlatformName | undefined {
+  if (platform === DevicePlatform.IOS) return 'ios';
+  if (platform === DevicePlatform.ANDROID) return 'android';
+  return undefined;
+}
+
+/** Unspecified → production, as the contract says. */
+export function environmentFromProto(environment: PushEnvironment): PushEnvironmentName {
+  if (environment === PushEnvironment.SANDBOX) return 'sandbox';
+  if (environment === PushEnvironment.PRODUCTION || environment === PushEnvironment.UNSPECIFIED) return 'production';
+  throw new InvalidArgumentError('environment must be SANDBOX or PRODUCTION', { reason: 'invalid_environment' });
+}
+
+export function deviceToProto(d: DeviceView): Device {
+  return create(DeviceSchema, {
+    deviceId: d.deviceId,
+    platform: d.platform === 'ios' ? DevicePlatform.IOS : DevicePlatform.ANDROID,
+    environment: d.environment === 'sandbox' ? PushEnvironment.SANDBOX : PushEnvironment.PRODUCTION,
+    token: d.token,
+    registeredAt: timestampFromDate(d.registeredAt),
+    updatedAt: timestampFromDate(d.updatedAt),
+  });
 }

@@ -6,6 +6,9 @@ import { InvalidArgumentError } from '@omtobe/platform';
 import {
   AdvanceDevClockResponseSchema,
   CompleteConnectionResponseSchema,
+  DeleteDeviceResponseSchema,
+  ListDevicesResponseSchema,
+  RegisterDeviceResponseSchema,
   DisconnectResponseSchema,
   ExportUserDataResponseSchema,
   HandleCalendarNotificationResponseSchema,
@@ -26,14 +29,32 @@ import { injectHrvDrop, mockOf } from '../mock/mock-hrv.ts';
 import { handleCalendarNotification } from '../providers/google/calendar-notification.ts';
 import { uploadSamples } from '../providers/healthkit/upload-samples.ts';
 import { handleWhoopWebhook } from '../providers/whoop/whoop-webhook.ts';
+import { deleteDevice, listDevices, registerDevice } from '../push/devices.ts';
 import type { Service } from '../service.ts';
-import { answerToProto, connectionToProto, eventToProto, providerFromProto, providerToProto, sampleToProto } from './mappers.ts';
+import {
+  answerToProto,
+  connectionToProto,
+  deviceToProto,
+  environmentFromProto,
+  eventToProto,
+  platformFromProto,
+  providerFromProto,
+  providerToProto,
+  sampleToProto,
+} from './mappers.ts';
 
 function requireUserId(userId: string): string {
   if (!/^[A-Za-z0-9._:@|-]{1,128}$/.test(userId)) {
     throw new InvalidArgumentError('user_id must be 1-128 characters of letters, digits and . _ : @ | -', { reason: 'invalid_user_id' });
   }
   return userId;
+}
+
+const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function requireDeviceId(deviceId: string): string {
+  if (!DEVICE_ID.test(deviceId)) throw new InvalidArgumentError('device_id must be a device id (a UUID)', { reason: 'invalid_device_id' });
+  return deviceId;
 }
 
 function boundedText(name: string, value: string, max: number): string {
@@ -108,7 +129,25 @@ export function integrationsRoutes(svc: Service) {
           connections: data.connections.map(connectionToProto),
           hrvSamples: data.samples.map(sampleToProto),
           events: data.events.map(eventToProto),
+          devices: data.devices.map(deviceToProto),
         });
+      },
+      async registerDevice(req) {
+        const userId = requireUserId(req.userId);
+        const registered = await registerDevice(svc, userId, {
+          platform: platformFromProto(req.platform),
+          environment: environmentFromProto(req.environment),
+          token: boundedText('device_token', req.token, 4096),
+        });
+        return create(RegisterDeviceResponseSchema, { device: deviceToProto(registered.device), created: registered.created });
+      },
+      async listDevices(req) {
+        const devices = await listDevices(svc, requireUserId(req.userId));
+        return create(ListDevicesResponseSchema, { devices: devices.map(deviceToProto) });
+      },
+      async deleteDevice(req) {
+        await deleteDevice(svc, requireUserId(req.userId), requireDeviceId(req.deviceId));
+        return create(DeleteDeviceResponseSchema, {});
       },
       async injectHrvDrop(req) {
         mockOf(svc);

@@ -2,6 +2,7 @@ import { connectionsOf } from '../store/connections.repo.ts';
 import type { CalendarSourceName, ConnectionStatus, HrvMetricName, HrvSourceName, ProviderName } from '../store/database.ts';
 import { eventsOf } from '../store/events.repo.ts';
 import { samplesOf } from '../store/samples.repo.ts';
+import { listDevices, type DeviceView } from '../push/devices.ts';
 import type { Service } from '../service.ts';
 
 export interface ConnectionView {
@@ -15,6 +16,8 @@ export interface UserData {
   connections: ConnectionView[];
   samples: Array<{ sampleId: string; metric: HrvMetricName; source: HrvSourceName; valueMs: number; measuredAt: Date }>;
   events: Array<{ eventId: string; source: CalendarSourceName; title: string; startsAt: Date; endsAt: Date }>;
+  /** Registered devices, tokens included: a push token is the user's own data. */
+  devices: DeviceView[];
 }
 
 /** A user's connections, never with tokens. */
@@ -28,11 +31,12 @@ export async function listConnections(svc: Service, userId: string): Promise<Con
   }));
 }
 
-/** Everything this service holds about a user (the export of a data-access request); tokens are not the user's data to take away. */
+/** Everything this service holds about a user (the export of a data-access request). Provider OAuth tokens are not the user's data to take away; their own devices' push tokens are. */
 export async function exportUserData(svc: Service, userId: string): Promise<UserData> {
-  const [connections, samples, events] = await Promise.all([listConnections(svc, userId), samplesOf(svc.db, userId), eventsOf(svc.db, userId)]);
+  const [connections, samples, events, devices] = await Promise.all([listConnections(svc, userId), samplesOf(svc.db, userId), eventsOf(svc.db, userId), listDevices(svc, userId)]);
   return {
     connections,
+    devices,
     samples: samples.map((s) => ({ sampleId: s.sample_id, metric: s.metric, source: s.source, valueMs: s.value_ms, measuredAt: s.measured_at })),
     events: events.map((e) => ({ eventId: e.event_id, source: e.source, title: e.title, startsAt: e.starts_at, endsAt: e.ends_at })),
   };

@@ -4,7 +4,9 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { HighStakesEventUpsertedSchema, HrvSampleRecordedSchema, Provider } from '@omtobe/proto/integrations/v1';
+import { PromptTransitionKind } from '@omtobe/proto/state-engine/v1';
 import { connectGoogle, connectWhoop } from '../../test/flows.ts';
+import { apnsToken, publishTransition, registerIos, transition } from '../../test/push-flows.ts';
 import { startHarness, topics, type Harness } from '../../test/harness.ts';
 import { schema } from '../store/database.ts';
 
@@ -15,7 +17,7 @@ const uuid = (n: number) => `0a2504e0-4f89-41d3-9a0c-0305e82c33${String(n).padSt
 
 async function rowsOf(h: Harness, userId: string): Promise<Record<string, number>> {
   const tables = await sql<{ table_name: string }>`
-    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' order by table_name`.execute(h.svc.db);
+    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' and table_name <> 'erasures' order by table_name`.execute(h.svc.db);
   const counts: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
     const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${userId}`.execute(h.svc.db);
@@ -24,7 +26,10 @@ async function rowsOf(h: Harness, userId: string): Promise<Record<string, number
   return counts;
 }
 
-/** A user with something in every table: HealthKit samples, WHOOP and Google connections with data, a push channel, a pending OAuth state. */
+/**
+ * A user with something in every table: HealthKit samples, WHOOP and Google connections with data, a push channel, a
+ * pending OAuth state, a phone and a push still owed to it (APNs keeps answering 500).
+ */
 async function seed(h: Harness, userId: string, whoopUserId: string): Promise<void> {
   await h.deliver(topics.users, userId, UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone: 'Europe/London', registeredAt: timestampFromDate(now0) }));
   await h.client.uploadHrvSamples({ userId, samples: [{ uuid: uuid(Number(whoopUserId) % 100), start: timestampFromDate(at(-2)), end: timestampFromDate(at(-1)), value: 50, unit: 'ms', sourceDevice: 'Apple Watch' }] });
@@ -34,6 +39,11 @@ async function seed(h: Harness, userId: string, whoopUserId: string): Promise<vo
   await h.client.startConnection({ userId, provider: Provider.WHOOP });
   await h.runSyncs();
   await h.published(HrvSampleRecordedSchema, (m) => m.sampleId === `sleep-${userId}`, 1);
+  const token = apnsToken(Number(whoopUserId));
+  await registerIos(h, userId, token);
+  h.apns.answer(token, { status: 500, reason: 'InternalServerError' });
+  await publishTransition(h, transition(h, { userId, kind: PromptTransitionKind.BRAKE_RAISED, eventId: 'board' }));
+  await h.runPushes();
 }
 
 describe('users.v1', () => {
@@ -58,7 +68,7 @@ describe('users.v1', () => {
     await seed(h, 'keep-me', '302');
     await h.published(HighStakesEventUpsertedSchema, (m) => m.userId === 'erase-me', 1);
     const before = await rowsOf(h, 'erase-me');
-    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'hrv_samples', 'known_users', 'oauth_states']);
+    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'devices', 'hrv_samples', 'known_users', 'oauth_states', 'push_deliveries']);
     expect(Object.values(before).every((n) => n > 0)).toBe(true);
     const googleRefresh = h.google.requestsTo('/token').length;
     expect(googleRefresh).toBeGreaterThan(0);
@@ -66,6 +76,9 @@ describe('users.v1', () => {
     await h.deliver(topics.users, 'erase-me', UserDeletedSchema, create(UserDeletedSchema, { userId: 'erase-me', deletedAt: timestampFromDate(now0) }));
 
     expect(Object.values(await rowsOf(h, 'erase-me')).every((n) => n === 0)).toBe(true);
+    // What remains is the tombstone: late events of the erased user are dropped, not applied.
+    const tombstone = await sql<{ n: number }>`select count(*)::int as n from erasures where user_id = 'erase-me'`.execute(h.svc.db);
+    expect(tombstone.rows[0]!.n).toBe(1);
     const kept = await rowsOf(h, 'keep-me');
     expect(kept).toEqual(before);
     const outbox = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.svc.db);

@@ -1,5 +1,5 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { on, PermanentEventError, topics, type TopicHandlers } from '@omtobe/events';
+import { on, PermanentEventError, recordErasure, topics, type TopicHandlers } from '@omtobe/events';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { canonicalTimeZone } from '@omtobe/rules';
 import { eraseUser } from '../connections/erase-user.ts';
@@ -22,7 +22,8 @@ function zoneOf(event: { timezone: string }, type: string): string {
 /**
  * users.v1: a registered user becomes known (in development the mock providers give them a week of HRV
  * history and a calendar at once), a timezone change moves their mock calendar, and an erasure removes
- * everything of theirs after queueing their provider grants for revocation.
+ * everything of theirs (devices and pushes included) after queueing their provider grants for revocation, leaving
+ * a tombstone so their late prompt transitions push nothing.
  */
 export function usersConsumer(svc: Pick<Service, 'cipher' | 'clock' | 'logger' | 'settings'>): TopicHandlers<Database> {
   return {
@@ -50,7 +51,13 @@ export function usersConsumer(svc: Pick<Service, 'cipher' | 'clock' | 'logger' |
         // brakes at the old zone's hours after the change.
         if (svc.settings.mock) await fillMockCalendar(trx, svc, svc.settings.mock, (await findKnownUser(trx, event.userId))!, svc.clock.now());
       }),
-      on(UserDeletedSchema, async (event, { trx, logger }) => {
+      on(UserDeletedSchema, async (event, { trx, logger, occurredAt }) => {
+        // First (it takes the user's lock): a prompt transition of the erased registration may still be on its way
+        // (another topic) or being applied right now; it must not plan a push for a device erased here.
+        await recordErasure(trx, event.userId, {
+          erasedAt: event.deletedAt ? timestampDate(event.deletedAt) : occurredAt,
+          ...(event.registeredAt ? { registeredAt: timestampDate(event.registeredAt) } : {}),
+        });
         await eraseUser(trx, svc.cipher, logger, event.userId, svc.clock.now());
       }),
     ],

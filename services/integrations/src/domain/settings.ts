@@ -18,6 +18,33 @@ export interface Settings {
   readonly whoop?: WhoopSettings;
   readonly google?: GoogleSettings;
   readonly mock?: MockSettings;
+  readonly push: PushSettings;
+}
+
+/** Devices and pushes to phones (push/). The senders' credentials are in PushSenderSettings. */
+export interface PushSettings {
+  /** Platforms devices may be registered for (each needs its sender's credentials in production). */
+  readonly platforms: ReadonlyArray<'ios' | 'android'>;
+  /** A user's devices beyond this many: the least recently registered is replaced. */
+  readonly maxDevicesPerUser: number;
+  /** Tries of one push, the first included, before it is dead. */
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryCapMs: number;
+  /** One send to APNs or FCM waits no longer than this (then it is tried again later). */
+  readonly sendTimeoutMs: number;
+  /** Pushes claimed per pass, and in flight at most at once (per replica). */
+  readonly batchSize: number;
+  readonly maxInFlight: number;
+  readonly pollIntervalMs: number;
+  /** Sent, expired, cancelled pushes are kept this long after they finished (for "did it go out?"). */
+  readonly finishedRetentionMs: number;
+  /** Dead pushes (the dead letter) are kept this long. */
+  readonly deadRetentionMs: number;
+  /** A transition naming no expiry lapses this long after it occurred. */
+  readonly defaultTtlMs: number;
+  /** Reading requests also show a visible "take a one-minute Breathe session" alert. */
+  readonly breathePrompt: boolean;
 }
 
 export interface HrvSettings {

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DevClockTables } from '@omtobe/db';
-import type { InboxTables, OutboxTables } from '@omtobe/events';
+import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 
 /** The integrations service's schema. */
 export const schema = 'integrations';
@@ -115,7 +115,52 @@ export interface ChannelRef {
   resourceId: string;
 }
 
-export interface Database extends OutboxTables, InboxTables, DevClockTables {
+/** A phone registered for pushes. The token is encrypted (bound to user and row) and looked up by its sha256. */
+export interface DevicesTable {
+  device_id: string;
+  user_id: string;
+  platform: 'ios' | 'android';
+  environment: 'sandbox' | 'production';
+  /** AES-256-GCM ciphertext (domain/token-cipher.ts) of the push token; `key_id` names its key. */
+  token: Uint8Array;
+  key_id: string;
+  /** sha256 (hex) of the token: one row per token, whoever registered it. */
+  token_hash: string;
+  registered_at: Date;
+  updated_at: Date;
+}
+
+export type PushKindName = 'brake' | 'reflection' | 'reading';
+export type PushStatus = 'pending' | 'sent' | 'device_gone' | 'expired' | 'cancelled' | 'dead';
+
+/**
+ * One push of one prompt transition to one device (unique per pair: a redelivered transition adds nothing). No
+ * title, no HRV: the kind, the ids and the expiry are all a push is made of.
+ */
+export interface PushDeliveriesTable {
+  delivery_id: string;
+  transition_id: string;
+  device_id: string;
+  user_id: string;
+  kind: PushKindName;
+  event_id: string | null;
+  expires_at: Date;
+  status: PushStatus;
+  attempts: Generated<number>;
+  /** When the next try is due (pending rows). */
+  due_at: Date;
+  /** A replica sending this row owns it until then. */
+  lease_until: Date | null;
+  /** The last failure: a reason code such as `apns 500` or `fcm UNAVAILABLE`, never a token. */
+  last_error: string | null;
+  created_at: Date;
+  /** When the row reached its final status. */
+  finished_at: Date | null;
+}
+
+export interface Database extends OutboxTables, InboxTables, DevClockTables, ErasureTables {
+  devices: DevicesTable;
+  push_deliveries: PushDeliveriesTable;
   known_users: KnownUsersTable;
   hrv_samples: HrvSamplesTable;
   calendar_events: CalendarEventsTable;

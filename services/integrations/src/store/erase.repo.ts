@@ -3,10 +3,10 @@ import type { Database } from './database.ts';
 import type { Db } from './db.ts';
 
 /** Every table of the schema that holds rows of a user, by its user column. */
-const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'calendar_channels'];
+const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'calendar_channels', 'devices', 'push_deliveries'];
 
 /**
- * Erasure: every row of the user, and the user's events still waiting in the outbox (they may carry
+ * Erasure: every row of the user (devices and their pushes, dead letters included), and the user's events still waiting in the outbox (they may carry
  * event titles, and the user's data must not reach other services after their erasure). Revocations
  * hold no user id, and the inbox holds only event ids.
  */

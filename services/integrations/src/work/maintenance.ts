@@ -5,6 +5,9 @@ import { purgeEndedEvents } from '../store/events.repo.ts';
 import { purgeExpiredStates } from '../store/oauth-states.repo.ts';
 import { purgeSamples } from '../store/samples.repo.ts';
 import { purgeDeliveries } from '../store/webhook-deliveries.repo.ts';
+import { devicesWithOtherKey, updateDeviceToken } from '../store/devices.repo.ts';
+import { purgeFinishedDeliveries } from '../store/push-deliveries.repo.ts';
+import { deviceTokenContext } from '../domain/device-token.ts';
 import type { Service } from '../service.ts';
 
 const hour = 3_600_000;
@@ -13,7 +16,7 @@ const DELIVERY_RETENTION_MS = 24 * hour;
 
 /**
  * Deletes what has outlived its use: samples past retention, ended events, expired OAuth states, old webhook
- * trace ids. (The inbox is purged by @omtobe/events itself.)
+ * trace ids, finished pushes and old dead letters. (The inbox is purged by @omtobe/events itself.)
  */
 export async function purgeExpired(svc: Service): Promise<Record<string, number>> {
   const now = svc.clock.now().getTime();
@@ -22,6 +25,7 @@ export async function purgeExpired(svc: Service): Promise<Record<string, number>
     calendar_events: await purgeEndedEvents(svc.db, new Date(now - svc.settings.eventRetentionMs)),
     oauth_states: await purgeExpiredStates(svc.db, new Date(now)),
     webhook_deliveries: await purgeDeliveries(svc.db, new Date(now - DELIVERY_RETENTION_MS)),
+    push_deliveries: await purgeFinishedDeliveries(svc.db, new Date(now - svc.settings.push.finishedRetentionMs), new Date(now - svc.settings.push.deadRetentionMs)),
   };
 }
 
@@ -37,7 +41,7 @@ export async function renewExpiringChannels(svc: Service): Promise<number> {
 }
 
 /**
- * Key rotation: re-encrypts tokens made with an older key under the current one, a batch at a time, so
+ * Key rotation: re-encrypts tokens (provider grants and device push tokens) made with an older key under the current one, a batch at a time, so
  * an old key can be removed from TOKEN_ENCRYPTION_KEYS once no row names it (the README says how to check).
  */
 export async function reencryptTokens(svc: Service, batchSize = 100): Promise<number> {
@@ -50,6 +54,16 @@ export async function reencryptTokens(svc: Service, batchSize = 100): Promise<nu
       done += 1;
     } catch (error) {
       svc.logger.error({ user_id: row.user_id, provider: row.provider, err: (error as Error).message }, 'tokens could not be re-encrypted');
+    }
+  }
+  for (const device of await devicesWithOtherKey(svc.db, svc.cipher.currentKeyId, batchSize)) {
+    try {
+      const context = deviceTokenContext(device.user_id, device.device_id);
+      const token = svc.cipher.decrypt(device.token, context);
+      await updateDeviceToken(svc.db, device.device_id, { token: svc.cipher.encrypt(token, context), key_id: svc.cipher.currentKeyId });
+      done += 1;
+    } catch (error) {
+      svc.logger.error({ user_id: device.user_id, device_id: device.device_id, err: (error as Error).message }, 'a device token could not be re-encrypted');
     }
   }
   return done;

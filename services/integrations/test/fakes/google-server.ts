@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './http-server.ts';
+import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from '@omtobe/testing/fakes';
 
 export interface FakeEvent {
   id: string;

@@ -1,4 +1,4 @@
-import { json, bearerOf, fakeToken, startFakeServer, type FakeServer, type RecordedRequest } from './http-server.ts';
+import { json, bearerOf, fakeToken, startFakeServer, type FakeServer, type RecordedRequest } from '@omtobe/testing/fakes';
 import type { ServerResponse } from 'node:http';
 
 export interface FakeRecovery {

@@ -1,6 +1,7 @@
-import { createInboxTable, createOutboxTable } from '@omtobe/events';
+import { addErasureRegistration, createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
 import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createIntegrationsTables } from './0003-integrations.ts';
+import { createPushTables } from './0007-push.ts';
 
 /** Every migration of schema `integrations`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
@@ -8,4 +9,8 @@ export const migrations: Migrations = {
   '0002_inbox': createInboxTable,
   '0003_integrations': createIntegrationsTables,
   '0004_dev_clock': createDevClockTable,
+  // Tombstones, so a prompt transition of an erased user arriving after the erasure pushes nothing.
+  '0005_erasures': createErasuresTable,
+  '0006_erasure_registration': addErasureRegistration,
+  '0007_push': createPushTables,
 };
