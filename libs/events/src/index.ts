@@ -9,3 +9,4 @@ export * from './dead-letter.ts';
 export * from './migrations.ts';
 export * from './service-events.ts';
 export * from './erasures.ts';
+export * from './broadcast-consumer.ts';

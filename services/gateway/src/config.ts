@@ -36,6 +36,13 @@ export const configSchema = baseConfigSchema
     /** Users and addresses whose counts one replica keeps (least recently seen dropped first). */
     RATE_LIMIT_TRACKED_CLIENTS: envInt({ min: 1_000 }).default(100_000),
     BODY_LIMIT_BYTES: envInt({ min: 1_024, max: 10 * 1024 * 1024 }).default(256 * 1024),
+    // Live state streams (GET /api/v1/state/stream, WatchState): README.md, "The live stream".
+    /** Open streams one user may hold on one replica (the app needs one; a few more for a second device or a reconnect). */
+    STREAMS_PER_USER: envInt({ min: 1, max: 100 }).default(5),
+    /** A heartbeat goes out after this long without a message: below every idle timeout on the way (Envoy's is 300 s). */
+    STREAM_HEARTBEAT_SECONDS: envInt({ min: 1, max: 240 }).default(15),
+    /** The reconnection delay a Server-Sent Events client is told when a drain ends its stream (jittered ±50%). */
+    STREAM_RETRY_MS: envInt({ min: 100, max: 60_000 }).default(3_000),
   })
   .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL !== undefined, {
     path: ['JWKS_URL'],

@@ -1,16 +1,19 @@
 // The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → (in development,
-// the clock kept in the database) → peers → authentication → REST + Connect server → SERVING.
+// the clock kept in the database) → live streams' hub and broadcast consumer → peers → authentication → REST +
+// Connect server → SERVING. On SIGTERM the open streams end first (so the server's drain waits for none of them).
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
-import { startServiceEvents } from '@omtobe/events';
+import { startBroadcastConsumer, startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { createAuthInterceptor } from './api/connect-auth.ts';
 import { gatewayRoutes } from './api/connect.ts';
 import { createAuthentication } from './auth/keys.ts';
 import { loadConfig } from './config.ts';
+import { streamGroupIdPrefix, streamSubscriptions } from './consumers/index.ts';
 import type { GatewayDeps } from './operations/context.ts';
 import { createPeers } from './peers/peers.ts';
 import { createRestApp } from './rest/app.ts';
 import { schema, type Database } from './store/database.ts';
+import { StreamHub } from './streams/hub.ts';
 import { migrations } from './store/migrations/index.ts';
 
 const config = loadConfig();
@@ -30,7 +33,11 @@ await runService({
     // moves it with every service's; its offset outlives a restart). Tokens are always judged by real time:
     // apps, identity providers and the JWT libraries know no other.
     const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
-    const deps: GatewayDeps = { db, peers: createPeers(config), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger };
+    // Every replica hears every user's transitions (a consumer group of its own) and hands them to its open streams.
+    const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, logger: logger.child({ component: 'streams' }) });
+    startBroadcastConsumer({ config, groupIdPrefix: streamGroupIdPrefix, subscriptions: streamSubscriptions(hub), logger, lifecycle });
+    const streams = { hub, heartbeatMs: config.STREAM_HEARTBEAT_SECONDS * 1_000, retryMs: config.STREAM_RETRY_MS };
+    const deps: GatewayDeps = { db, peers: createPeers(config), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
     const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
     const rest = await createRestApp({
       deps,
@@ -54,6 +61,9 @@ await runService({
       health,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
+    // Registered after the server, so it runs before the server's drain: open streams never end by themselves, and
+    // would otherwise hold the drain for all of SHUTDOWN_TIMEOUT_MS. New streams are refused from here on.
+    lifecycle.onStop('live streams (end)', () => hub.drain(Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS / 2)));
     logger.info({ port, mode: config.OMTOBE_MODE, dev_token_issuer: devIssuer !== undefined }, 'gateway serving');
   },
 });

@@ -10,6 +10,11 @@ export class AppClient {
     this.baseUrl = baseUrl;
   }
 
+  /** The bearer token of the last login (for clients beside this one: the live stream). */
+  get accessToken(): string {
+    return this.token;
+  }
+
   async login(userId: string): Promise<void> {
     const reply = await this.send('POST', '/api/v1/dev/token', { user_id: userId });
     this.token = reply.body.access_token as string;

@@ -76,6 +76,13 @@ const cases: Case[] = [
   { name: 'dev: bad user id', method: 'POST', path: '/api/v1/dev/token', body: { user_id: 'not ok!' }, status: 400, code: 'invalid_request' },
   { name: 'dev: cycle day out of range', method: 'POST', path: '/api/v1/dev/cycle-day', token: alice, body: { day: 8 }, status: 400, code: 'invalid_request' },
   { name: 'unknown route', method: 'GET', path: '/api/v1/nope', token: alice, status: 404, code: 'not_found' },
+  { name: 'stream: no token', method: 'GET', path: '/api/v1/state/stream', status: 401, code: 'missing_token' },
+  { name: 'stream: a token in the query string is no token', method: 'GET', path: '/api/v1/state/stream?access_token=x', status: 401, code: 'missing_token' },
+  { name: 'stream: a user who never registered', method: 'GET', path: '/api/v1/state/stream', token: (idp) => idp.token('dave').then((t) => `Bearer ${t}`), status: 404, code: 'user_not_registered' },
+  { name: 'devices: unknown platform', method: 'POST', path: '/api/v1/devices', token: alice, body: { platform: 'windows', token: 'abc' }, status: 400, code: 'invalid_request' },
+  { name: 'devices: missing token', method: 'POST', path: '/api/v1/devices', token: alice, body: { platform: 'ios' }, status: 400, code: 'invalid_request' },
+  { name: 'devices: malformed APNs token', method: 'POST', path: '/api/v1/devices', token: alice, body: { platform: 'ios', token: 'zz' }, status: 422, code: 'invalid_push_token' },
+  { name: 'devices: an id that is no device', method: 'DELETE', path: '/api/v1/devices/not-a-device', token: alice, status: 404, code: 'device_not_found' },
   { name: 'state of a user who never registered', method: 'GET', path: '/api/v1/state', token: (idp) => idp.token('dave').then((t) => `Bearer ${t}`), status: 404, code: 'user_not_registered' },
 ];
 
@@ -183,13 +190,21 @@ describe('gateway REST contract', () => {
       'POST /api/v1/webhooks/google-calendar',
       'GET /api/v1/me/export',
       'DELETE /api/v1/me',
+      'POST /api/v1/devices',
+      'GET /api/v1/devices',
+      'DELETE /api/v1/devices/{id}',
+      'GET /api/v1/state/stream',
     ]) {
       expect(documented).toContain(required);
     }
     // Every documented operation answers (whatever the status) rather than falling through to "no route".
     for (const operation of documented) {
       const [method, path] = operation.split(' ') as [string, string];
-      const live = await call({ method, path: path.replace('{provider}', 'whoop'), token: alice });
+      const live = await call({ method, path: path.replace('{provider}', 'whoop').replace('{id}', 'not-a-device'), token: alice });
+      if (live.headers.get('content-type') === 'text/event-stream') {
+        await live.body?.cancel(); // the live stream never ends by itself: that it started is the answer
+        continue;
+      }
       const body = (await live.json().catch(() => ({}))) as { error?: { message?: string } };
       expect({ operation, fellThrough: body.error?.message?.startsWith('no route') ?? false }).toEqual({ operation, fellThrough: false });
     }

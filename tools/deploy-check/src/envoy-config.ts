@@ -13,7 +13,8 @@ export interface RetryPolicy {
 }
 export interface EnvoyRoute {
   match: { prefix?: string; path?: string; safe_regex?: { regex: string }; headers?: HeaderMatcher[] };
-  route?: { cluster: string; timeout?: string; retry_policy?: RetryPolicy; max_stream_duration?: { grpc_timeout_header_max?: string } };
+  route?: { cluster: string; timeout?: string; idle_timeout?: string; retry_policy?: RetryPolicy; max_stream_duration?: { grpc_timeout_header_max?: string } };
+  typed_per_filter_config?: Record<string, unknown>;
   direct_response?: { status: number };
   redirect?: { https_redirect?: boolean; scheme_redirect?: string; host_redirect?: string; port_redirect?: number; response_code?: string };
 }
@@ -169,4 +170,47 @@ export function durationMs(duration: string | undefined): number | undefined {
   if (duration === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)s$/.exec(duration);
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
+}
+
+/** The requests of the live state stream (services/gateway/README.md): SSE and Connect/gRPC server streaming. */
+export const streamRequests: readonly Request[] = [
+  { method: 'GET', path: '/api/v1/state/stream' },
+  { method: 'POST', path: '/omtobe.gateway.v1.GatewayService/WatchState' },
+];
+
+// HTTP filters that hold a response (or a request) back until it is complete: a stream would never arrive.
+const bufferingFilters = ['envoy.filters.http.buffer', 'envoy.filters.http.compressor', 'envoy.filters.http.cache'];
+
+/**
+ * What would stop the live stream from living, per stream request: a route timeout (Envoy's default 15 s, or any
+ * other, ends every stream), an idle timeout missing or not comfortably above the heartbeat interval (or above the
+ * connection manager's stream idle timeout, which it replaces), a retry after the stream began, a buffering filter
+ * not disabled on the route, a route answered by Envoy itself, and HSTS missing from the answers.
+ */
+export function streamRouteProblems(hcm: HttpConnectionManager, heartbeatSeconds: number): string[] {
+  const problems: string[] = [];
+  const routes = routesOf(hcm);
+  const hsts = (hcm.route_config.response_headers_to_add ?? []).some((h) => h.header.key.toLowerCase() === 'strict-transport-security');
+  if (!hsts) problems.push('route_config: no strict-transport-security header on the answers');
+  for (const request of streamRequests) {
+    const name = `${request.method} ${request.path}`;
+    const route = matchRoute(routes, request);
+    if (!route?.route) {
+      problems.push(`${name}: not forwarded to the gateway`);
+      continue;
+    }
+    const timeout = route.route.timeout;
+    if (timeout === undefined || durationMs(timeout) !== 0) problems.push(`${name}: route timeout ${timeout ?? '15s (Envoy’s default)'} ends every stream; it must be 0s`);
+    const idle = durationMs(route.route.idle_timeout);
+    if (idle === undefined || idle === 0) problems.push(`${name}: no idle_timeout (a stream whose gateway went silent would be held forever)`);
+    else if (idle < 2 * heartbeatSeconds * 1000) problems.push(`${name}: idle_timeout ${route.route.idle_timeout} is not above twice the heartbeat (${heartbeatSeconds} s)`);
+    else if (idle > (durationMs(hcm.stream_idle_timeout) ?? 300_000)) problems.push(`${name}: idle_timeout ${route.route.idle_timeout} is above the stream idle timeout it replaces`);
+    const retryOn = route.route.retry_policy?.retry_on ?? '';
+    if (retryOn.split(',').some((cause) => !['connect-failure', 'refused-stream', ''].includes(cause))) problems.push(`${name}: retried on ${retryOn} (after the stream began)`);
+    for (const filter of hcm.http_filters.filter((f) => bufferingFilters.includes(f.name))) {
+      const perRoute = route.typed_per_filter_config?.[filter.name] as { disabled?: boolean } | undefined;
+      if (perRoute?.disabled !== true) problems.push(`${name}: ${filter.name} buffers it (not disabled on the route)`);
+    }
+  }
+  return problems;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadEnvoyApi } from './envoy-api.ts';
-import { allStrings, appConnectionManager, durationMs, edgeListeners, httpConnectionManagers, matchRoute, routesOf, type EnvoyBootstrap, type EnvoyRoute } from './envoy-config.ts';
+import { allStrings, appConnectionManager, durationMs, edgeListeners, httpConnectionManagers, matchRoute, routesOf, streamRequests, streamRouteProblems, type EnvoyBootstrap, type EnvoyRoute } from './envoy-config.ts';
+import { loadServiceConfig } from './services.ts';
 import { deployPaths } from './paths.ts';
 import { readYaml } from './yaml-files.ts';
 
@@ -59,13 +60,42 @@ describe('Envoy at the edge', () => {
     expect(gateway?.type).toBe('STRICT_DNS');
   });
 
-  it('routes only to clusters that exist, and gives every forwarded route a timeout', () => {
+  it('routes only to clusters that exist, and gives every forwarded route a timeout but the live stream’s', () => {
     const clusters = new Set(config.static_resources.clusters.map((c) => c.name));
+    const streamRoutes = new Set(streamRequests.map((request) => matchRoute(routes, request)));
     for (const route of routes) {
       if (route.direct_response) continue;
       expect(clusters.has(route.route?.cluster ?? '')).toBe(true);
-      expect(durationMs(route.route?.timeout)).toBeGreaterThan(0);
+      if (!streamRoutes.has(route)) expect(durationMs(route.route?.timeout)).toBeGreaterThan(0);
     }
+  });
+
+  it('lets the live state stream live: no route timeout, an idle timeout above the heartbeat, nothing buffering it, HSTS', async () => {
+    const heartbeatSeconds = Number((await loadServiceConfig('gateway')).schema.shape.STREAM_HEARTBEAT_SECONDS?.safeParse(undefined).data);
+    expect(heartbeatSeconds).toBeGreaterThan(0);
+    expect(streamRouteProblems(hcm, heartbeatSeconds)).toEqual([]);
+    // The stream's routes are its own, not the catch-all ones with their 10-15 s timeouts.
+    for (const request of streamRequests) expect(durationMs(matchRoute(routes, request)?.route?.timeout)).toBe(0);
+  });
+
+  it('the stream check catches a route timeout, a buffer filter, a lost idle timeout and a lost route (it is not vacuous)', () => {
+    const broken = structuredClone(hcm);
+    const brokenRoutes = routesOf(broken);
+    const sse = matchRoute(brokenRoutes, streamRequests[0]!)!;
+    sse.route!.timeout = '15s';
+    const watchState = matchRoute(brokenRoutes, streamRequests[1]!)!;
+    delete watchState.route!.idle_timeout;
+    broken.http_filters.splice(-1, 0, { name: 'envoy.filters.http.buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer', max_request_bytes: 65536 } });
+    expect(streamRouteProblems(broken, 15)).toEqual([
+      'GET /api/v1/state/stream: route timeout 15s ends every stream; it must be 0s',
+      'GET /api/v1/state/stream: envoy.filters.http.buffer buffers it (not disabled on the route)',
+      'POST /omtobe.gateway.v1.GatewayService/WatchState: no idle_timeout (a stream whose gateway went silent would be held forever)',
+      'POST /omtobe.gateway.v1.GatewayService/WatchState: envoy.filters.http.buffer buffers it (not disabled on the route)',
+    ]);
+    // Without its own route the stream falls to the catch-all one, with its 15 s timeout.
+    const host = broken.route_config.virtual_hosts[0]!;
+    host.routes = host.routes.filter((r) => r !== watchState);
+    expect(streamRouteProblems(broken, 15)).toContain('POST /omtobe.gateway.v1.GatewayService/WatchState: route timeout 15s ends every stream; it must be 0s');
   });
 
   it('retries after a failure past the connection only for reads and Idempotency-Key writes', () => {

@@ -39,10 +39,21 @@ describe('the Kafka ownership table (tools/deploy-check/src/kafka-access.ts)', (
   });
 
   it('the code check catches a topic used without a grant and a grant never used (it is not vacuous)', () => {
-    const table = { publishes: [...kafkaOwnership['state-engine'].publishes, 'prompts.v1'], consumes: kafkaOwnership['state-engine'].consumes.filter((t) => t !== 'hrv.v1') };
+    const table = { publishes: [...kafkaOwnership['state-engine'].publishes, 'calendar.v1'], consumes: kafkaOwnership['state-engine'].consumes.filter((t) => t !== 'hrv.v1') };
     expect(ownershipProblems('state-engine', table, kafkaUseInCode('state-engine'))).toEqual([
-      'the ownership table says state-engine publishes prompts.v1, but its code does not',
+      'the ownership table says state-engine publishes calendar.v1, but its code does not',
       'state-engine consumes hrv.v1 in its code, but the ownership table does not say so',
+    ]);
+  });
+
+  it('tells the gateway’s broadcasts (src/consumers/*.broadcast.ts, every replica) from consumption, and checks their group prefix', () => {
+    const inCode = kafkaUseInCode('gateway');
+    expect(inCode).toEqual({ publishes: ['users.v1'], consumes: [], broadcasts: ['prompts.v1', 'users.v1'], broadcastGroupPrefix: 'gateway-streams-' });
+    const asConsumer = { ...kafkaOwnership.gateway, consumes: ['prompts.v1'], broadcasts: ['users.v1'], broadcastGroupPrefix: 'gateway-' };
+    expect(ownershipProblems('gateway', asConsumer, inCode)).toEqual([
+      'the ownership table says gateway consumes prompts.v1, but its code does not',
+      'gateway broadcasts prompts.v1 in its code, but the ownership table does not say so',
+      "gateway's broadcast groups are named gateway-streams-…, but the table grants gateway-…",
     ]);
   });
 });
@@ -85,9 +96,34 @@ describe.each(overlayNames)('overlays/%s: Kafka users and ACLs', (overlay) => {
       'topic users.v1: grants Write beyond the table',
       'group state-engine: missing (Read)',
       'group state: granted (Read) but the table gives state-engine no access',
-      'topic hrv: granted (Read) but the table gives state-engine no access',
+      'topic hrv (prefix): granted (Read) but the table gives state-engine no access',
     ]);
     expect([...expectedAcls('decision-log').keys()].sort()).toEqual(['group decision-log', 'topic decisions.v1', 'topic decisions.v1.dlq', 'topic users.v1', 'topic users.v1.dlq']);
+  });
+
+  it('allows exactly one prefix: the gateway’s stream groups, Read only, and no dead-letter topic for what it broadcasts', () => {
+    expect(Object.fromEntries([...expectedAcls('gateway')].map(([resource, operations]) => [resource, [...operations].sort()]))).toEqual({
+      'topic users.v1': ['Describe', 'Read', 'Write'],
+      'topic prompts.v1': ['Describe', 'Read'],
+      'group gateway-streams- (prefix)': ['Read'],
+    });
+    const gateway = structuredClone(users().find((u) => u.metadata.name === 'gateway') as KafkaUser);
+    const acls = gateway.spec.authorization!.acls;
+    acls.find((a) => a.resource.patternType === 'prefix')!.resource.name = 'gateway-';
+    acls.push({ resource: { type: 'topic', name: 'prompts.v1.dlq', patternType: 'literal' }, operations: ['Describe', 'Write'] });
+    expect(aclProblems(gateway, 'gateway')).toEqual([
+      `acls/${acls.length - 2}: group gateway-: a prefix pattern grants more than the table's names`,
+      'group gateway-streams- (prefix): missing (Read)',
+      'group gateway- (prefix): granted (Read) but the table gives gateway no access',
+      'topic prompts.v1.dlq: granted (Describe, Write) but the table gives gateway no access',
+    ]);
+    // The same prefix on another service's user is no exception.
+    const stateEngine = structuredClone(users().find((u) => u.metadata.name === 'state-engine') as KafkaUser);
+    stateEngine.spec.authorization!.acls.push({ resource: { type: 'group', name: 'gateway-streams-', patternType: 'prefix' }, operations: ['Read'] });
+    expect(aclProblems(stateEngine, 'state-engine')).toEqual([
+      `acls/${stateEngine.spec.authorization!.acls.length - 1}: group gateway-streams-: a prefix pattern grants more than the table's names`,
+      'group gateway-streams- (prefix): granted (Read) but the table gives state-engine no access',
+    ]);
   });
 
   it.each(serviceNames)('%s connects over TLS (port 9093) with SCRAM-SHA-512 as its own user, with the password and CA Strimzi’s Secrets hold', (service) => {

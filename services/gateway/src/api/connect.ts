@@ -2,10 +2,12 @@ import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import { GatewayService } from '@omtobe/proto/gateway/v1';
 import type { Caller, GatewayDeps } from '../operations/context.ts';
 import { checkState, getState, recordDecision, recordReflection } from '../operations/cycle.ts';
+import { deleteDevice, listDevices, registerDevice } from '../operations/devices.ts';
 import { exportMyData } from '../operations/export.ts';
 import { listDecisionHistory, listReflectionHistory } from '../operations/history.ts';
 import { connectProvider, disconnectProvider, uploadHrvSamples } from '../operations/providers.ts';
 import { deleteMe, registerUser } from '../operations/users.ts';
+import { watchState } from '../operations/watch-state.ts';
 import { callerKey } from './connect-auth.ts';
 
 function caller(ctx: HandlerContext): Caller {
@@ -31,6 +33,11 @@ export function gatewayRoutes(deps: GatewayDeps) {
       disconnectProvider: (req, ctx) => disconnectProvider(deps, caller(ctx), req),
       exportMyData: (_req, ctx) => exportMyData(deps, caller(ctx)),
       deleteMe: (_req, ctx) => deleteMe(deps, caller(ctx)),
+      registerDevice: (req, ctx) => registerDevice(deps, caller(ctx), req),
+      listDevices: (_req, ctx) => listDevices(deps, caller(ctx)),
+      deleteDevice: (req, ctx) => deleteDevice(deps, caller(ctx), req),
+      // Server streaming: ctx.signal aborts when the client goes away; a drain ends it with UNAVAILABLE.
+      watchState: (_req, ctx) => watchState(deps, caller(ctx)),
     });
   };
 }

@@ -73,11 +73,12 @@ export async function registerUser(deps: GatewayDeps, caller: Caller, req: Regis
  * registration it ends (the profile's creation, which UserRegistered published as `registered_at`): other
  * services drop that registration's events whenever they arrive, even those made after this instant (a
  * decision answered before the state engine applies the erasure), and keep a new registration's. The user's
- * registration and zone changes not yet published are deleted, never published.
+ * registration and zone changes not yet published are deleted, never published. The user's open state streams
+ * end.
  */
 export async function deleteMe(deps: GatewayDeps, caller: Caller): Promise<DeleteMeResponse> {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
+  const result = await deps.db.transaction().execute(async (trx) => {
     // The profile's row lock first: a registration or zone change of the user under way commits (with its outbox row) before.
     const deleted = await deleteUser(trx, caller.userId);
     // An earlier UserDeleted still waiting stays: it names the registration it ended, which this one may not.
@@ -95,4 +96,7 @@ export async function deleteMe(deps: GatewayDeps, caller: Caller): Promise<Delet
     });
     return create(DeleteMeResponseSchema, { deleted: deleted !== undefined });
   });
+  // The user's live streams on this replica end now; other replicas' end when they hear UserDeleted.
+  deps.streams?.hub.closeUser(caller.userId);
+  return result;
 }

@@ -1,17 +1,23 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { DecisionEntry, ReflectionEntry } from '@omtobe/proto/decision-log/v1';
-import { HrvMetric } from '@omtobe/proto/integrations/v1';
+import { DevicePlatform, HrvMetric, PushEnvironment, type Device } from '@omtobe/proto/integrations/v1';
 import {
   BrakeReason,
   Decision,
   NextAction,
   Phase,
+  PromptKind,
+  PromptTransitionKind,
+  ReflectionClosedReason,
   ReflectionResponse,
   type Baseline,
   type CheckBrakeResponse,
   type GetStateResponse,
   type HighStakesEvent,
   type HrvReading,
+  type Prompt,
+  type PromptEvent,
+  type PromptTransition,
   type SubmitDecisionResponse,
   type SubmitReflectionResponse,
 } from '@omtobe/proto/state-engine/v1';
@@ -86,7 +92,56 @@ export function stateJson(s: GetStateResponse) {
     reflection_answered: s.reflectionAnswered,
     ...hrv(s.hrvCurrent, s.hrvBaseline),
     upcoming_events: s.upcomingEvents.map(event),
+    prompt: promptJson(s.prompt),
     timestamp: iso(s.evaluatedAt),
+  };
+}
+
+// The live stream's vocabulary: enum names in snake_case without their prefix ("brake_raised", "cooling").
+const enumName = (names: Record<number, string>, value: number): string | null => (value === 0 ? null : (names[value]?.toLowerCase() ?? null));
+
+const promptEventJson = (e: PromptEvent | undefined) => (e ? { id: e.eventId, starts_at: iso(e.startsAt), ends_at: iso(e.endsAt) } : null);
+
+/** What the app should show now (GetState's and a transition's `prompt`); null while the engine sets none. */
+export function promptJson(p: Prompt | undefined) {
+  if (!p) return null;
+  return {
+    kind: enumName(PromptKind, p.kind),
+    event: promptEventJson(p.event),
+    expires_at: iso(p.expiresAt),
+    cycle_day: p.cycleDay,
+    sequence: Number(p.sequence),
+  };
+}
+
+/** A `transition` event of GET /state/stream. */
+export function transitionJson(t: PromptTransition) {
+  return {
+    transition_id: t.transitionId,
+    kind: enumName(PromptTransitionKind, t.kind),
+    event: promptEventJson(t.event),
+    withdrawn_reason: reasonName(t.withdrawnReason),
+    reflection_closed_reason: enumName(ReflectionClosedReason, t.reflectionClosedReason),
+    prompt: promptJson(t.prompt),
+    expires_at: iso(t.expiresAt),
+    cycle_day: t.cycleDay,
+    occurred_at: iso(t.occurredAt),
+    sequence: Number(t.sequence),
+  };
+}
+
+export const platformNames = { [DevicePlatform.IOS]: 'ios', [DevicePlatform.ANDROID]: 'android' } as Record<DevicePlatform, 'ios' | 'android' | undefined>;
+export const platformFromName = { ios: DevicePlatform.IOS, android: DevicePlatform.ANDROID } as const;
+export const environmentFromName = { sandbox: PushEnvironment.SANDBOX, production: PushEnvironment.PRODUCTION } as const;
+
+export function deviceJson(d: Device) {
+  return {
+    id: d.deviceId,
+    platform: platformNames[d.platform] ?? null,
+    environment: d.environment === PushEnvironment.SANDBOX ? 'sandbox' : 'production',
+    token: d.token,
+    registered_at: iso(d.registeredAt),
+    updated_at: iso(d.updatedAt),
   };
 }
 

@@ -4,7 +4,7 @@ import { RecordDecisionRequestSchema, RecordReflectionRequestSchema } from '@omt
 import { checkState, getState, recordDecision, recordReflection } from '../../operations/cycle.ts';
 import type { RestOptions } from '../app.ts';
 import { checkJson, decisionFromName, decisionJson, reflectionJson, responseFromName, stateJson } from '../json.ts';
-import { commonErrors, event, hrvFields, idempotencyHeader, nullableString, timestamp } from './schemas.ts';
+import { commonErrors, event, hrvFields, idempotencyHeader, nullableString, prompt, timestamp } from './schemas.ts';
 
 const checkResponse = {
   type: 'object',
@@ -22,7 +22,7 @@ const checkResponse = {
   },
 } as const;
 
-const stateResponse = {
+export const stateResponse = {
   type: 'object',
   properties: {
     current_day: { type: 'integer' },
@@ -39,6 +39,7 @@ const stateResponse = {
     reflection_answered: { type: 'boolean' },
     ...hrvFields,
     upcoming_events: { type: 'array', items: event },
+    prompt,
     timestamp,
   },
 } as const;

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { RestOptions } from '../app.ts';
 import { cycleRoutes } from './cycle.ts';
 import { devRoutes } from './dev.ts';
+import { deviceRoutes } from './devices.ts';
 import { historyRoutes } from './history.ts';
 import { platformRoutes } from './platform.ts';
 import { providerRoutes } from './providers.ts';
+import { streamRoutes } from './stream.ts';
 import { userRoutes } from './users.ts';
 
 /** Every REST route under /api/v1. */
@@ -14,5 +16,7 @@ export async function registerRoutes(app: FastifyInstance, options: RestOptions)
   cycleRoutes(app, options);
   historyRoutes(app, options);
   providerRoutes(app, options);
+  deviceRoutes(app, options);
+  streamRoutes(app, options);
   if (options.devIssuer) devRoutes(app, options, options.devIssuer);
 }

@@ -53,3 +53,32 @@ export const pageQuery = {
     page_token: { type: 'string', maxLength: 512 },
   },
 } as const;
+
+export const promptEvent = {
+  type: ['object', 'null'],
+  properties: { id: { type: 'string' }, starts_at: timestamp, ends_at: timestamp },
+} as const;
+
+/** What the app should show now: GET /state's `prompt`, and a stream transition's. */
+export const prompt = {
+  type: ['object', 'null'],
+  properties: {
+    kind: { type: ['string', 'null'], enum: ['none', 'brake', 'reflection', null] },
+    event: promptEvent,
+    expires_at: timestamp,
+    cycle_day: { type: 'integer' },
+    sequence: { type: 'integer' },
+  },
+} as const;
+
+export const device = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    platform: { type: 'string', enum: ['ios', 'android'] },
+    environment: { type: 'string', enum: ['sandbox', 'production'] },
+    token: { type: 'string' },
+    registered_at: timestamp,
+    updated_at: timestamp,
+  },
+} as const;
