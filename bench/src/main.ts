@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FakeApns } from '@omtobe/testing/fakes';
 import type { BenchContext } from './context.ts';
 import { parseOptions } from './options.ts';
 import { ProcessMonitor, round } from './proc-stats.ts';
@@ -11,6 +12,7 @@ import { summariseProfiles } from './profile-summary.ts';
 import { evaluateTargets, markdown, type BenchReport } from './report.ts';
 import { runCheckAtScale, type CheckAtScale } from './scenarios/check.ts';
 import { runDecide, type DecideResult } from './scenarios/decide.ts';
+import { deliveryEnv, runDelivery, type DeliveryResult } from './scenarios/delivery.ts';
 import { runIngest, type IngestResult } from './scenarios/ingest.ts';
 import { seedCohort } from './seed.ts';
 import { speedIndex } from './speed.ts';
@@ -30,20 +32,24 @@ const profileDir = options.profile ? path.join(resultsDir, `${stamp}.profiles.tm
 const phases: BenchReport['phases'] = [];
 let system: RunningSystem | undefined;
 /** Times one phase; a service that dies fails it at once. */
-async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+async function phase<T>(name: string, work: () => Promise<T>, raceCrash = true): Promise<T> {
   const started = performance.now();
   say(`── ${name}`);
-  const result = await (system ? Promise.race([work(), system.crashed]) : work());
+  const result = await (system && raceCrash ? Promise.race([work(), system.crashed]) : work());
   phases.push({ phase: name, seconds: round((performance.now() - started) / 1000, 1) });
   return result;
 }
 
 const identity = await startBenchIdentity({ issuer: 'omtobe-bench', audience: 'omtobe-app', ttlSeconds: 6 * 3600 });
+// The delivery scenario's APNs: a local fake (HTTP/2 over TLS) in this process, which integrations is pointed at
+// and trusts (FakeApns.env(): APNS_HOST_*, APNS_PORT, APNS_CA_FILE, the .p8 key); it timestamps every push.
+const apns = options.scenarios.has('delivery') ? await FakeApns.start() : undefined;
 let stopping: Promise<void> | undefined;
 const shutdown = () =>
   (stopping ??= (async () => {
     await system?.stop().catch((e: Error) => say(`stopping the system failed: ${e.message}`));
     await identity.close();
+    await apns?.close();
     if (!options.keepTemp) await rm(tempDir, { recursive: true, force: true });
   })());
 process.on('SIGINT', () => void shutdown().then(() => process.exit(130)));
@@ -51,12 +57,15 @@ process.on('SIGINT', () => void shutdown().then(() => process.exit(130)));
 const check: CheckAtScale[] = [];
 let ingest: IngestResult | undefined;
 let decide: DecideResult | undefined;
+let delivery: DeliveryResult | undefined;
+let deliveryFinished = false;
 let failure: Error | undefined;
 let referenceSpeed = 0;
 try {
   if (profileDir) await mkdir(profileDir, { recursive: true });
   system = await phase('start the system', () =>
-    startSystem({ root, tempDir, jwks: { url: identity.jwksUrl, issuer: identity.issuer, audience: identity.audience }, mocks: options.mocks, nodeArgs: options.nodeArgs, say, ...(profileDir ? { profileDir } : {}) }),
+    startSystem({ root, tempDir, jwks: { url: identity.jwksUrl, issuer: identity.issuer, audience: identity.audience }, mocks: options.mocks, nodeArgs: options.nodeArgs, say,
+      ...(apns ? { env: { ...apns.env(), ...deliveryEnv(options) } } : {}), ...(profileDir ? { profileDir } : {}) }),
   );
   const monitor = new ProcessMonitor();
   for (const [name, pid] of Object.entries(system.pids())) monitor.name(pid, name);
@@ -67,7 +76,8 @@ try {
 
   let seeded = 0;
   const wantsCheck = options.scenarios.has('check') || options.scenarios.has('floor');
-  for (const users of wantsCheck ? options.users : [options.users.at(-1)!]) {
+  // Only check, floor and ingest use the common cohort; decide and delivery seed their own.
+  for (const users of wantsCheck ? options.users : options.scenarios.has('ingest') ? [options.users.at(-1)!] : []) {
     await phase(`seed users ${seeded}–${users - 1}`, () =>
       seedCohort(system!.databaseUrl, { prefix: 'u', from: seeded, to: users }, { now: new Date(), zones, samplesPerDay: options.samplesPerDay }),
     );
@@ -75,12 +85,22 @@ try {
     if (wantsCheck) check.push(await phase(`check and floor @ ${users} users`, () => runCheckAtScale(ctx, users, users === options.users[0], users === options.users.at(-1))));
   }
   if (options.scenarios.has('ingest')) ingest = await phase('ingest', () => runIngest(ctx, seeded));
+  // Before decide, which moves every service's clock forward (delivery times pushes against the wall clock).
+  if (options.scenarios.has('delivery')) {
+    // Filled in as it goes: what was measured before a failure (a service dying) is still reported.
+    delivery = { envOverrides: deliveryEnv(options), seedSeconds: 0 };
+    await phase('delivery', () => runDelivery(ctx, apns!, delivery!));
+    deliveryFinished = true;
+  }
   if (options.scenarios.has('decide')) decide = await phase('decide', () => runDecide(ctx));
 } catch (error) {
   failure = error as Error;
+  if (delivery && !deliveryFinished) delivery.failure = failure.message;
   say(`benchmark failed: ${failure.stack ?? failure.message}`);
 }
-await phase('stop the system', shutdown);
+// Not raced with a crash: after one, `crashed` has rejected already, and racing it would leave the services
+// running and write no report.
+await phase('stop the system', shutdown, false);
 
 const report: BenchReport = {
   startedAt: startedAt.toISOString(),
@@ -91,7 +111,8 @@ const report: BenchReport = {
   check,
   ...(ingest ? { ingest } : {}),
   ...(decide ? { decide } : {}),
-  targets: evaluateTargets(check, ingest, decide),
+  ...(delivery ? { delivery } : {}),
+  targets: evaluateTargets(check, ingest, decide, delivery),
   ...(profileDir ? { profiles: await summariseProfiles(profileDir, root) } : {}),
 };
 await mkdir(resultsDir, { recursive: true });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'check' | 'floor' | 'ingest' | 'decide';
-const allScenarios: readonly Scenario[] = ['check', 'floor', 'ingest', 'decide'];
+export type Scenario = 'check' | 'floor' | 'ingest' | 'decide' | 'delivery';
+const allScenarios: readonly Scenario[] = ['check', 'floor', 'ingest', 'decide', 'delivery'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -21,6 +21,17 @@ export interface BenchOptions {
   ingestUsers: number;
   decideUsers: number;
   decideConcurrency: number;
+  /** delivery: users with a device, on Day 4 in a running high-stakes meeting (the population pushes go to). */
+  deliveryUsers: number;
+  /** delivery: uploads with an HRV drop (each a different user) and their rate per second. */
+  deliveryDrops: number;
+  deliveryRate: number;
+  /** delivery: users with a stale reading whose high-stakes event starts during the run (reading requests). */
+  deliveryEventUsers: number;
+  /** delivery: live streams open at once on the gateway, how many per user, and users sent a transition meanwhile. */
+  streams: number;
+  streamsPerUser: number;
+  streamTransitions: number;
   /**
    * Development mode's mock providers, quietened (no backfill, calendar or stream); off by default
    * (MOCK_PROVIDERS=false): even quiet, every 5 s they walk every known user (a query and a transaction per
@@ -39,7 +50,7 @@ export interface BenchOptions {
 const usage = `npm run bench [-- options]
   --quick                 smoke run of about a minute (small users, short runs)
   --users=1000,100000     seeded user counts (check and floor run at each)       BENCH_USERS
-  --only=check,floor,...  scenarios: check, floor, ingest, decide                BENCH_ONLY
+  --only=check,floor,...  scenarios: check, floor, ingest, decide, delivery      BENCH_ONLY
   --check-seconds=20      measured seconds per check/floor run                   BENCH_CHECK_SECONDS
   --warmup-seconds=3      unmeasured seconds before each (×3 before the first)   BENCH_WARMUP_SECONDS
   --connections=32        load generator connections                             BENCH_CONNECTIONS
@@ -50,6 +61,13 @@ const usage = `npm run bench [-- options]
   --ingest-users=10000    users uploading (per ingest run)                       BENCH_INGEST_USERS
   --decide-users=1000     users in the brake → Delay loop                        BENCH_DECIDE_USERS
   --decide-concurrency=32 users in flight at once                                BENCH_DECIDE_CONCURRENCY
+  --delivery-users=10000  users with a device (pushes after an HRV drop)       BENCH_DELIVERY_USERS
+  --delivery-drops=1000   uploads with an HRV drop, each a different user        BENCH_DELIVERY_DROPS
+  --delivery-rate=50      drop uploads per second                                BENCH_DELIVERY_RATE
+  --delivery-event-users=1000 users whose event starts with a stale reading      BENCH_DELIVERY_EVENT_USERS
+  --streams=10000         live streams open at once on the gateway              BENCH_STREAMS
+  --streams-per-user=2    streams per user (the gateway allows 5)               BENCH_STREAMS_PER_USER
+  --stream-transitions=200 users sent a transition while the streams are open   BENCH_STREAM_TRANSITIONS
   --mocks                 keep development mode's mock providers on (quietened); off by default
   --node-args="…"         more Node.js arguments for every service (experiments)  BENCH_NODE_ARGS
   --floor-queries=3       the floor reads as the state engine does (experiment)  BENCH_FLOOR_QUERIES
@@ -73,6 +91,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'ingest-users': { type: 'string' },
       'decide-users': { type: 'string' },
       'decide-concurrency': { type: 'string' },
+      'delivery-users': { type: 'string' },
+      'delivery-drops': { type: 'string' },
+      'delivery-rate': { type: 'string' },
+      'delivery-event-users': { type: 'string' },
+      streams: { type: 'string' },
+      'streams-per-user': { type: 'string' },
+      'stream-transitions': { type: 'string' },
       mocks: { type: 'boolean', default: false },
       'node-args': { type: 'string' },
       'floor-queries': { type: 'string' },
@@ -112,6 +137,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     ingestUsers: pick('ingest-users', 'BENCH_INGEST_USERS', 10_000, 500),
     decideUsers: pick('decide-users', 'BENCH_DECIDE_USERS', 1_000, 100),
     decideConcurrency: pick('decide-concurrency', 'BENCH_DECIDE_CONCURRENCY', 32, 16),
+    deliveryUsers: pick('delivery-users', 'BENCH_DELIVERY_USERS', 10_000, 1_000),
+    deliveryDrops: pick('delivery-drops', 'BENCH_DELIVERY_DROPS', 1_000, 200),
+    deliveryRate: pick('delivery-rate', 'BENCH_DELIVERY_RATE', 50, 50),
+    deliveryEventUsers: pick('delivery-event-users', 'BENCH_DELIVERY_EVENT_USERS', 1_000, 200),
+    streams: pick('streams', 'BENCH_STREAMS', 10_000, 1_000),
+    streamsPerUser: pick('streams-per-user', 'BENCH_STREAMS_PER_USER', 2, 2),
+    streamTransitions: pick('stream-transitions', 'BENCH_STREAM_TRANSITIONS', 200, 50),
     mocks: values.mocks || env.BENCH_MOCKS === '1',
     nodeArgs: (values['node-args'] ?? env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     floorQueries: (values['floor-queries'] ?? env.BENCH_FLOOR_QUERIES) === '3' ? 3 : 1,

@@ -3,6 +3,7 @@ import type { ProfileSummary } from './profile-summary.ts';
 import type { Usage } from './proc-stats.ts';
 import type { CheckAtScale } from './scenarios/check.ts';
 import type { DecideResult } from './scenarios/decide.ts';
+import type { DeliveryResult } from './scenarios/delivery.ts';
 import type { IngestResult, IngestRun } from './scenarios/ingest.ts';
 
 export interface BenchReport {
@@ -15,6 +16,7 @@ export interface BenchReport {
   check: CheckAtScale[];
   ingest?: IngestResult;
   decide?: DecideResult;
+  delivery?: DeliveryResult;
   targets: Target[];
   profiles?: ProfileSummary[];
 }
@@ -29,7 +31,7 @@ const services = ['gateway', 'state-engine', 'decision-log', 'integrations'];
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
 
 /** The issue's targets, each met or missed with the measured value. */
-export function evaluateTargets(check: CheckAtScale[], ingest?: IngestResult, decide?: DecideResult): Target[] {
+export function evaluateTargets(check: CheckAtScale[], ingest?: IngestResult, decide?: DecideResult, delivery?: DeliveryResult): Target[] {
   const targets: Target[] = [];
   const add = (target: string, value: string | undefined, ok: boolean | undefined) =>
     targets.push({ target, value: value ?? '–', status: ok === undefined ? 'not run' : ok ? 'met' : 'missed' });
@@ -76,10 +78,37 @@ export function evaluateTargets(check: CheckAtScale[], ingest?: IngestResult, de
   );
   add('ingest: p99 lag ≤ 2 s', i && `${fmt(i.lagMs.p99 / 1000, 2)} s (p50 ${fmt(i.lagMs.p50 / 1000, 2)} s)`, i && i.lagMs.p99 <= 2_000 && i.lagMs.unresolved === 0);
   add('decide: exactly one decision-log row per decision', decide && `${fmt(decide.proof.logRows)} rows for ${fmt(decide.decisions)} decisions`, decide && decide.proof.exactlyOnce && decide.proof.perUserExact);
+  // Issue 13: delivery. A push or transition that never arrived misses the target, whatever the percentiles say.
+  const p = delivery?.pushAfterDrop;
+  add(
+    `delivery: HRV drop accepted → brake push at APNs, p99 ≤ 1 s (${fmt(p?.users)} users with a device)`,
+    p && `p99 ${fmt(p.latencyMs.p99)} ms, p50 ${fmt(p.latencyMs.p50)} ms (${fmt(p.latencyMs.count)} of ${fmt(p.drops)} drops; ${p.missing} missing, ${p.uploadErrors} upload errors)`,
+    p && p.latencyMs.p99 <= 1_000 && p.missing === 0 && p.uploadErrors === 0 && p.latencyMs.count > 0,
+  );
+  const r = delivery?.readingRequest;
+  add(
+    `delivery: event start → reading-request push, p99 ≤ 2 s (${fmt(r?.users)} events)`,
+    r && `p99 ${fmt(r.latencyMs.p99)} ms, p50 ${fmt(r.latencyMs.p50)} ms (${fmt(r.latencyMs.count)} of ${fmt(r.users)}; ${r.missing} missing)`,
+    r && r.latencyMs.p99 <= 2_000 && r.missing === 0 && r.latencyMs.count > 0,
+  );
+  const st = delivery?.streams;
+  add(
+    `delivery: gateway RSS ≤ 300 MB with ${fmt(st?.wanted)} open streams`,
+    st && `${fmt(st.gatewayRssMb.open, 1)} MB with ${fmt(st.opened)} open (${fmt(st.gatewayRssMb.before, 1)} MB before, peak ${fmt(st.gatewayRssMb.peak, 1)} MB)`,
+    st && st.opened === st.wanted && st.gatewayRssMb.peak <= 300,
+  );
+  if (delivery?.failure) add('delivery: ran to the end', `stopped: ${delivery.failure}`, false);
+  add(
+    'delivery: transition → all of the user’s streams, p99 ≤ 1 s',
+    st && `p99 ${fmt(st.transitions.allStreamsMs.p99)} ms, p50 ${fmt(st.transitions.allStreamsMs.p50)} ms (${st.transitions.complete} of ${st.transitions.users} users, ${st.perUser} streams each)`,
+    st && st.transitions.allStreamsMs.p99 <= 1_000 && st.transitions.complete === st.transitions.users && st.transitions.users > 0,
+  );
   const usages: Usage[] = [
     ...check.flatMap((s) => [s.check?.usage, s.repeat?.usage, s.light?.usage, s.floor?.usage].filter((u): u is Usage => u !== undefined)),
     ...(ingest ? [ingest.atTarget.usage, ...(ingest.belowCapacity ? [ingest.belowCapacity.usage] : [])] : []),
     ...(decide ? [decide.usage] : []),
+    ...(p ? [p.usage] : []),
+    ...(r ? [r.usage] : []),
   ];
   const peak = Math.max(...usages.flatMap((u) => services.map((s) => u.roles[s]?.peakRssMb ?? 0)), 0);
   const worst = services.find((s) => usages.some((u) => u.roles[s]?.peakRssMb === peak));
@@ -130,6 +159,35 @@ export function markdown(report: BenchReport): string {
         `; machine speed ${fmt(decide.speed.before)} → ${fmt(decide.speed.after)}.`,
     );
   }
+  const d = report.delivery;
+  if (d) {
+    const ms = (l: { p50: number; p99: number; max: number }) => `p50 ${fmt(l.p50)} ms / p99 ${fmt(l.p99)} ms / max ${fmt(l.max)} ms`;
+    const overrides = Object.entries(d.envOverrides).map(([k, v]) => `${k}=${v}`);
+    lines.push(
+      '',
+      `**delivery** (fake APNs over HTTP/2+TLS in the benchmark's process; seeding ${d.seedSeconds} s; gateway env overrides: ${overrides.length ? overrides.join(', ') : 'none'}` +
+        `${report.options.nodeArgs.length ? `; every service with ${report.options.nodeArgs.join(' ')}` : ''})${d.failure ? ` — **stopped: ${d.failure}**` : ''}:`,
+    );
+    if (d.pushAfterDrop) {
+      const p = d.pushAfterDrop;
+      lines.push(
+        `- HRV drop → brake push: ${fmt(p.users)} users with a device (registered through the API in ${p.registerSeconds} s, ${p.registerErrors} errors); ${fmt(p.drops)} drop uploads at ${p.offeredPerSecond}/s, ` +
+          `upload ${ms(p.uploadMs)}; upload answered → push at APNs ${ms(p.latencyMs)} (from sending ${ms(p.fromSendMs)}; answered → integrations' delivery row ${ms(p.split.toDeliveryRowMs)}, row → APNs ${ms(p.split.rowToApnsMs)}); ${p.missing} missing, ${p.uploadErrors} upload errors; machine speed ${fmt(p.speed.before)} → ${fmt(p.speed.after)}.`,
+      );
+    }
+    if (d.readingRequest) {
+      const r = d.readingRequest;
+      lines.push(`- event start → reading-request push: ${fmt(r.users)} events starting over ${r.spreadSeconds} s, ${ms(r.latencyMs)} (min ${fmt(r.latencyMs.min)} ms); ${r.missing} missing.`);
+    }
+    if (d.streams) {
+      const s = d.streams;
+      lines.push(
+        `- live streams: ${fmt(s.opened)} of ${fmt(s.wanted)} open (${fmt(s.users)} users × ${s.perUser}, from ${s.loadProcesses} processes, in ${s.openSeconds} s; answers ${JSON.stringify(s.statuses)}; ${s.endedEarly} ended early); ` +
+          `gateway RSS ${fmt(s.gatewayRssMb.before, 1)} MB before → ${fmt(s.gatewayRssMb.open, 1)} MB open (peak ${fmt(s.gatewayRssMb.peak, 1)} MB); ` +
+          `transition (drop upload answered) → all of the user's streams ${ms(s.transitions.allStreamsMs)}, first stream ${ms(s.transitions.firstStreamMs)} (${s.transitions.complete} of ${s.transitions.users} users complete).`,
+      );
+    }
+  }
   const runs: Array<[string, Usage]> = [
     ...report.check.flatMap((s) => [
       ...(s.check ? [[`check @ ${fmt(s.users)}`, s.check.usage] as [string, Usage]] : []),
@@ -140,6 +198,9 @@ export function markdown(report: BenchReport): string {
     ...(ingest ? [['ingest', ingest.atTarget.usage] as [string, Usage]] : []),
     ...(ingest?.belowCapacity ? [['ingest below capacity', ingest.belowCapacity.usage] as [string, Usage]] : []),
     ...(decide ? [['decide', decide.usage] as [string, Usage]] : []),
+    ...(d?.pushAfterDrop ? [['delivery: drop → push', d.pushAfterDrop.usage] as [string, Usage]] : []),
+    ...(d?.readingRequest ? [['delivery: reading requests', d.readingRequest.usage] as [string, Usage]] : []),
+    ...(d?.streams ? [['delivery: open streams', d.streams.usage] as [string, Usage]] : []),
   ];
   const roles = [...services, 'postgres', 'kafka-broker', 'floor', 'load-generator', 'bench-driver'].filter((r) => runs.some(([, u]) => u.roles[r]));
   lines.push('', `| CPU cores · peak MB | ${roles.join(' | ')} | host busy (steal) |`, `|---|${roles.map(() => '---').join('|')}|---|`);

@@ -25,6 +25,13 @@ export interface SeedCohort {
   day?: number;
   /** Everyone in a running high-stakes meeting with a 35% HRV drop just measured (the decide loop). */
   braking?: boolean;
+  /**
+   * The delivery scenario's cohorts (bench/src/scenarios/delivery.ts), overriding the mix above for everyone:
+   * in a running meeting or not, the latest reading dropped or not, and its age (stale beyond 60 minutes).
+   */
+  runningEvent?: boolean;
+  dropped?: boolean;
+  latestAgeSeconds?: number;
 }
 
 export const userId = (prefix: string, n: number) => `${prefix}${String(n).padStart(7, '0')}`;
@@ -42,12 +49,12 @@ export async function seedCohort(databaseUrl: string, cohort: SeedCohort, option
        select g as i, $1::text || lpad(g::text, 7, '0') as user_id, z.zone as tz,
               coalesce($5::int, 1 + (g % 7)) as day,
               (38 + (g * 7919) % 31)::float8 as norm,
-              ($6::bool or g % 3 <> 2) as active_event,
-              ($6::bool or g % 4 = 0) as dropped,
-              case when $6::bool then 30 else 120 + (g % 20) * 60 end as latest_age_s
+              coalesce($7::bool, $6::bool or g % 3 <> 2) as active_event,
+              coalesce($8::bool, $6::bool or g % 4 = 0) as dropped,
+              coalesce($9::int, case when $6::bool then 30 else 120 + (g % 20) * 60 end) as latest_age_s
        from generate_series($2::int, $3::int - 1) g
        join unnest($4::text[]) with ordinality z(zone, n) on z.n = (g % cardinality($4::text[])) + 1`,
-      [cohort.prefix, cohort.from, cohort.to, zones, cohort.day ?? null, cohort.braking ?? false],
+      [cohort.prefix, cohort.from, cohort.to, zones, cohort.day ?? null, cohort.braking ?? false, cohort.runningEvent ?? null, cohort.dropped ?? null, cohort.latestAgeSeconds ?? null],
     );
     await client.query(
       `create temp table seed_s on commit drop as
@@ -71,9 +78,10 @@ export async function seedCohort(databaseUrl: string, cohort: SeedCohort, option
         [now],
       ],
       [
-        `insert into state_engine.user_states (user_id, timezone, cycle_start_date, reflection_answered_at, next_cycle_start_date,
-                                               pending_event_id, cooling_until, locked_event_ids, due_at, updated_at)
-         select user_id, tz, start_date, null, null, null, null, '{}', (start_date + 7)::timestamp at time zone tz, $1::timestamptz
+        `insert into state_engine.user_states (user_id, timezone, cycle_start_date, cycle_started_at, registered_at, reflection_answered_at,
+                                               next_cycle_start_date, pending_event_id, cooling_until, locked_event_ids, due_at, updated_at)
+         select user_id, tz, start_date, start_date::timestamp at time zone tz, $1::timestamptz - interval '30 days', null,
+                null, null, null, '{}', (start_date + 7)::timestamp at time zone tz, $1::timestamptz
          from (select user_id, tz, (($1::timestamptz at time zone tz)::date - (day - 1)) as start_date from seed_u) s`,
         [now],
       ],

@@ -14,6 +14,8 @@ export interface SystemOptions {
   profileDir?: string;
   /** More Node.js arguments for every service (experiments: --heapsnapshot-signal, --max-semi-space-size…). */
   nodeArgs?: string[];
+  /** More environment for every service, over the benchmark's own (the delivery scenario: the fake APNs, stream limits). */
+  env?: Record<string, string>;
   say: (line: string) => void;
 }
 
@@ -87,6 +89,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         // The per-user limit (120/min) would answer 429 once 1,000 users are polled thousands of times a
         // second; the limiter still runs on every request, only its ceiling is out of the way.
         RATE_LIMIT_CHECK_PER_MINUTE: '100000000',
+        ...options.env,
       },
       nodeArgs: Object.fromEntries(
         services.map((s) => [
