@@ -65,10 +65,11 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
     }
   });
 
-  it('requires user_id for history and export', async () => {
-    await expectInvalid(client.listDecisions({ userId: '' }), 'missing_user_id');
-    await expectInvalid(client.listReflections({ userId: '  ' }), 'missing_user_id');
-    await expectInvalid(client.exportUserData({ userId: '' }), 'missing_user_id');
+  it('requires a user id by the rule every service applies (@omtobe/rules) for history and export', async () => {
+    await expectInvalid(client.listDecisions({ userId: '' }), 'invalid_user_id');
+    await expectInvalid(client.listReflections({ userId: '  ' }), 'invalid_user_id');
+    await expectInvalid(client.listReflections({ userId: 'alice smith' }), 'invalid_user_id');
+    await expectInvalid(client.exportUserData({ userId: 'x'.repeat(129) }), 'invalid_user_id');
   });
 
   it('refuses malformed, tampered and foreign page tokens', async () => {

@@ -1,12 +1,2 @@
-import { InvalidArgumentError } from '@omtobe/platform';
-
-/** User ids are JWT subjects: opaque, but never empty and never essays. */
-const MAX_USER_ID_LENGTH = 256;
-
-export function requireUserId(userId: string): string {
-  if (userId.trim() === '') throw new InvalidArgumentError('user_id is required', { reason: 'missing_user_id' });
-  if (userId.length > MAX_USER_ID_LENGTH) {
-    throw new InvalidArgumentError(`user_id is longer than ${MAX_USER_ID_LENGTH} characters`, { reason: 'invalid_user_id' });
-  }
-  return userId;
-}
+// User ids are JWT subjects, validated by the one rule every service applies (@omtobe/rules).
+export { requireUserId } from '@omtobe/rules';

@@ -1,3 +1,4 @@
+import { requireUserId } from '@omtobe/rules';
 import { create } from '@bufbuild/protobuf';
 import { durationFromMs, durationMs as msOf, timestampDate, timestampFromDate, type Duration } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
@@ -42,13 +43,6 @@ import {
   providerToProto,
   sampleToProto,
 } from './mappers.ts';
-
-function requireUserId(userId: string): string {
-  if (!/^[A-Za-z0-9._:@|-]{1,128}$/.test(userId)) {
-    throw new InvalidArgumentError('user_id must be 1-128 characters of letters, digits and . _ : @ | -', { reason: 'invalid_user_id' });
-  }
-  return userId;
-}
 
 const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,3 +1,4 @@
+import { requireUserId } from '@omtobe/rules';
 import { create } from '@bufbuild/protobuf';
 import { durationFromMs, durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
@@ -26,13 +27,6 @@ export interface RouteDependencies {
   engine: Engine;
   /** Present only in development mode: SetCycleDay, AdvanceClock and AdvanceDevClock refuse without it. */
   devClock?: DevClock;
-}
-
-function requireUserId(userId: string): string {
-  if (!/^[A-Za-z0-9._:@|-]{1,128}$/.test(userId)) {
-    throw new InvalidArgumentError('user_id must be 1-128 characters of letters, digits and . _ : @ | -', { reason: 'invalid_user_id' });
-  }
-  return userId;
 }
 
 function idempotencyKey(key: string): string {
