@@ -22,6 +22,10 @@ export const configSchema = baseConfigSchema
     JWT_ISSUER: z.string().min(1).default('omtobe-dev'),
     JWT_AUDIENCE: z.string().min(1).default('omtobe-app'),
     JWT_CLOCK_SKEW_SECONDS: envInt({ min: 0, max: 300 }).default(30),
+    /** Signature algorithms a token may use; anything else (none, HS256 with a public key as secret, …) is refused. */
+    JWT_ALGORITHMS: envList().pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']))).default(['ES256', 'RS256']),
+    /** The `typ` header the identity provider sets on access tokens (e.g. `at+jwt`); checked when set. */
+    JWT_TYP: z.string().min(1).optional(),
     /**
      * Verified tokens remembered per replica (about 200 bytes each), so a user's poll every minute checks no
      * signature: at least the users one replica serves in TOKEN_CACHE_SECONDS. 0 turns the cache off.
@@ -39,6 +43,11 @@ export const configSchema = baseConfigSchema
     // Live state streams (GET /api/v1/state/stream, WatchState): README.md, "The live stream".
     /** Open streams one user may hold on one replica (the app needs one; a few more for a second device or a reconnect). */
     STREAMS_PER_USER: envInt({ min: 1, max: 100 }).default(5),
+    /**
+     * Open streams one replica holds at most (about 23 KB of heap each, measured by the bench): the default fits the
+     * 128 MB heap the gateway runs with; raise it with the heap (NODE_OPTIONS --max-old-space-size). Beyond: 503.
+     */
+    STREAMS_PER_REPLICA: envInt({ min: 1 }).default(3_000),
     /** A heartbeat goes out after this long without a message: below every idle timeout on the way (Envoy's is 300 s). */
     STREAM_HEARTBEAT_SECONDS: envInt({ min: 1, max: 240 }).default(15),
     /** The reconnection delay a Server-Sent Events client is told when a drain ends its stream (jittered ±50%). */
@@ -47,6 +56,11 @@ export const configSchema = baseConfigSchema
   .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL !== undefined, {
     path: ['JWKS_URL'],
     message: 'is required in production (the identity provider’s JWKS)',
+  })
+  // Keys fetched over plain HTTP could be swapped on the way: then any token verifies.
+  .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL === undefined || c.JWKS_URL.startsWith('https://'), {
+    path: ['JWKS_URL'],
+    message: 'must be an https URL in production',
   });
 
 export type Config = ReturnType<typeof loadConfig>;

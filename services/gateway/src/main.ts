@@ -34,7 +34,7 @@ await runService({
     // apps, identity providers and the JWT libraries know no other.
     const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
     // Every replica hears every user's transitions (a consumer group of its own) and hands them to its open streams.
-    const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, logger: logger.child({ component: 'streams' }) });
+    const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, replicaLimit: config.STREAMS_PER_REPLICA, logger: logger.child({ component: 'streams' }) });
     startBroadcastConsumer({ config, groupIdPrefix: streamGroupIdPrefix, subscriptions: streamSubscriptions(hub), logger, lifecycle });
     const streams = { hub, heartbeatMs: config.STREAM_HEARTBEAT_SECONDS * 1_000, retryMs: config.STREAM_RETRY_MS };
     const deps: GatewayDeps = { db, peers: createPeers(config), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };

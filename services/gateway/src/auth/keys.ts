@@ -27,6 +27,9 @@ export async function createAuthentication(config: Config, clock: Clock, db: Kys
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    // The development issuer signs with ES256 alone.
+    algorithms: config.JWKS_URL ? config.JWT_ALGORITHMS : ['ES256'],
+    ...(config.JWT_TYP ? { typ: config.JWT_TYP } : {}),
     cacheSize: config.TOKEN_CACHE_SIZE,
     cacheTtlSeconds: config.TOKEN_CACHE_SECONDS,
   });

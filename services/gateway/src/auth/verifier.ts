@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { userIdProblem } from '@omtobe/rules';
 
 export interface TokenVerifierOptions {
   keys: JWTVerifyGetKey;
   issuer: string;
   audience: string;
   clockToleranceSeconds: number;
+  /** The signature algorithms accepted (JWT_ALGORITHMS): a token signed otherwise is refused, whatever its key says. */
+  algorithms: readonly string[];
+  /** The `typ` header the issuer sets (e.g. "at+jwt", RFC 9068), checked when given. */
+  typ?: string;
   /** Verified tokens remembered (the app repeats one token every minute); 0 turns the cache off. */
   cacheSize?: number;
   /** How long a verified token is trusted without checking its signature again (never past its expiry). */
@@ -52,8 +57,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         clockTolerance: options.clockToleranceSeconds,
         currentDate: new Date(now()),
         requiredClaims: ['sub', 'exp'],
+        algorithms: [...options.algorithms],
+        ...(options.typ ? { typ: options.typ } : {}),
       });
-      if (!payload.sub || payload.sub.length > 128) throw new AuthenticationError('invalid_token', 'the token has no usable subject');
+      // The subject is the user id of every service: the same rule here as there, so a subject no service would
+      // take is refused at the door (401) rather than as a 422 from behind it.
+      if (!payload.sub || userIdProblem(payload.sub) !== undefined) throw new AuthenticationError('invalid_token', 'the token has no usable subject');
       if (cacheSize > 0) {
         // Oldest first: a Map keeps insertion order, so the first key is the one to let go.
         if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);

@@ -30,6 +30,19 @@ describe('the stream hub', () => {
     expect(hub.openStreams).toBe(3);
   });
 
+  it('refuses a stream beyond the replica’s limit with UNAVAILABLE (try again), and counts a closed one out', () => {
+    const hub = new StreamHub({ perUserLimit: 5, replicaLimit: 2, logger });
+    const first = hub.open('alice');
+    hub.open('bob');
+    expect(() => hub.open('carol')).toThrow(expect.objectContaining({ reason: 'streams_full' }));
+    expect(() => hub.open('carol')).toThrow(UnavailableError);
+    first.close();
+    first.close(); // closing twice frees one slot, not two
+    expect(hub.open('carol')).toBeDefined();
+    expect(() => hub.open('dave')).toThrow(UnavailableError);
+    expect(hub.openStreams).toBe(2);
+  });
+
   it('ends an erased user’s streams after what is queued, and no one else’s', async () => {
     const hub = new StreamHub({ perUserLimit: 5, logger });
     const alice = hub.open('alice');

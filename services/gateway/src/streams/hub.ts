@@ -80,6 +80,12 @@ export class Mailbox {
 export interface StreamHubOptions {
   /** Open streams one user may hold on this replica (STREAMS_PER_USER). */
   perUserLimit: number;
+  /**
+   * Open streams this replica holds at most (STREAMS_PER_REPLICA): each costs about 23 KB of heap (bench), and a
+   * replica out of heap would drop every stream and every request it serves. Beyond it: UNAVAILABLE, try again
+   * (another replica, or this one later).
+   */
+  replicaLimit?: number;
   logger: Logger;
 }
 
@@ -90,6 +96,7 @@ export interface StreamHubOptions {
 export class StreamHub {
   private readonly byUser = new Map<string, Set<Mailbox>>();
   private readonly options: StreamHubOptions;
+  private open_ = 0;
   private draining = false;
   private emptied: (() => void) | undefined;
 
@@ -100,6 +107,10 @@ export class StreamHub {
   /** A new stream of the user's, or ResourceExhausted beyond the per-user cap, or Unavailable while draining. */
   open(userId: string): Mailbox {
     if (this.draining) throw new UnavailableError('the gateway is shutting down; reconnect', { reason: 'dependency_unavailable:gateway' });
+    if (this.options.replicaLimit !== undefined && this.open_ >= this.options.replicaLimit) {
+      this.options.logger.warn({ open_streams: this.open_, limit: this.options.replicaLimit }, 'state stream refused: this replica holds as many as it may');
+      throw new UnavailableError('this gateway holds as many state streams as it may; reconnect in a little while', { reason: 'streams_full' });
+    }
     const streams = this.byUser.get(userId) ?? new Set<Mailbox>();
     if (streams.size >= this.options.perUserLimit) {
       throw new ResourceExhaustedError(`at most ${this.options.perUserLimit} state streams may be open at once; close one first`, { reason: 'too_many_streams' });
@@ -107,6 +118,7 @@ export class StreamHub {
     const mailbox = new Mailbox(userId, (m) => this.forget(m));
     streams.add(mailbox);
     this.byUser.set(userId, streams);
+    this.open_ += 1;
     return mailbox;
   }
 
@@ -123,9 +135,7 @@ export class StreamHub {
   }
 
   get openStreams(): number {
-    let count = 0;
-    for (const streams of this.byUser.values()) count += streams.size;
-    return count;
+    return this.open_;
   }
 
   /**
@@ -147,6 +157,7 @@ export class StreamHub {
   private forget(mailbox: Mailbox): void {
     const streams = this.byUser.get(mailbox.userId);
     if (!streams?.delete(mailbox)) return;
+    this.open_ -= 1;
     if (streams.size === 0) this.byUser.delete(mailbox.userId);
     if (this.draining && this.byUser.size === 0) this.emptied?.();
   }
