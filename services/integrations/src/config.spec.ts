@@ -3,7 +3,8 @@ import { loadConfig, type ConfigError } from '@omtobe/platform';
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { configSchema, pushSendersFrom, settingsFrom, tokenKeysFrom } from './config.ts';
 
-const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'localhost:9092' };
+// The gateway's public keys (service tokens): production refuses to start without them.
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', KAFKA_BROKERS: 'localhost:9092', SERVICE_PUBLIC_KEYS_DIR: '/etc/omtobe/service-keys' };
 const key = Buffer.alloc(32, 1).toString('base64');
 /** Production needs push credentials for the platforms it serves (files are read at startup, not here). */
 const push = {
@@ -32,6 +33,11 @@ describe('integrations config', () => {
     expect(tokenKeysFrom(config)).toMatch(/^dev:/);
     expect(settings.hrv).toEqual({ maxBatch: 500, minMs: 1, maxMs: 300, clockSkewToleranceMs: defaultClockSkewToleranceSeconds * 1000, retentionMs: 8 * 86_400_000 });
     expect(settings.highStakesKeywords).toEqual(['Board', 'Negotiation', 'Review', 'High-Stakes']);
+  });
+
+  it('in production requires the public keys of its callers', () => {
+    const { SERVICE_PUBLIC_KEYS_DIR: _dir, ...withoutKeys } = { ...base, ...push, OMTOBE_MODE: 'production', TOKEN_ENCRYPTION_KEYS: `k1:${key}` };
+    expect(problemsOf(withoutKeys)).toEqual([expect.stringMatching(/^SERVICE_PUBLIC_KEYS: is required in production/)]);
   });
 
   it('in production requires the token keys, refuses mocks and a plain-http push address', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
-import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit } from '@omtobe/platform';
+import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit, serviceKeyRefinement, serviceKeysConfigSchema } from '@omtobe/platform';
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
 import { parseKeyring } from './domain/token-cipher.ts';
@@ -22,6 +22,8 @@ export const developmentTokenKeys = `dev:${createHash('sha256').update('omtobe d
 export const configSchema = baseConfigSchema
   .extend({
     ...databaseConfigSchema.shape,
+    // Its callers' public keys (SERVICE_PUBLIC_KEYS[_DIR]; libs/platform service-keys.ts).
+    ...serviceKeysConfigSchema.shape,
     ...kafkaConfigSchema.shape,
     SERVICE_NAME: z.string().default('integrations'),
     PORT: envInt({ min: 0, max: 65_535 }).default(50053),
@@ -42,6 +44,9 @@ export const configSchema = baseConfigSchema
     HRV_RETENTION_DAYS: envInt({ min: 1 }).default(8),
     EVENT_RETENTION_HOURS: envInt({ min: 0 }).default(24),
     OAUTH_STATE_TTL_MINUTES: envInt({ min: 1, max: 60 }).default(10),
+    // Where the OAuth callback hands the app its one-time redemption code: the app's URL scheme (or a universal link).
+    OAUTH_APP_REDIRECT_URL: z.string().max(512).refine((v) => URL.canParse(v), 'must be a URL such as omtobe://oauth').default('omtobe://oauth'),
+    OAUTH_REDEEM_TTL_MINUTES: envInt({ min: 1, max: 15 }).default(5),
     WORKER_INTERVAL_MS: envInt({ min: 50 }).default(5_000),
     MAINTENANCE_INTERVAL_MINUTES: envInt({ min: 1 }).default(10),
     WORK_LEASE_SECONDS: envInt({ min: 10 }).default(300),
@@ -121,6 +126,9 @@ export const configSchema = baseConfigSchema
     }
     if (c.OMTOBE_MODE === 'production') {
       if (c.TOKEN_ENCRYPTION_KEYS === undefined) problem('TOKEN_ENCRYPTION_KEYS', 'is required in production');
+      else if (c.TOKEN_ENCRYPTION_KEYS.includes(developmentTokenKeys.slice('dev:'.length))) {
+        problem('TOKEN_ENCRYPTION_KEYS', 'holds the public development key; production needs a secret one');
+      }
       if (c.MOCK_PROVIDERS === true) problem('MOCK_PROVIDERS', 'mock providers are refused in production');
       if (c.GOOGLE_WEBHOOK_URL?.startsWith('http:')) problem('GOOGLE_WEBHOOK_URL', 'must be https in production (Google requires it)');
     }
@@ -149,7 +157,8 @@ export const configSchema = baseConfigSchema
     }
     if (c.HRV_MIN_MS >= c.HRV_MAX_MS) problem('HRV_MIN_MS', 'must be below HRV_MAX_MS');
     if (c.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS >= c.CALENDAR_CHANNEL_TTL_HOURS) problem('CALENDAR_CHANNEL_RENEW_BEFORE_HOURS', 'must be below CALENDAR_CHANNEL_TTL_HOURS');
-  });
+  })
+  .superRefine(serviceKeyRefinement({ servesCallers: ['gateway'] }));
 
 export type Config = ReturnType<typeof loadConfig>;
 
@@ -198,6 +207,8 @@ export function settingsFrom(config: Config): Settings {
     },
     eventRetentionMs: config.EVENT_RETENTION_HOURS * hour,
     oauthStateTtlMs: config.OAUTH_STATE_TTL_MINUTES * minute,
+    oauthAppRedirectUrl: config.OAUTH_APP_REDIRECT_URL,
+    oauthRedeemTtlMs: config.OAUTH_REDEEM_TTL_MINUTES * minute,
     workLeaseMs: config.WORK_LEASE_SECONDS * 1000,
     maxInlineRetryWaitMs: config.PROVIDER_MAX_INLINE_WAIT_SECONDS * 1000,
     ...(config.WHOOP_CLIENT_ID && config.WHOOP_CLIENT_SECRET && config.WHOOP_REDIRECT_URI

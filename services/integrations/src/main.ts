@@ -3,7 +3,8 @@
 // background worker and push worker → server → SERVING.
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents, topics } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
+import { integrationsCallers } from './api/callers.ts';
 import { integrationsRoutes } from './api/routes.ts';
 import { loadConfig, pushSendersFrom, settingsFrom, tokenKeysFrom } from './config.ts';
 import { promptsConsumer } from './consumers/prompts.ts';
@@ -92,7 +93,11 @@ await runService({
     lifecycle.onStop('push worker', () => pushWorker.stop());
     const port = await startServing(lifecycle, {
       routes: integrationsRoutes(svc),
+      // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
+      interceptors: [serviceAuthInterceptorFrom(config, { policies: [integrationsCallers(config.OMTOBE_MODE)], logger })],
+      reflection: config.OMTOBE_MODE === 'development',
       port: config.PORT,
+      host: config.HOST,
       logger,
       health,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

@@ -4,20 +4,38 @@ import { ConnectError } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { errorReasonHeader } from '@omtobe/platform';
 import { Provider } from '@omtobe/proto/integrations/v1';
+import { rememberUser } from '../src/store/users.repo.ts';
 import type { Harness } from './harness.ts';
 
-/** StartConnection → (the user consents at WHOOP) → CompleteConnection with the state from the URL. */
+/**
+ * The user as users.v1 UserRegistered leaves them (known, no mock history): uploads, connects and devices are
+ * refused for anyone else. Idempotent. Tests of the consumer itself publish the real event instead.
+ */
+export async function knownUser(h: Harness, userId: string, timezone = 'Europe/London'): Promise<void> {
+  await rememberUser(h.svc.db, userId, timezone, h.clock.now());
+}
+
+/** The app redirect a callback answered: its one-time redemption code. */
+export function redemptionCode(done: { appRedirectUrl: string }): string {
+  return new URL(done.appRedirectUrl).searchParams.get('code')!;
+}
+
+/** StartConnection → (the user consents at WHOOP) → the callback (CompleteConnection) → the app redeems (RedeemConnection). */
 export async function connectWhoop(h: Harness, userId: string, whoopUserId: string): Promise<URL> {
+  await knownUser(h, userId);
   const started = await h.client.startConnection({ userId, provider: Provider.WHOOP });
   const url = new URL(started.authorizationUrl);
-  await h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode(whoopUserId), state: url.searchParams.get('state')!, error: '' });
+  const done = await h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode(whoopUserId), state: url.searchParams.get('state')!, error: '' });
+  await h.client.redeemConnection({ userId, provider: Provider.WHOOP, code: redemptionCode(done) });
   return url;
 }
 
 export async function connectGoogle(h: Harness, userId: string): Promise<URL> {
+  await knownUser(h, userId);
   const started = await h.client.startConnection({ userId, provider: Provider.GOOGLE_CALENDAR });
   const url = new URL(started.authorizationUrl);
-  await h.client.completeConnection({ provider: Provider.GOOGLE_CALENDAR, code: h.google.issueCode(), state: url.searchParams.get('state')!, error: '' });
+  const done = await h.client.completeConnection({ provider: Provider.GOOGLE_CALENDAR, code: h.google.issueCode(url), state: url.searchParams.get('state')!, error: '' });
+  await h.client.redeemConnection({ userId, provider: Provider.GOOGLE_CALENDAR, code: redemptionCode(done) });
   return url;
 }
 

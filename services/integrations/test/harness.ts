@@ -1,7 +1,7 @@
 // An in-process integrations service on the run's PostgreSQL and broker, with a test clock and local fake
 // WHOOP, Google, APNs and FCM servers behind the real clients: its consumers, outbox relay and RPCs. Background
 // work runs when a test says so (runSyncs, runRevocations, runPushes), never on a timer.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
@@ -84,6 +84,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig(configSchema, {
     OMTOBE_MODE: options.mode ?? 'development',
+    // Production needs the public keys of its callers (service-to-service authentication): a fresh gateway key.
+    ...(options.mode === 'production' ? { SERVICE_PUBLIC_KEYS: `gateway=${generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64')}` } : {}),
     DATABASE_URL: database.url,
     KAFKA_BROKERS: testKafkaBrokers().join(','),
     KAFKA_TOPIC_PREFIX: prefix,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { DevicePlatform, PushEnvironment } from '@omtobe/proto/integrations/v1';
 import { PromptTransitionSchema, type PromptTransition, type PromptTransitionKind } from '@omtobe/proto/state-engine/v1';
+import { knownUser } from './flows.ts';
 import { topics, type Harness } from './harness.ts';
 
 /** A 64-hex-digit APNs token, distinct per seed. */
@@ -12,10 +13,12 @@ export const apnsToken = (seed: number) => (seed.toString(16).padStart(8, '0') +
 export const fcmToken = (seed: number) => `fcm-${seed}:APA91b${'x'.repeat(40)}_${seed}`;
 
 export async function registerIos(h: Harness, userId: string, token: string, environment = PushEnvironment.PRODUCTION) {
+  await knownUser(h, userId);
   return (await h.client.registerDevice({ userId, platform: DevicePlatform.IOS, token, environment })).device!;
 }
 
 export async function registerAndroid(h: Harness, userId: string, token: string) {
+  await knownUser(h, userId);
   return (await h.client.registerDevice({ userId, platform: DevicePlatform.ANDROID, token })).device!;
 }
 

@@ -1,8 +1,12 @@
 import { create } from '@bufbuild/protobuf';
+import { InvalidArgumentError } from '@omtobe/platform';
 import {
+  CompleteProviderConnectionResponseSchema,
   ConnectProviderResponseSchema,
   DisconnectProviderResponseSchema,
   UploadHrvSamplesResponseSchema,
+  type CompleteProviderConnectionRequest,
+  type CompleteProviderConnectionResponse,
   type ConnectProviderRequest,
   type ConnectProviderResponse,
   type DisconnectProviderRequest,
@@ -20,18 +24,30 @@ import type {
 } from '@omtobe/proto/integrations/v1';
 import { callPeer } from '../peers/call.ts';
 import type { Caller, GatewayDeps } from './context.ts';
-import { forRegisteredUser } from './registered-user.ts';
+import { forProfiledUser } from './registered-user.ts';
 
 /** POST /hrv/samples: a HealthKit batch, answered per sample. */
 export async function uploadHrvSamples(deps: GatewayDeps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
-  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }, options));
+  const reply = await forProfiledUser(deps, caller, 'integrations', (options) => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }, options));
   return create(UploadHrvSamplesResponseSchema, { results: reply.results });
 }
 
 /** POST /providers/{provider}/connect: where to send the user to grant access. */
 export async function connectProvider(deps: GatewayDeps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
-  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }, options));
+  const reply = await forProfiledUser(deps, caller, 'integrations', (options) => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }, options));
   return create(ConnectProviderResponseSchema, { authorizationUrl: reply.authorizationUrl });
+}
+
+/**
+ * POST /providers/{provider}/complete: the app redeems the one-time code the callback's redirect handed it. Only the
+ * user who started the flow gets the connection (integrations checks the caller against the flow's user).
+ */
+export async function completeProviderConnection(deps: GatewayDeps, caller: Caller, req: CompleteProviderConnectionRequest): Promise<CompleteProviderConnectionResponse> {
+  if (req.code === '' || req.code.length > 256) throw new InvalidArgumentError('code must be the code from the app redirect', { reason: 'invalid_code' });
+  const reply = await forProfiledUser(deps, caller, 'integrations', (options) =>
+    deps.peers.integrations.redeemConnection({ userId: caller.userId, provider: req.provider, code: req.code }, options),
+  );
+  return create(CompleteProviderConnectionResponseSchema, { provider: reply.provider, ...(reply.connectedAt ? { connectedAt: reply.connectedAt } : {}) });
 }
 
 /** DELETE /providers/{provider}. */
@@ -42,7 +58,7 @@ export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req:
 
 // Unauthenticated by design: integrations verifies the OAuth `state`, the webhook signature or the channel token.
 
-/** GET /providers/{provider}/callback. */
+/** GET /providers/{provider}/callback: keeps the grant aside and answers where to send the browser (the app, with a one-time code). */
 export function completeConnection(deps: GatewayDeps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
   return callPeer('integrations', (options) => deps.peers.integrations.completeConnection(req, options));
 }

@@ -21,3 +21,16 @@ export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, pe
     throw new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
   }
 }
+
+/**
+ * For calls that write the caller's data (uploads, connects, devices): the gateway's profile is checked first, so
+ * after DELETE /me they are a 404 `user_not_registered` at once, not only once every service has applied
+ * UserDeleted. Integrations refuses users it does not know (or knows as erased) as well; between the two, no
+ * upload, connect or device of an erased user is stored, whichever sees the erasure first.
+ */
+export async function forProfiledUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
+  if (!(await findUser(deps.db, caller.userId))) {
+    throw new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
+  }
+  return forRegisteredUser(deps, caller, peer, call);
+}

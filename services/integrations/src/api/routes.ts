@@ -18,11 +18,13 @@ import {
   InjectHrvDropResponseSchema,
   IntegrationsService,
   ListConnectionsResponseSchema,
+  RedeemConnectionResponseSchema,
   StartConnectionResponseSchema,
   UploadHrvSamplesResponseSchema,
 } from '@omtobe/proto/integrations/v1';
 import { completeConnection } from '../connections/complete-connection.ts';
 import { disconnect } from '../connections/disconnect.ts';
+import { redeemConnection } from '../connections/redeem-connection.ts';
 import { startConnection } from '../connections/start-connection.ts';
 import { exportUserData, listConnections } from '../connections/user-data.ts';
 import { injectHighStakesEvent } from '../mock/mock-calendar.ts';
@@ -47,7 +49,7 @@ import {
 const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function requireDeviceId(deviceId: string): string {
-  if (!DEVICE_ID.test(deviceId)) throw new InvalidArgumentError('device_id must be a device id (a UUID)', { reason: 'invalid_device_id' });
+  if (deviceId.length !== 36 || !DEVICE_ID.test(deviceId)) throw new InvalidArgumentError('device_id must be a device id (a UUID)', { reason: 'invalid_device_id' });
   return deviceId;
 }
 
@@ -93,7 +95,16 @@ export function integrationsRoutes(svc: Service) {
           state: boundedText('state', req.state, 256),
           error: boundedText('error', req.error, 256),
         });
-        return create(CompleteConnectionResponseSchema, { userId: done.userId, provider: providerToProto[done.provider], connectedAt: timestampFromDate(done.connectedAt) });
+        return create(CompleteConnectionResponseSchema, {
+          userId: done.userId,
+          provider: providerToProto[done.provider],
+          appRedirectUrl: done.appRedirectUrl,
+          redeemBy: timestampFromDate(done.redeemBy),
+        });
+      },
+      async redeemConnection(req) {
+        const done = await redeemConnection(svc, requireUserId(req.userId), providerFromProto(req.provider), boundedText('code', req.code, 256));
+        return create(RedeemConnectionResponseSchema, { provider: req.provider, connectedAt: timestampFromDate(done.connectedAt) });
       },
       async disconnect(req) {
         return create(DisconnectResponseSchema, { disconnected: await disconnect(svc, requireUserId(req.userId), providerFromProto(req.provider)) });

@@ -1,10 +1,11 @@
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from '@omtobe/platform';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '@omtobe/platform';
 import { RateLimitedError, TransientProviderError } from '../domain/rate-limit.ts';
-import { secretHash } from '../domain/oauth-state.ts';
+import { newOAuthState, secretHash } from '../domain/oauth-state.ts';
 import type { ProviderName } from '../store/database.ts';
-import { saveConnection } from '../store/connections.repo.ts';
-import { takeState } from '../store/oauth-states.repo.ts';
+import { insertGrant, takeState } from '../store/oauth-states.repo.ts';
+import { lockKnownUser } from '../store/users.repo.ts';
 import type { Service } from '../service.ts';
+import { revokeGrant, verifierContext } from './oauth-grants.ts';
 import { oauthProvider } from './oauth-providers.ts';
 import { sealTokens } from './token-vault.ts';
 
@@ -16,16 +17,28 @@ export interface Callback {
   error: string;
 }
 
+export interface KeptGrant {
+  /** The user who started the flow: the only one who may redeem. */
+  userId: string;
+  provider: ProviderName;
+  /** The app's URL with `provider` and the one-time redemption `code`. */
+  appRedirectUrl: string;
+  redeemBy: Date;
+}
+
 /**
- * Finishes an OAuth flow from the provider's callback. The `state` is consumed first (a second callback
- * with it is refused, whether the first succeeded or not); then the code is exchanged, the tokens are
- * stored encrypted, and the first sync (WHOOP: backfill of recent recoveries; Google: full sync and a
- * push channel) is planned for now and the worker woken: the callback does not wait for the provider's data.
+ * Takes a provider's OAuth callback. The `state` is consumed first (a second callback with it is refused, whether
+ * the first succeeded or not); then the code is exchanged (with the PKCE verifier kept with the state) and the grant
+ * is kept aside, sealed, for the user who started the flow, behind a fresh one-time code of which only the hash is
+ * stored. Nothing is connected here: the callback is public, and whoever's browser it ran in is not known. The grant
+ * lands only when the app redeems the code with its user's bearer token (connections/redeem-connection.ts), so an
+ * authorization URL sent to someone else connects nobody's account to anybody's data.
  */
-export async function completeConnection(svc: Service, cb: Callback): Promise<{ userId: string; provider: ProviderName; connectedAt: Date }> {
+export async function completeConnection(svc: Service, cb: Callback): Promise<KeptGrant> {
   if (cb.state === '') throw new InvalidArgumentError('state is required', { reason: 'missing_state' });
   const oauth = oauthProvider(svc, cb.provider);
-  const taken = await takeState(svc.db, secretHash(cb.state));
+  const stateHash = secretHash(cb.state);
+  const taken = await takeState(svc.db, stateHash);
   if (!taken || taken.provider !== cb.provider) {
     throw new PermissionDeniedError('unknown or already used state', { reason: 'invalid_state' });
   }
@@ -34,28 +47,40 @@ export async function completeConnection(svc: Service, cb: Callback): Promise<{ 
   if (cb.error !== '') throw new FailedPreconditionError('the provider reported that authorization was not granted', { reason: 'authorization_denied' });
   if (cb.code === '') throw new InvalidArgumentError('code is required', { reason: 'missing_code' });
 
-  const { tokens, providerUserId } = await oauth.complete(cb.code).catch((error: unknown) => {
+  const verifier = taken.code_verifier ? svc.cipher.decrypt(taken.code_verifier, verifierContext(stateHash)) : undefined;
+  const { tokens, providerUserId } = await oauth.complete(cb.code, verifier).catch((error: unknown) => {
     throw providerFailure(error);
   });
-  const connectedAt = svc.clock.now();
-  await saveConnection(svc.db, {
+  const code = newOAuthState();
+  const redeemBy = new Date(svc.clock.now().getTime() + svc.settings.oauthRedeemTtlMs);
+  const grant = {
+    code_hash: secretHash(code),
     user_id: taken.user_id,
     provider: cb.provider,
     provider_user_id: providerUserId,
     ...sealTokens(svc.cipher, taken.user_id, cb.provider, tokens),
     access_expires_at: tokens.expiresAt,
     scope: tokens.scope,
-    status: 'active',
-    connected_at: connectedAt,
-    last_synced_at: null,
-    sync_cursor: null,
-    full_synced_at: null,
-    sync_due_at: connectedAt,
-    sync_lease_until: null,
+    expires_at: redeemBy,
+  };
+  const kept = await svc.db.transaction().execute(async (trx) => {
+    // Erased while the user was at the provider: the grant goes straight back.
+    if (!(await lockKnownUser(trx, taken.user_id))) {
+      await revokeGrant(trx, svc.cipher, svc.logger, grant, now);
+      return false;
+    }
+    await insertGrant(trx, grant);
+    return true;
   });
-  svc.logger.info({ user_id: taken.user_id, provider: cb.provider }, 'provider connected');
-  svc.wake();
-  return { userId: taken.user_id, provider: cb.provider, connectedAt };
+  if (!kept) {
+    svc.wake();
+    throw new NotFoundError('the user who started this authorization is gone', { reason: 'unknown_user' });
+  }
+  svc.logger.info({ user_id: taken.user_id, provider: cb.provider }, 'provider grant kept for redemption by the app');
+  const appRedirectUrl = new URL(svc.settings.oauthAppRedirectUrl);
+  appRedirectUrl.searchParams.set('provider', cb.provider === 'google_calendar' ? 'google-calendar' : cb.provider);
+  appRedirectUrl.searchParams.set('code', code);
+  return { userId: taken.user_id, provider: cb.provider, appRedirectUrl: appRedirectUrl.toString(), redeemBy };
 }
 
 /** A refused code is the caller's to fix (start again); a provider that is down or limiting is worth a retry. */

@@ -5,15 +5,23 @@ import type { Tokens } from './token-vault.ts';
 
 /** The OAuth half of a provider: where to send the user, and what a callback's code is worth. */
 export interface OAuthProvider {
-  authorizationUrl(state: string): string;
-  /** Exchanges the code; `providerUserId` is the provider's account id where webhooks need it. */
-  complete(code: string): Promise<{ tokens: Tokens; providerUserId: string | null }>;
+  /**
+   * Whether the provider takes PKCE (S256). Google does. WHOOP's OAuth documentation (developer.whoop.com,
+   * "OAuth 2.0") names only the client secret and `state`, no code_challenge: WHOOP stays state-only until it
+   * documents PKCE.
+   */
+  pkce: boolean;
+  /** `codeChallenge` is given exactly when `pkce`. */
+  authorizationUrl(state: string, codeChallenge?: string): string;
+  /** Exchanges the code (with the verifier when `pkce`); `providerUserId` is the provider's account id where webhooks need it. */
+  complete(code: string, codeVerifier?: string): Promise<{ tokens: Tokens; providerUserId: string | null }>;
 }
 
 export function oauthProvider(svc: Service, provider: ProviderName): OAuthProvider {
   if (provider === 'whoop' && svc.whoop) {
     const api = svc.whoop;
     return {
+      pkce: false,
       authorizationUrl: (state) => api.authorizationUrl(state),
       async complete(code) {
         const tokens = await api.exchangeCode(code);
@@ -25,9 +33,15 @@ export function oauthProvider(svc: Service, provider: ProviderName): OAuthProvid
   if (provider === 'google_calendar' && svc.google) {
     const api = svc.google;
     return {
-      authorizationUrl: (state) => api.authorizationUrl(state),
-      complete: async (code) => ({ tokens: await api.exchangeCode(code), providerUserId: null }),
+      pkce: true,
+      authorizationUrl: (state, codeChallenge) => api.authorizationUrl(state, required(codeChallenge, 'code challenge')),
+      complete: async (code, codeVerifier) => ({ tokens: await api.exchangeCode(code, required(codeVerifier, 'code verifier')), providerUserId: null }),
     };
   }
   throw new FailedPreconditionError(`${provider} is not configured on this server`, { reason: 'provider_not_configured' });
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined) throw new Error(`PKCE ${what} missing for Google`);
+  return value;
 }

@@ -8,11 +8,19 @@ import { insertRevocation } from '../store/revocations.repo.ts';
 import { openTokens, sealTokens } from './token-vault.ts';
 
 /**
- * Queues a grant for revocation at its provider, in the caller's transaction (a disconnect or an erasure):
+ * Queues a grant for revocation at its provider, in the caller's transaction (a disconnect, an erasure, or a
+ * kept-aside OAuth grant nobody may redeem):
  * the row is deleted here and revoked by the worker, retried when the provider is down. The tokens are
  * re-encrypted bound to the revocation's own id, so the queue holds nothing that names the user.
  */
-export async function queueRevocation(trx: Db, cipher: TokenCipher, logger: Logger, connection: ConnectionRow, channels: ChannelRow[], now: Date): Promise<void> {
+export async function queueRevocation(
+  trx: Db,
+  cipher: TokenCipher,
+  logger: Logger,
+  connection: Pick<ConnectionRow, 'user_id' | 'provider' | 'access_token' | 'refresh_token'>,
+  channels: ChannelRow[],
+  now: Date,
+): Promise<void> {
   let tokens: { accessToken: string; refreshToken: string };
   try {
     tokens = openTokens(cipher, connection.user_id, connection.provider, connection);

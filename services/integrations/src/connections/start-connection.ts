@@ -1,17 +1,32 @@
-import { newOAuthState, secretHash } from '../domain/oauth-state.ts';
+import { newOAuthState, newPkce, secretHash } from '../domain/oauth-state.ts';
 import type { ProviderName } from '../store/database.ts';
 import { insertState } from '../store/oauth-states.repo.ts';
 import type { Service } from '../service.ts';
+import { requireKnownUser } from './known-user.ts';
 import { oauthProvider } from './oauth-providers.ts';
+import { verifierContext } from './oauth-grants.ts';
 
 /**
- * Begins a provider's OAuth flow: a one-time `state` (256 random bits) names the user in the callback.
- * Only its hash is stored, with an expiry; the callback takes it out (connections/complete-connection.ts).
+ * Begins a provider's OAuth flow for a user this service knows: a one-time `state` (256 random bits) names the
+ * flow in the callback, and where the provider takes PKCE a verifier is kept with it (encrypted) and its S256
+ * challenge goes into the URL. Only the state's hash is stored, with an expiry; the callback takes it out
+ * (connections/complete-connection.ts).
  */
 export async function startConnection(svc: Service, userId: string, provider: ProviderName): Promise<{ authorizationUrl: string; expiresAt: Date }> {
   const oauth = oauthProvider(svc, provider);
   const state = newOAuthState();
+  const stateHash = secretHash(state);
+  const pkce = oauth.pkce ? newPkce() : undefined;
   const expiresAt = new Date(svc.clock.now().getTime() + svc.settings.oauthStateTtlMs);
-  await insertState(svc.db, { state_hash: secretHash(state), user_id: userId, provider, expires_at: expiresAt });
-  return { authorizationUrl: oauth.authorizationUrl(state), expiresAt };
+  await svc.db.transaction().execute(async (trx) => {
+    await requireKnownUser(trx, userId);
+    await insertState(trx, {
+      state_hash: stateHash,
+      user_id: userId,
+      provider,
+      expires_at: expiresAt,
+      code_verifier: pkce ? svc.cipher.encrypt(pkce.verifier, verifierContext(stateHash)) : null,
+    });
+  });
+  return { authorizationUrl: oauth.authorizationUrl(state, pkce?.challenge), expiresAt };
 }

@@ -28,7 +28,7 @@ async function rowsOf(h: Harness, userId: string): Promise<Record<string, number
 
 /**
  * A user with something in every table: HealthKit samples, WHOOP and Google connections with data, a push channel, a
- * pending OAuth state, a phone and a push still owed to it (APNs keeps answering 500).
+ * pending OAuth state, a grant waiting for the app to redeem it, a phone and a push still owed to it (APNs keeps answering 500).
  */
 async function seed(h: Harness, userId: string, whoopUserId: string): Promise<void> {
   await h.deliver(topics.users, userId, UserRegisteredSchema, create(UserRegisteredSchema, { userId, timezone: 'Europe/London', registeredAt: timestampFromDate(now0) }));
@@ -37,6 +37,9 @@ async function seed(h: Harness, userId: string, whoopUserId: string): Promise<vo
   await connectWhoop(h, userId, whoopUserId);
   await connectGoogle(h, userId);
   await h.client.startConnection({ userId, provider: Provider.WHOOP });
+  // A second Google consent called back but not yet redeemed by the app: a grant kept aside.
+  const again = new URL((await h.client.startConnection({ userId, provider: Provider.GOOGLE_CALENDAR })).authorizationUrl);
+  await h.client.completeConnection({ provider: Provider.GOOGLE_CALENDAR, code: h.google.issueCode(again), state: again.searchParams.get('state')!, error: '' });
   await h.runSyncs();
   await h.published(HrvSampleRecordedSchema, (m) => m.sampleId === `sleep-${userId}`, 1);
   const token = apnsToken(Number(whoopUserId));
@@ -68,7 +71,7 @@ describe('users.v1', () => {
     await seed(h, 'keep-me', '302');
     await h.published(HighStakesEventUpsertedSchema, (m) => m.userId === 'erase-me', 1);
     const before = await rowsOf(h, 'erase-me');
-    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'devices', 'hrv_samples', 'known_users', 'oauth_states', 'push_deliveries']);
+    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'devices', 'hrv_samples', 'known_users', 'oauth_grants', 'oauth_states', 'push_deliveries']);
     expect(Object.values(before).every((n) => n > 0)).toBe(true);
     const googleRefresh = h.google.requestsTo('/token').length;
     expect(googleRefresh).toBeGreaterThan(0);
@@ -85,13 +88,14 @@ describe('users.v1', () => {
     expect(outbox.rows[0]!.n).toBe(0);
     // The revocation queue names no user: only the provider and re-encrypted tokens.
     const queued = await sql<{ provider: string }>`select provider from revocations order by provider`.execute(h.svc.db);
-    expect(queued.rows.map((r) => r.provider)).toEqual(['google_calendar', 'whoop']);
+    // The connections' grants and the one waiting for redemption.
+    expect(queued.rows.map((r) => r.provider)).toEqual(['google_calendar', 'google_calendar', 'whoop']);
     const queueText = await sql<{ t: string }>`select string_agg(r::text, ' ') as t from revocations r`.execute(h.svc.db);
     expect(queueText.rows[0]!.t).not.toContain('erase-me');
 
-    expect(await h.runRevocations()).toBe(2);
+    expect(await h.runRevocations()).toBe(3);
     expect(h.whoop.revoked).toEqual(['301']);
-    expect(h.google.revoked).toHaveLength(1);
+    expect(h.google.revoked).toHaveLength(2);
     expect(h.google.stopped).toHaveLength(1);
     const left = await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(h.svc.db);
     expect(left.rows[0]!.n).toBe(0);

@@ -20,9 +20,12 @@ export interface DeviceRegistration {
 const APNS_TOKEN = /^[0-9a-f]{64,200}$/;
 // FCM registration tokens are opaque; these are the characters they are made of (base64url, ':' and '.').
 const FCM_TOKEN = /^[A-Za-z0-9_:.-]{1,4096}$/;
+const maxTokenLength = 4_096;
 
 export function validateDeviceRegistration(input: { platform: DevicePlatformName | undefined; environment: PushEnvironmentName | undefined; token: string }): DeviceRegistration {
   if (input.platform === undefined) throw new InvalidArgumentError('platform must be IOS or ANDROID', { reason: 'invalid_platform' });
+  // The length before anything else: no trimming, case folding or pattern over an oversized token.
+  if (input.token.length > maxTokenLength) throw new InvalidArgumentError(`a device token is at most ${maxTokenLength} characters`, { reason: 'invalid_device_token' });
   if (input.platform === 'ios') {
     const token = input.token.trim().toLowerCase();
     if (!APNS_TOKEN.test(token)) throw new InvalidArgumentError('an APNs device token is 64-200 hexadecimal digits', { reason: 'invalid_device_token' });

@@ -29,7 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * measured at the end of its window.
  */
 export function checkSample(sample: UploadedSample, now: Date, rules: HrvSettings): SampleCheck {
-  if (!UUID.test(sample.uuid)) return { ok: false, reason: 'invalid_uuid' };
+  if (sample.uuid.length !== 36 || !UUID.test(sample.uuid)) return { ok: false, reason: 'invalid_uuid' };
   if (sample.unit !== 'ms') return { ok: false, reason: 'unsupported_unit' };
   if (!Number.isFinite(sample.value) || sample.value < rules.minMs || sample.value > rules.maxMs) {
     return { ok: false, reason: 'value_out_of_range' };

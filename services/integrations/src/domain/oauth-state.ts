@@ -16,3 +16,9 @@ export function matchesSecretHash(secret: string, hash: string): boolean {
   const b = Buffer.from(hash);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** A PKCE pair (RFC 7636, S256): the verifier stays here, its challenge goes into the authorization URL. */
+export function newPkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') };
+}

@@ -11,6 +11,10 @@ export interface Settings {
   readonly eventRetentionMs: number;
   /** How long the `state` of an authorization URL is accepted. */
   readonly oauthStateTtlMs: number;
+  /** The app's URL the callback redirects to with `provider` and the one-time redemption `code`. */
+  readonly oauthAppRedirectUrl: string;
+  /** How long a callback's redemption code is good for. */
+  readonly oauthRedeemTtlMs: number;
   /** A sync or revocation claimed by one replica is its own for this long. */
   readonly workLeaseMs: number;
   /** Longest inline wait for a provider's Retry-After; a longer one reschedules the sync instead. */

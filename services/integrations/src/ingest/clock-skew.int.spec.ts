@@ -4,7 +4,7 @@ import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import pino from 'pino';
 import { HrvSampleRecordedSchema, SampleOutcome } from '@omtobe/proto/integrations/v1';
 import { eventually } from '@omtobe/testing';
-import { connectWhoop, outboxIsEmpty, whoopDelivery } from '../../test/flows.ts';
+import { connectWhoop, knownUser, outboxIsEmpty, whoopDelivery } from '../../test/flows.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
 import type { SampleRow } from '../store/samples.repo.ts';
 import { storeNewSamples } from './hrv-samples.ts';
@@ -28,6 +28,8 @@ describe('samples measured beyond the clock-skew tolerance', () => {
 
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
+    // Users as UserRegistered leaves them: integrations refuses uploads, connects and devices of anyone else.
+    await knownUser(h, 'hk-ahead');
     const sink = new Writable({ write: (chunk, _encoding, done) => void (warnings.push(JSON.parse(String(chunk))), done()) });
     h.svc.logger = pino({ level: 'warn' }, sink);
   });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { DevicePlatform, PushEnvironment } from '@omtobe/proto/integrations/v1';
-import { refusal } from '../../test/flows.ts';
+import { knownUser, refusal } from '../../test/flows.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
 import { apnsToken, fcmToken, registerAndroid, registerIos } from '../../test/push-flows.ts';
 
@@ -13,6 +13,8 @@ describe('devices (RegisterDevice, ListDevices, DeleteDevice)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false', PUSH_MAX_DEVICES_PER_USER: '3' } });
+    // Users as UserRegistered leaves them: integrations refuses uploads, connects and devices of anyone else.
+    for (const userId of ['ana', 'ben', 'carla', 'dan', 'erin', 'frank', 'gina', 'hugo', 'ivy']) await knownUser(h, userId);
   });
   afterAll(async () => {
     await h?.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FailedPreconditionError, NotFoundError } from '@omtobe/platform';
+import { requireKnownUser } from '../connections/known-user.ts';
 import { deviceTokenContext, deviceTokenHash, tokenTag, validateDeviceRegistration, type DevicePlatformName, type PushEnvironmentName } from '../domain/device-token.ts';
 import type { TokenCipher } from '../domain/token-cipher.ts';
 import { deleteDevices, deleteUserDevice, deviceByToken, devicesBeyond, devicesOf, insertDevice, lockToken, touchDevice, type DeviceRow } from '../store/devices.repo.ts';
@@ -45,6 +46,7 @@ export async function registerDevice(
   const tokenHash = deviceTokenHash(registration.token);
   const now = svc.clock.now();
   return svc.db.transaction().execute(async (trx) => {
+    await requireKnownUser(trx, userId);
     await lockToken(trx, tokenHash);
     const existing = await deviceByToken(trx, registration.platform, tokenHash);
     if (existing && existing.user_id === userId) {

@@ -74,6 +74,25 @@ export interface OAuthStatesTable {
   user_id: string;
   provider: ProviderName;
   expires_at: Date;
+  /** The PKCE verifier (providers that support PKCE), encrypted bound to the state's hash; null otherwise. */
+  code_verifier: Uint8Array | null;
+}
+
+/**
+ * A grant a callback exchanged, kept aside until the user who started the flow redeems it: found by the sha256 of
+ * the one-time code the app was handed; tokens sealed as a connection's (connections/token-vault.ts).
+ */
+export interface OAuthGrantsTable {
+  code_hash: string;
+  user_id: string;
+  provider: ProviderName;
+  provider_user_id: string | null;
+  access_token: Uint8Array;
+  refresh_token: Uint8Array;
+  key_id: string;
+  access_expires_at: Date;
+  scope: string;
+  expires_at: Date;
 }
 
 export interface CalendarChannelsTable {
@@ -166,6 +185,7 @@ export interface Database extends OutboxTables, InboxTables, DevClockTables, Era
   calendar_events: CalendarEventsTable;
   connections: ConnectionsTable;
   oauth_states: OAuthStatesTable;
+  oauth_grants: OAuthGrantsTable;
   calendar_channels: CalendarChannelsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   revocations: RevocationsTable;

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { lockUsersShared } from '@omtobe/events';
 import type { KnownUsersTable } from './database.ts';
 import type { Db } from './db.ts';
 
@@ -55,4 +56,14 @@ export function usersDueForMockReading(db: Db, since: Date, afterUserId: string,
 
 export async function setMockDrop(db: Db, userId: string, ratio: number, until: Date): Promise<void> {
   await db.updateTable('known_users').set({ mock_drop_ratio: ratio, mock_drop_until: until }).where('user_id', '=', userId).execute();
+}
+
+/**
+ * The user, read under the user's erasure lock held shared until the transaction ends (@omtobe/events
+ * lockUsersShared): an erasure under way commits first and the user reads as unknown, or waits for this
+ * transaction and deletes what it wrote. Two statements on purpose: the read must see what the lock waited for.
+ */
+export async function lockKnownUser(trx: Db, userId: string): Promise<KnownUser | undefined> {
+  await lockUsersShared(trx as never, [userId]);
+  return findKnownUser(trx, userId);
 }

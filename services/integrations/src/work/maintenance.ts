@@ -1,3 +1,4 @@
+import { expireGrants } from '../connections/oauth-grants.ts';
 import { openTokens, sealTokens } from '../connections/token-vault.ts';
 import { usersWithExpiringChannels } from '../store/channels.repo.ts';
 import { connectionsWithOtherKey, requestSync, updateConnection } from '../store/connections.repo.ts';
@@ -15,7 +16,8 @@ const hour = 3_600_000;
 const DELIVERY_RETENTION_MS = 24 * hour;
 
 /**
- * Deletes what has outlived its use: samples past retention, ended events, expired OAuth states, old webhook
+ * Deletes what has outlived its use: samples past retention, ended events, expired OAuth states, OAuth grants nobody
+ * redeemed (revoked at their provider), old webhook
  * trace ids, finished pushes and old dead letters. (The inbox is purged by @omtobe/events itself.)
  */
 export async function purgeExpired(svc: Service): Promise<Record<string, number>> {
@@ -24,6 +26,7 @@ export async function purgeExpired(svc: Service): Promise<Record<string, number>
     hrv_samples: await purgeSamples(svc.db, new Date(now - svc.settings.hrv.retentionMs)),
     calendar_events: await purgeEndedEvents(svc.db, new Date(now - svc.settings.eventRetentionMs)),
     oauth_states: await purgeExpiredStates(svc.db, new Date(now)),
+    oauth_grants: await expireGrants(svc, new Date(now)),
     webhook_deliveries: await purgeDeliveries(svc.db, new Date(now - DELIVERY_RETENTION_MS)),
     push_deliveries: await purgeFinishedDeliveries(svc.db, new Date(now - svc.settings.push.finishedRetentionMs), new Date(now - svc.settings.push.deadRetentionMs)),
   };

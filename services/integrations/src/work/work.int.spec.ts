@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { HrvSampleRecordedSchema } from '@omtobe/proto/integrations/v1';
-import { connectWhoop, rawConnection } from '../../test/flows.ts';
+import { connectWhoop, knownUser, rawConnection } from '../../test/flows.ts';
 import { logger, startHarness, type Harness } from '../../test/harness.ts';
 import { createTokenCipher, parseKeyring, tokenContext } from '../domain/token-cipher.ts';
 import { syncWhoopRecoveries } from '../providers/whoop/whoop-sync.ts';
@@ -18,6 +18,8 @@ describe('background work', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
+    // Users as UserRegistered leaves them: integrations refuses uploads, connects and devices of anyone else.
+    await knownUser(h, 'old-user');
   });
   afterAll(async () => {
     await h?.close();

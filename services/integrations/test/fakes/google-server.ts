@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from '@omtobe/testing/fakes';
 
@@ -31,7 +32,8 @@ export class FakeGoogle {
   private version = 0;
   private oldestValidSync = 0;
   private readonly events = new Map<string, Stored>();
-  private readonly codes = new Set<string>();
+  /** Issued codes and the PKCE challenge of the authorization they answer. */
+  private readonly codes = new Map<string, string>();
   private readonly accessTokens = new Map<string, boolean>();
   private readonly refreshTokens = new Set<string>();
   readonly watches: Array<{ id: string; token: string; address: string; expiration: string; resourceId: string }> = [];
@@ -49,9 +51,15 @@ export class FakeGoogle {
     return this.server.url;
   }
 
-  issueCode(): string {
+  /**
+   * The user consents at the authorization URL: a code bound to its PKCE challenge, as Google binds it. Google's
+   * token endpoint then wants the matching `code_verifier`; this fake requires PKCE (S256) on every authorization.
+   */
+  issueCode(authorizationUrl: URL): string {
+    const challenge = authorizationUrl.searchParams.get('code_challenge');
+    if (authorizationUrl.searchParams.get('code_challenge_method') !== 'S256' || !challenge) throw new Error('authorization URL without a PKCE S256 challenge');
     const code = fakeToken('google-code');
-    this.codes.add(code);
+    this.codes.set(code, challenge);
     return code;
   }
 
@@ -125,7 +133,15 @@ export class FakeGoogle {
       this.accessTokens.set(access, true);
       return access;
     };
-    if (form.get('grant_type') === 'authorization_code' && this.codes.delete(form.get('code') ?? '')) {
+    if (form.get('grant_type') === 'authorization_code') {
+      const code = form.get('code') ?? '';
+      const challenge = this.codes.get(code);
+      // A code is spent by its first exchange, right verifier or not (RFC 7636 §4.6: a mismatch is invalid_grant).
+      this.codes.delete(code);
+      const verifier = form.get('code_verifier') ?? '';
+      if (challenge === undefined || createHash('sha256').update(verifier, 'ascii').digest('base64url') !== challenge) {
+        return json(res, 400, { error: 'invalid_grant', error_description: 'Invalid code verifier or code.' });
+      }
       const refresh = fakeToken('google-refresh');
       this.refreshTokens.add(refresh);
       return json(res, 200, { access_token: issueAccess(), refresh_token: refresh, expires_in: 3599, scope: 'https://www.googleapis.com/auth/calendar.events.readonly', token_type: 'Bearer' });

@@ -9,9 +9,10 @@ import {
   Provider,
   SampleOutcome,
 } from '@omtobe/proto/integrations/v1';
-import { ConnectProviderRequestSchema, DisconnectProviderRequestSchema, UploadHrvSamplesRequestSchema } from '@omtobe/proto/gateway/v1';
+import { CompleteProviderConnectionRequestSchema, ConnectProviderRequestSchema, DisconnectProviderRequestSchema, UploadHrvSamplesRequestSchema } from '@omtobe/proto/gateway/v1';
 import {
   completeConnection,
+  completeProviderConnection,
   connectProvider,
   disconnectProvider,
   handleCalendarNotification,
@@ -45,7 +46,7 @@ const outcomeNames: Record<SampleOutcome, string> = {
   [SampleOutcome.REJECTED]: 'rejected',
 };
 
-/** HRV upload, provider connections, OAuth callbacks and provider webhooks. */
+/** HRV upload, provider connections (connect, callback → app, complete), and provider webhooks. */
 export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: RestOptions): void {
   const anonymous = { max: anonymousPerMinute, timeWindow: '1 minute' };
 
@@ -144,16 +145,17 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     {
       config: { public: true, rateLimit: anonymous },
       schema: {
-        summary: 'OAuth callback (verified by its one-time state)',
+        summary: "OAuth callback (verified by its one-time state): keeps the grant for the user who started the flow and redirects to the app's URL (OAUTH_APP_REDIRECT_URL) with `provider` and a one-time `code` the app redeems at /complete",
         security: [],
         params: providerParam,
         querystring: {
           type: 'object',
           properties: { code: { type: 'string', maxLength: 2048 }, state: { type: 'string', maxLength: 512 }, error: { type: 'string', maxLength: 256 } },
         },
+        response: { 302: { description: 'to the app, e.g. omtobe://oauth?provider=whoop&code=…', type: 'null' }, ...commonErrors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const done = await completeConnection(
         deps,
         create(CompleteConnectionRequestSchema, {
@@ -163,6 +165,27 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
           error: request.query.error ?? '',
         }),
       );
+      // Never cached: the location carries a one-time code.
+      return reply.header('cache-control', 'no-store').redirect(done.appRedirectUrl, 302);
+    },
+  );
+
+  app.post<{ Params: { provider: ProviderName }; Body: { code: string } }>(
+    '/api/v1/providers/:provider/complete',
+    {
+      schema: {
+        summary: 'Finish connecting a provider: redeem the one-time code the callback handed the app (only the user who started the flow can)',
+        params: providerParam,
+        body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 256 } } },
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, provider: { type: 'string' }, connected_at: { type: ['string', 'null'], format: 'date-time' } } },
+          ...commonErrors,
+        },
+      },
+    },
+    async (request) => {
+      const req = create(CompleteProviderConnectionRequestSchema, { provider: providers[request.params.provider], code: request.body.code });
+      const done = await completeProviderConnection(deps, { userId: request.userId, signal: request.hangUp }, req);
       return { status: 'connected', provider: request.params.provider, connected_at: done.connectedAt ? timestampDate(done.connectedAt).toISOString() : null };
     },
   );

@@ -29,8 +29,9 @@ export interface GoogleSession {
 }
 
 export interface GoogleApi {
-  authorizationUrl(state: string): string;
-  exchangeCode(code: string): Promise<Tokens>;
+  /** With PKCE (S256): `codeChallenge` is the base64url sha256 of the verifier `exchangeCode` will send. */
+  authorizationUrl(state: string, codeChallenge: string): string;
+  exchangeCode(code: string, codeVerifier: string): Promise<Tokens>;
   /** `onTokens` receives every refresh (a refresh reply may omit the refresh token: keep the old one then). */
   session(tokens: Tokens, onTokens: (tokens: Partial<Tokens>) => Promise<void>): GoogleSession;
   /** Revokes the whole grant; an already dead token counts as revoked. */
@@ -47,7 +48,7 @@ export interface GoogleApi {
  */
 export async function createGoogleApi(settings: GoogleSettings, clock: Clock, logger: Logger): Promise<GoogleApi> {
   const { google } = await import('googleapis');
-  const { OAuth2Client: Client } = await import('google-auth-library');
+  const { OAuth2Client: Client, CodeChallengeMethod } = await import('google-auth-library');
   const skew = () => clock.now().getTime() - Date.now();
 
   const newClient = (): OAuth2Client =>
@@ -69,19 +70,21 @@ export async function createGoogleApi(settings: GoogleSettings, clock: Clock, lo
   });
 
   return {
-    authorizationUrl(state) {
+    authorizationUrl(state, codeChallenge) {
       return newClient().generateAuthUrl({
         access_type: 'offline',
         // Google sends a refresh token only on first consent unless asked to show consent again.
         prompt: 'consent',
         scope: [...googleScopes],
         state,
+        code_challenge: codeChallenge,
+        code_challenge_method: CodeChallengeMethod.S256,
       });
     },
 
-    async exchangeCode(code) {
+    async exchangeCode(code, codeVerifier) {
       try {
-        const { tokens } = await newClient().getToken(code);
+        const { tokens } = await newClient().getToken({ code, codeVerifier });
         const t = toTokens(tokens);
         if (!t.accessToken || !t.refreshToken) throw new GoogleGrantError('Google returned no refresh token (offline access not granted)');
         return { accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt ?? new Date(clock.now().getTime() + 3_600_000), scope: t.scope ?? '' };

@@ -5,7 +5,7 @@ import { HrvMetric, HrvSampleRecordedSchema, HrvSource, SampleOutcome } from '@o
 import { createDatabase } from '@omtobe/db';
 import { eventually } from '@omtobe/testing';
 import { startHarness, type Harness } from '../../../test/harness.ts';
-import { outboxIsEmpty } from '../../../test/flows.ts';
+import { knownUser, outboxIsEmpty } from '../../../test/flows.ts';
 import { schema, type Database } from '../../store/database.ts';
 import { uploadSamples } from './upload-samples.ts';
 
@@ -19,6 +19,8 @@ describe('HealthKit upload', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
+    // Users as UserRegistered leaves them: integrations refuses uploads, connects and devices of anyone else.
+    for (const userId of ['hk-user', 'hk-batch', 'cap-user']) await knownUser(h, userId);
   });
   afterAll(async () => {
     await h?.close();
@@ -76,7 +78,7 @@ describe('HealthKit upload', () => {
     expect(eight.message.measuredAt).toEqual(ago(9)); // measured at the end of its window
   });
 
-  it('stores and publishes a batch in three statements, whatever its size: the samples, their events in upload order, one NOTIFY', async () => {
+  it('stores and publishes a batch in five statements, whatever its size: the user under its erasure lock, the samples, their events in upload order, one NOTIFY', async () => {
     const statements: string[] = [];
     const counting = createDatabase<Database>({
       url: h.databaseUrl,
@@ -97,7 +99,13 @@ describe('HealthKit upload', () => {
       expect(answers.map((a) => a.outcome)).toEqual(['duplicate', ...order.map(() => 'accepted')]);
 
       const work = statements.filter((q) => !/^(begin|commit|rollback)\b/i.test(q.trim()));
-      expect(work.map((q) => q.match(/^(insert into "\w+"|select pg_notify)/i)?.[0] ?? q)).toEqual(['insert into "hrv_samples"', 'insert into "outbox"', 'select pg_notify']);
+      expect(work.map((q) => q.match(/^(insert into "\w+"|select pg_notify|select pg_advisory_xact_lock_shared|select .* from "known_users")/i)?.[1] ?? q)).toEqual([
+        'select pg_advisory_xact_lock_shared',
+        'select * from "known_users"',
+        'insert into "hrv_samples"',
+        'insert into "outbox"',
+        'select pg_notify',
+      ]);
 
       // One key, so one partition: the relay publishes in outbox-id order, and that is the upload order.
       const published = await h.published(HrvSampleRecordedSchema, (m) => m.userId === 'hk-batch', order.length + 1);

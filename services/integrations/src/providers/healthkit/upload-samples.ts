@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@omtobe/platform';
+import { requireKnownUser } from '../../connections/known-user.ts';
 import { checkSample, type RejectReason, type UploadedSample } from '../../domain/hrv-sample-validation.ts';
 import { storeNewSamples } from '../../ingest/hrv-samples.ts';
 import type { SampleRow } from '../../store/samples.repo.ts';
@@ -42,12 +43,14 @@ export async function uploadSamples(svc: Service, userId: string, samples: Uploa
     }
   }
 
-  // Three statements whatever the batch size: the samples, their events (in upload order), one NOTIFY.
+  // The user first (connections/known-user.ts: an erased or not yet registered user stores nothing, even a batch
+  // of only rejected samples is refused alike), then three statements whatever the batch size: the samples, their
+  // events (in upload order), one NOTIFY.
   const rows = [...candidates.values()];
-  const inserted =
-    rows.length === 0
-      ? new Set<string>()
-      : await svc.db.transaction().execute((trx) => storeNewSamples(trx, rows, { now, clockSkewToleranceMs: rules.clockSkewToleranceMs, logger: svc.logger }));
+  const inserted = await svc.db.transaction().execute(async (trx) => {
+    await requireKnownUser(trx, userId);
+    return rows.length === 0 ? new Set<string>() : storeNewSamples(trx, rows, { now, clockSkewToleranceMs: rules.clockSkewToleranceMs, logger: svc.logger });
+  });
 
   return answers.map((a) => ('pending' in a ? { uuid: a.uuid, outcome: inserted.has(a.pending) ? 'accepted' : 'duplicate' } : a));
 }

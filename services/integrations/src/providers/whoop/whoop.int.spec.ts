@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { errorReasonHeader } from '@omtobe/platform';
 import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource, Provider } from '@omtobe/proto/integrations/v1';
-import { connectWhoop, rawConnection, whoopDelivery } from '../../../test/flows.ts';
+import { connectWhoop, knownUser, rawConnection, whoopDelivery } from '../../../test/flows.ts';
 import { startHarness, type Harness } from '../../../test/harness.ts';
 import { createTokenCipher, parseKeyring, TokenDecryptionError, tokenContext } from '../../domain/token-cipher.ts';
 
@@ -24,6 +24,8 @@ describe('WHOOP', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
+    // Users as UserRegistered leaves them: integrations refuses uploads, connects and devices of anyone else.
+    await knownUser(h, 'slow-user');
     h.whoop.maxPageSize = 2;
     for (let d = 1; d <= 5; d += 1) h.whoop.addRecovery('101', { sleepId: `sleep-${d}`, createdAt: daysAgo(d), scoreState: 'SCORED', rmssd: 40 + d });
     h.whoop.addRecovery('101', { sleepId: 'sleep-pending', createdAt: daysAgo(0.1), scoreState: 'PENDING_SCORE' });

@@ -2,6 +2,7 @@ import { addErasureRegistration, createErasuresTable, createInboxTable, createOu
 import { createDevClockTable, type Migrations } from '@omtobe/db';
 import { createIntegrationsTables } from './0003-integrations.ts';
 import { createPushTables } from './0007-push.ts';
+import { addOAuthBinding } from './0008-oauth-binding.ts';
 
 /** Every migration of schema `integrations`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {
@@ -13,4 +14,5 @@ export const migrations: Migrations = {
   '0005_erasures': createErasuresTable,
   '0006_erasure_registration': addErasureRegistration,
   '0007_push': createPushTables,
+  '0008_oauth_binding': addOAuthBinding,
 };

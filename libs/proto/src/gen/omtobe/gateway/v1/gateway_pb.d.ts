@@ -441,6 +441,60 @@ export declare type ConnectProviderResponse = Message<"omtobe.gateway.v1.Connect
 export declare const ConnectProviderResponseSchema: GenMessage<ConnectProviderResponse>;
 
 /**
+ * CompleteProviderConnectionRequest is the code from the callback's redirect to the app.
+ *
+ * @generated from message omtobe.gateway.v1.CompleteProviderConnectionRequest
+ */
+export declare type CompleteProviderConnectionRequest = Message<"omtobe.gateway.v1.CompleteProviderConnectionRequest"> & {
+  /**
+   * The provider the flow was started for.
+   *
+   * @generated from field: omtobe.integrations.v1.Provider provider = 1;
+   */
+  provider: Provider;
+
+  /**
+   * The one-time redemption code (`code` in the app redirect URL).
+   *
+   * @generated from field: string code = 2;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.CompleteProviderConnectionRequest.
+ * Use `create(CompleteProviderConnectionRequestSchema)` to create a new message.
+ */
+export declare const CompleteProviderConnectionRequestSchema: GenMessage<CompleteProviderConnectionRequest>;
+
+/**
+ * CompleteProviderConnectionResponse is the finished connection.
+ *
+ * @generated from message omtobe.gateway.v1.CompleteProviderConnectionResponse
+ */
+export declare type CompleteProviderConnectionResponse = Message<"omtobe.gateway.v1.CompleteProviderConnectionResponse"> & {
+  /**
+   * The connected provider.
+   *
+   * @generated from field: omtobe.integrations.v1.Provider provider = 1;
+   */
+  provider: Provider;
+
+  /**
+   * When it was connected.
+   *
+   * @generated from field: google.protobuf.Timestamp connected_at = 2;
+   */
+  connectedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.CompleteProviderConnectionResponse.
+ * Use `create(CompleteProviderConnectionResponseSchema)` to create a new message.
+ */
+export declare const CompleteProviderConnectionResponseSchema: GenMessage<CompleteProviderConnectionResponse>;
+
+/**
  * DisconnectProviderRequest removes a provider connection.
  *
  * @generated from message omtobe.gateway.v1.DisconnectProviderRequest
@@ -872,6 +926,18 @@ export declare const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof ConnectProviderRequestSchema;
     output: typeof ConnectProviderResponseSchema;
+  },
+  /**
+   * CompleteProviderConnection redeems the one-time code the OAuth callback handed the app (through its URL
+   * scheme): the grant lands in the caller's account only if the caller started the flow
+   * (REST: POST /api/v1/providers/{provider}/complete).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.CompleteProviderConnection
+   */
+  completeProviderConnection: {
+    methodKind: "unary";
+    input: typeof CompleteProviderConnectionRequestSchema;
+    output: typeof CompleteProviderConnectionResponseSchema;
   },
   /**
    * DisconnectProvider removes a provider connection (REST: DELETE /api/v1/providers/{provider}).

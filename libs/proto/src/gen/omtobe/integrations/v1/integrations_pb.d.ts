@@ -244,31 +244,46 @@ export declare type CompleteConnectionRequest = Message<"omtobe.integrations.v1.
 export declare const CompleteConnectionRequestSchema: GenMessage<CompleteConnectionRequest>;
 
 /**
- * CompleteConnectionResponse is the finished connection.
+ * CompleteConnectionResponse is the grant kept aside and how the app is handed its redemption code.
  *
  * @generated from message omtobe.integrations.v1.CompleteConnectionResponse
  */
 export declare type CompleteConnectionResponse = Message<"omtobe.integrations.v1.CompleteConnectionResponse"> & {
   /**
-   * The user the connection belongs to.
+   * The user who started the flow (the only one who may redeem the code).
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * The connected provider.
+   * The provider calling back.
    *
    * @generated from field: omtobe.integrations.v1.Provider provider = 2;
    */
   provider: Provider;
 
   /**
-   * When it was connected.
+   * No longer set: the callback connects nothing by itself (see RedeemConnectionResponse.connected_at).
    *
    * @generated from field: google.protobuf.Timestamp connected_at = 3;
    */
   connectedAt?: Timestamp | undefined;
+
+  /**
+   * Where to send the browser: the app's URL scheme (OAUTH_APP_REDIRECT_URL) with `provider` and the one-time
+   * redemption `code` as query parameters.
+   *
+   * @generated from field: string app_redirect_url = 4;
+   */
+  appRedirectUrl: string;
+
+  /**
+   * When the redemption code stops working.
+   *
+   * @generated from field: google.protobuf.Timestamp redeem_by = 5;
+   */
+  redeemBy?: Timestamp | undefined;
 };
 
 /**
@@ -276,6 +291,67 @@ export declare type CompleteConnectionResponse = Message<"omtobe.integrations.v1
  * Use `create(CompleteConnectionResponseSchema)` to create a new message.
  */
 export declare const CompleteConnectionResponseSchema: GenMessage<CompleteConnectionResponse>;
+
+/**
+ * RedeemConnectionRequest is the app presenting the one-time code its callback redirect carried.
+ *
+ * @generated from message omtobe.integrations.v1.RedeemConnectionRequest
+ */
+export declare type RedeemConnectionRequest = Message<"omtobe.integrations.v1.RedeemConnectionRequest"> & {
+  /**
+   * The caller (the gateway's verified subject), who must be the user who started the flow.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The provider the code is for.
+   *
+   * @generated from field: omtobe.integrations.v1.Provider provider = 2;
+   */
+  provider: Provider;
+
+  /**
+   * The one-time redemption code.
+   *
+   * @generated from field: string code = 3;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.RedeemConnectionRequest.
+ * Use `create(RedeemConnectionRequestSchema)` to create a new message.
+ */
+export declare const RedeemConnectionRequestSchema: GenMessage<RedeemConnectionRequest>;
+
+/**
+ * RedeemConnectionResponse is the finished connection.
+ *
+ * @generated from message omtobe.integrations.v1.RedeemConnectionResponse
+ */
+export declare type RedeemConnectionResponse = Message<"omtobe.integrations.v1.RedeemConnectionResponse"> & {
+  /**
+   * The connected provider.
+   *
+   * @generated from field: omtobe.integrations.v1.Provider provider = 1;
+   */
+  provider: Provider;
+
+  /**
+   * When it was connected.
+   *
+   * @generated from field: google.protobuf.Timestamp connected_at = 2;
+   */
+  connectedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.RedeemConnectionResponse.
+ * Use `create(RedeemConnectionResponseSchema)` to create a new message.
+ */
+export declare const RedeemConnectionResponseSchema: GenMessage<RedeemConnectionResponse>;
 
 /**
  * DisconnectRequest removes a provider connection.
@@ -1229,7 +1305,10 @@ export declare const IntegrationsService: GenService<{
     output: typeof StartConnectionResponseSchema;
   },
   /**
-   * CompleteConnection finishes a provider's OAuth flow from its callback (the user comes from `state`).
+   * CompleteConnection takes a provider's OAuth callback (verified by its one-time `state`): it exchanges the code
+   * (with the PKCE verifier where the provider supports it) and keeps the grant aside for the user who started the
+   * flow, behind a one-time redemption code for the app. It does not connect anything by itself: the grant lands
+   * only when that user redeems the code (RedeemConnection).
    *
    * @generated from rpc omtobe.integrations.v1.IntegrationsService.CompleteConnection
    */
@@ -1237,6 +1316,17 @@ export declare const IntegrationsService: GenService<{
     methodKind: "unary";
     input: typeof CompleteConnectionRequestSchema;
     output: typeof CompleteConnectionResponseSchema;
+  },
+  /**
+   * RedeemConnection connects the grant a callback kept aside, for the caller who started the flow only. The code
+   * is single use, short-lived and stored hashed; presented by anyone else it is burnt and the grant revoked.
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.RedeemConnection
+   */
+  redeemConnection: {
+    methodKind: "unary";
+    input: typeof RedeemConnectionRequestSchema;
+    output: typeof RedeemConnectionResponseSchema;
   },
   /**
    * Disconnect revokes a provider's grant and deletes its tokens and data.
