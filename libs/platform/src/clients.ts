@@ -1,6 +1,7 @@
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createServiceTokenInterceptor, type ServiceTokenSigner } from './service-auth.ts';
 import { createTracingInterceptor } from './tracing-interceptor.ts';
 
 export interface ServiceClientOptions {
@@ -10,18 +11,25 @@ export interface ServiceClientOptions {
   timeoutMs?: number;
   /** Run inside the tracing interceptor. */
   interceptors?: Interceptor[];
+  /** This service's identity: every call carries its token for `audience` (the peer's SERVICE_NAME). */
+  identity?: { signer: ServiceTokenSigner; audience: string };
 }
 
 /**
  * A typed client for another service over gRPC (HTTP/2, one multiplexed connection per transport).
- * Every call has a deadline and carries the caller's trace in `traceparent`; a unary call the server
+ * Every call has a deadline, carries the caller's trace in `traceparent` and, given an identity, its service token; a unary call the server
  * refused unprocessed while draining is retried once. Create one per peer at startup and share it.
  */
 export function createServiceClient<S extends DescService>(service: S, options: ServiceClientOptions): Client<S> {
   const transport = createGrpcTransport({
     baseUrl: options.baseUrl,
     defaultTimeoutMs: options.timeoutMs ?? 5_000,
-    interceptors: [createTracingInterceptor('client'), createRefusedStreamInterceptor(), ...(options.interceptors ?? [])],
+    interceptors: [
+      createTracingInterceptor('client'),
+      createRefusedStreamInterceptor(),
+      ...(options.identity ? [createServiceTokenInterceptor(options.identity.signer, options.identity.audience)] : []),
+      ...(options.interceptors ?? []),
+    ],
   });
   return createClient(service, transport);
 }

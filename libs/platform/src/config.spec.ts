@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       OMTOBE_MODE: 'development',
       LOG_LEVEL: 'info',
       PORT: 8080,
+      HOST: '127.0.0.1',
+      UNSAFE_DEVELOPMENT_ON_NETWORK: false,
       SERVICE_NAME: 'state-engine',
       DATABASE_URL: valid.DATABASE_URL,
       KAFKA_BROKERS: ['localhost:9092', 'kafka-2:9092'],

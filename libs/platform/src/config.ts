@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultHost, developmentModeProblems, isListenAddress } from './development-mode.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,9 +24,17 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
   const input: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') input[key] = value;
   if (input.OMTOBE_MODE === undefined && input.NODE_ENV === 'production') input.OMTOBE_MODE = 'production';
+  // The schema's default is development's loopback; production's pods listen on every interface.
+  if (input.HOST === undefined && input.OMTOBE_MODE === 'production') input.HOST = defaultHost.production;
 
   const result = schema.safeParse(input);
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describe(issue, input)));
+  const problems = result.success ? [] : result.error.issues.map((issue) => describe(issue, input));
+  // The rules of development-mode.ts; a variable the schema already complained about is named once.
+  const named = new Set(problems.map((problem) => problem.split(':')[0]));
+  for (const problem of developmentModeProblems(input, declaredVariables(schema))) {
+    if (!named.has(problem.split(':')[0])) problems.push(problem);
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return deepFreeze(result.data) as DeepReadonly<z.output<S>>;
 }
 
@@ -38,6 +47,11 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: Env = proc
     process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'invalid configuration', problems: error.problems })}\n`);
     process.exit(1);
   }
+}
+
+function declaredVariables(schema: z.ZodType): ReadonlySet<string> {
+  const shape = (schema as { shape?: unknown }).shape;
+  return new Set(shape !== null && typeof shape === 'object' ? Object.keys(shape) : []);
 }
 
 function describe(issue: z.core.$ZodIssue, input: Record<string, string>): string {
@@ -94,6 +108,14 @@ export const baseConfigSchema = z.object({
   OMTOBE_MODE: z.enum(['development', 'production']).default('development'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   PORT: envInt({ min: 0, max: 65_535 }).default(8080),
+  /**
+   * The address the service listens on: loopback in development (the default there), every interface in production
+   * (the default there: pods are reached on their own address). Development mode refuses anything but loopback
+   * unless UNSAFE_DEVELOPMENT_ON_NETWORK is true (development-mode.ts).
+   */
+  HOST: z.string().trim().refine(isListenAddress, 'must be an IP address to listen on (127.0.0.1, ::1, 0.0.0.0, ::) or localhost').default(defaultHost.development),
+  /** Development mode on a non-loopback HOST: for compose's private network only; refused in production. */
+  UNSAFE_DEVELOPMENT_ON_NETWORK: envBool().default(false),
   SERVICE_NAME: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a lower-case name like "state-engine"'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
   KAFKA_BROKERS: envList().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'each broker must be host:port'))),

@@ -17,6 +17,7 @@
  */
 export * from './clock.ts';
 export * from './config.ts';
+export * from './development-mode.ts';
 export * from './logger.ts';
 export * from './telemetry.ts';
 export * from './tracing-interceptor.ts';
@@ -28,3 +29,6 @@ export * from './server.ts';
 export * from './lifecycle.ts';
 export * from './repeating.ts';
 export * from './clients.ts';
+export * from './service-tokens.ts';
+export * from './service-keys.ts';
+export * from './service-auth.ts';

@@ -18,12 +18,17 @@ export interface ServerOptions {
   routes: (router: ConnectRouter) => void;
   /** 0 picks a free port (tests). */
   port: number;
-  /** Default: every interface. */
+  /** The address to listen on: a service passes its config's HOST. Default: 127.0.0.1 (tests). */
   host?: string;
   logger: Logger;
   health: HealthRegistry;
   /** Run inside the platform's tracing, logging and error interceptors (e.g. authentication). */
   interceptors?: Interceptor[];
+  /**
+   * Serve grpc.reflection.v1 (grpcurl, Postman). Services pass `OMTOBE_MODE === 'development'`: in production the
+   * contracts are no one's business on an internal port. Default true.
+   */
+  reflection?: boolean;
   /** Files reflection describes besides the served services' own. Default: all of the project's contracts. */
   reflectionFiles?: readonly DescFile[];
   /** Largest request message accepted. Default 4 MiB, as gRPC's default. */
@@ -44,7 +49,7 @@ export interface Server {
 
 /**
  * One port, every protocol: gRPC and Connect over HTTP/2 cleartext, Connect JSON and gRPC-Web over
- * HTTP/1.1 too. Adds grpc.health.v1.Health (from `health`) and grpc.reflection.v1.
+ * HTTP/1.1 too. Adds grpc.health.v1.Health (from `health`) and, unless `reflection` is false, grpc.reflection.v1.
  */
 export function createServer(options: ServerOptions): Server {
   const { logger, health } = options;
@@ -61,10 +66,12 @@ export function createServer(options: ServerOptions): Server {
       router = r;
       options.routes(r);
       healthRoutes(health, closing.signal)(r);
-      reflectionRoutes({
-        files: () => [...(options.reflectionFiles ?? contractFiles), ...served().map((service) => service.file)],
-        services: served,
-      })(r);
+      if (options.reflection ?? true) {
+        reflectionRoutes({
+          files: () => [...(options.reflectionFiles ?? contractFiles), ...served().map((service) => service.file)],
+          services: served,
+        })(r);
+      }
     },
     interceptors: [
       createTracingInterceptor('server', { ignore: infrastructure }),
@@ -83,8 +90,9 @@ export function createServer(options: ServerOptions): Server {
 
   return {
     async listen() {
-      const port = await listener.listen(options.port, options.host);
-      logger.info({ port, services: served().map((service) => service.typeName) }, 'server listening');
+      const host = options.host ?? '127.0.0.1';
+      const port = await listener.listen(options.port, host);
+      logger.info({ host, port, services: served().map((service) => service.typeName) }, 'server listening');
       return port;
     },
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Producer } from 'kafkajs';
 import { topics } from '@omtobe/events';
+import { serviceTokenHeader, serviceTokenSignerFrom } from '@omtobe/platform';
 import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
 import { DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { createTestDatabase, eventually, testKafkaBrokers, type TestDatabase } from '@omtobe/testing';
@@ -19,6 +20,7 @@ describe('decision-log as a process', () => {
   let child: ChildProcess;
   let baseUrl: string;
   const prefix = `t${randomUUID().slice(0, 8)}.`;
+  const serviceName = `decision-log-main-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     database = await createTestDatabase('decision_log_main');
@@ -29,7 +31,7 @@ describe('decision-log as a process', () => {
         OMTOBE_MODE: 'development',
         LOG_LEVEL: 'info',
         PORT: '0',
-        SERVICE_NAME: `decision-log-main-${randomUUID().slice(0, 8)}`,
+        SERVICE_NAME: serviceName,
         DATABASE_URL: database.url,
         KAFKA_BROKERS: testKafkaBrokers().join(','),
         KAFKA_TOPIC_PREFIX: prefix,
@@ -60,10 +62,12 @@ describe('decision-log as a process', () => {
     await database?.drop();
   });
 
+  const gateway = serviceTokenSignerFrom({ OMTOBE_MODE: 'development', SERVICE_NAME: 'gateway' });
   const listDecisions = async (userId: string) => {
     const response = await fetch(`${baseUrl}/omtobe.decision_log.v1.DecisionLogService/ListDecisions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // As the gateway, with its development key: the process runs in development mode without configured keys.
+      headers: { 'content-type': 'application/json', [serviceTokenHeader]: gateway.token(serviceName) },
       body: JSON.stringify({ userId }),
     });
     expect(response.status).toBe(200);

@@ -1,8 +1,9 @@
 // The decision log's composition root: config → telemetry → logger → database (and, in development, the clock
 // kept there) → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
+import { decisionLogCallers } from './api/callers.ts';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
 import { decisionsSubscription } from './consumers/decisions.ts';
@@ -51,7 +52,11 @@ await runService({
     }
     const port = await startServing(lifecycle, {
       routes: decisionLogRoutes({ db, ...(devClock ? { devClock } : {}) }),
+      // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
+      interceptors: [serviceAuthInterceptorFrom(config, { policies: [decisionLogCallers(config.OMTOBE_MODE)], logger })],
+      reflection: config.OMTOBE_MODE === 'development',
       port: config.PORT,
+      host: config.HOST,
       logger,
       health,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

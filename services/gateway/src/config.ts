@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
-import { baseConfigSchema, envInt, envList, loadConfigOrExit } from '@omtobe/platform';
+import { baseConfigSchema, envInt, envList, loadConfigOrExit, serviceKeyRefinement, serviceKeysConfigSchema } from '@omtobe/platform';
 
 const serviceUrl = (fallback: string) => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default(fallback);
 
@@ -9,6 +9,8 @@ export const configSchema = baseConfigSchema
   .extend({
     ...databaseConfigSchema.shape,
     ...kafkaConfigSchema.shape,
+    // Its identity on calls to the other services (SERVICE_PRIVATE_KEY[_FILE]; libs/platform service-keys.ts).
+    ...serviceKeysConfigSchema.shape,
     SERVICE_NAME: z.string().default('gateway'),
     PORT: envInt({ min: 0, max: 65_535 }).default(8080),
     STATE_ENGINE_URL: serviceUrl('http://127.0.0.1:50051'),
@@ -61,7 +63,8 @@ export const configSchema = baseConfigSchema
   .refine((c) => c.OMTOBE_MODE === 'development' || c.JWKS_URL === undefined || c.JWKS_URL.startsWith('https://'), {
     path: ['JWKS_URL'],
     message: 'must be an https URL in production',
-  });
+  })
+  .superRefine(serviceKeyRefinement({ calls: true }));
 
 export type Config = ReturnType<typeof loadConfig>;
 

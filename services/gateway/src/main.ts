@@ -3,13 +3,15 @@
 // Connect server → SERVING. On SIGTERM the open streams end first (so the server's drain waits for none of them).
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startBroadcastConsumer, startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceTokenSignerFrom, startTelemetry, systemClock } from '@omtobe/platform';
 import { createAuthInterceptor } from './api/connect-auth.ts';
 import { gatewayRoutes } from './api/connect.ts';
+import { createRateLimitInterceptor } from './api/connect-rate-limit.ts';
 import { createAuthentication } from './auth/keys.ts';
 import { loadConfig } from './config.ts';
 import { streamGroupIdPrefix, streamSubscriptions } from './consumers/index.ts';
 import type { GatewayDeps } from './operations/context.ts';
+import { createUserRateLimits } from './limits/rate-limiter.ts';
 import { createPeers } from './peers/peers.ts';
 import { createRestApp } from './rest/app.ts';
 import { schema, type Database } from './store/database.ts';
@@ -37,8 +39,10 @@ await runService({
     const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, replicaLimit: config.STREAMS_PER_REPLICA, logger: logger.child({ component: 'streams' }) });
     startBroadcastConsumer({ config, groupIdPrefix: streamGroupIdPrefix, subscriptions: streamSubscriptions(hub), logger, lifecycle });
     const streams = { hub, heartbeatMs: config.STREAM_HEARTBEAT_SECONDS * 1_000, retryMs: config.STREAM_RETRY_MS };
-    const deps: GatewayDeps = { db, peers: createPeers(config), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
+    const deps: GatewayDeps = { db, peers: createPeers(config, serviceTokenSignerFrom(config)), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
     const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
+    // One budget per user whatever the protocol: REST and Connect count on the same limiters.
+    const limits = createUserRateLimits({ checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE, trackedClients: config.RATE_LIMIT_TRACKED_CLIENTS });
     const rest = await createRestApp({
       deps,
       health,
@@ -49,14 +53,19 @@ await runService({
       checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE,
       anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       rateLimitTrackedClients: config.RATE_LIMIT_TRACKED_CLIENTS,
+      limits,
     });
     lifecycle.onStop('rest routes', () => rest.app.close());
     const port = await startServing(lifecycle, {
       routes: gatewayRoutes(deps),
       // HTTP/2 requests reach fastify as compatibility-API objects, which it handles like HTTP/1.1 ones.
       fallback: rest.handle as NonNullable<Parameters<typeof startServing>[1]['fallback']>,
-      interceptors: [createAuthInterceptor(verify)],
+      interceptors: [createAuthInterceptor(verify), createRateLimitInterceptor(limits)],
+      // The same bound on a Connect or gRPC message as on a REST body.
+      readMaxBytes: config.BODY_LIMIT_BYTES,
+      reflection: config.OMTOBE_MODE === 'development',
       port: config.PORT,
+      host: config.HOST,
       logger,
       health,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

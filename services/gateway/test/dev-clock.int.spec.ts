@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { startTestStack, checkHealth, type RunningTestStack } from '@omtobe/dev-stack';
+import { serviceTokenHeader, serviceTokenSignerFrom } from '@omtobe/platform';
 import { eventually } from '@omtobe/testing';
 import { AppClient, type Json } from './app-client.ts';
 
@@ -20,8 +21,12 @@ describe('one development clock', () => {
   let stack: RunningTestStack;
   let alice: AppClient;
 
-  /** Each service's own development clock, read with AdvanceDevClock at offset zero (Connect JSON). */
+  /**
+   * Each service's own development clock, read with AdvanceDevClock at offset zero (Connect JSON), as the
+   * gateway: the services answer only callers with a service token (and refuse one without).
+   */
   async function serviceOffsets(): Promise<Record<string, string>> {
+    const gateway = serviceTokenSignerFrom({ OMTOBE_MODE: 'development', SERVICE_NAME: 'gateway', SERVICE_PRIVATE_KEY: stack.serviceKeys('gateway').SERVICE_PRIVATE_KEY });
     const services = {
       'state-engine': 'omtobe.state_engine.v1.StateEngineService',
       integrations: 'omtobe.integrations.v1.IntegrationsService',
@@ -30,7 +35,11 @@ describe('one development clock', () => {
     const offsets = await Promise.all(
       Object.entries(services).map(async ([name, service]) => {
         const port = stack.ports[name as keyof typeof services];
-        const response = await fetch(`http://127.0.0.1:${port}/${service}/AdvanceDevClock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const url = `http://127.0.0.1:${port}/${service}/AdvanceDevClock`;
+        const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect({ name, status: anonymous.status }).toEqual({ name, status: 401 });
+        const headers = { 'content-type': 'application/json', [serviceTokenHeader]: gateway.token(name) };
+        const response = await fetch(url, { method: 'POST', headers, body: '{}' });
         return [name, ((await response.json()) as { offset: string }).offset];
       }),
     );

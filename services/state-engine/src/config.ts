@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { databaseConfigSchema } from '@omtobe/db';
 import { kafkaConfigSchema } from '@omtobe/events';
-import { baseConfigSchema, envInt, envList, envNumber, loadConfig as parseConfig, loadConfigOrExit, type DeepReadonly, type Env } from '@omtobe/platform';
+import { baseConfigSchema, serviceKeyRefinement, serviceKeysConfigSchema, envInt, envList, envNumber, loadConfig as parseConfig, loadConfigOrExit, type DeepReadonly, type Env } from '@omtobe/platform';
 import { defaultRules, ruleProblems, type Rules } from './domain/index.ts';
 
 /** The variable behind each rule: problems found in the rules are reported by the name an operator sets. */
@@ -22,6 +22,8 @@ export const configSchema = baseConfigSchema
   .extend({
     ...databaseConfigSchema.shape,
     ...kafkaConfigSchema.shape,
+    // Its callers' public keys (SERVICE_PUBLIC_KEYS[_DIR]; libs/platform service-keys.ts).
+    ...serviceKeysConfigSchema.shape,
     SERVICE_NAME: z.string().default('state-engine'),
     PORT: envInt({ min: 0, max: 65_535 }).default(50051),
     // The product's rules (ARCHITECTURE.md "The rules"); the seed's values are the defaults. Bounds that depend on
@@ -57,7 +59,8 @@ export const configSchema = baseConfigSchema
         message: `cannot be shorter than BASELINE_WINDOW_DAYS (${config.BASELINE_WINDOW_DAYS}): baselines would lose their oldest samples`,
       });
     }
-  }, { when: (payload) => payload.issues.length === 0 }); // only over values each valid on its own: one message per mistake
+  }, { when: (payload) => payload.issues.length === 0 }) // only over values each valid on its own: one message per mistake
+  .superRefine(serviceKeyRefinement({ servesCallers: ['gateway'] }));
 
 type ConfigInput = z.output<typeof configSchema>;
 export type Config = ReturnType<typeof loadConfig>;

@@ -2,7 +2,8 @@
 // clock kept there) → Kafka, outbox and consumers → due-work loop → server → SERVING.
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
+import { stateEngineCallers } from './api/callers.ts';
 import { stateEngineRoutes } from './api/routes.ts';
 import { hrvRetentionDays, loadConfig, rulesFrom } from './config.ts';
 import { calendarConsumer } from './consumers/calendar.ts';
@@ -49,7 +50,11 @@ await runService({
     lifecycle.onStop('due-work loop', () => dueWork.stop());
     const port = await startServing(lifecycle, {
       routes: stateEngineRoutes({ engine, ...(devClock ? { devClock } : {}) }),
+      // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
+      interceptors: [serviceAuthInterceptorFrom(config, { policies: [stateEngineCallers(config.OMTOBE_MODE)], logger })],
+      reflection: config.OMTOBE_MODE === 'development',
       port: config.PORT,
+      host: config.HOST,
       logger,
       health,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

@@ -53,7 +53,7 @@ describe('Envoy and the gateway agree', () => {
     const policies = byKind<NetworkPolicy>(objects, 'NetworkPolicy');
     expect(policies.find((p) => p.metadata.name === 'envoy')?.spec.ingress?.flatMap((r) => r.ports?.map((p) => p.port))).toEqual(listenerPorts());
     expect(policies.find((p) => p.metadata.name === 'gateway')?.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'envoy' } } }], ports: [{ port: port_value, protocol: 'TCP' }] },
+      { from: [{ podSelector: { matchLabels: envoy.object.spec.template.metadata.labels } }], ports: [{ port: port_value, protocol: 'TCP' }] },
     ]);
     const args = envoy.container.args ?? [];
     const configPath = args[args.indexOf('--config-path') + 1] ?? '';

@@ -10,7 +10,7 @@ import { byKind } from './kustomize.ts';
 import { repoRoot } from './paths.ts';
 import { heapNodeOptions, services as devStackServices } from '@omtobe/dev-stack';
 import { configProblems, serviceNames, unknownVariables } from './services.ts';
-import { find, type NetworkPolicy, type ServiceObject } from './workloads.ts';
+import { find, sameLabels, type NetworkPolicy, type ServiceObject } from './workloads.ts';
 
 let ctx: CrossCheck;
 
@@ -145,12 +145,16 @@ describe('the gateway reaches the services where they listen', () => {
   });
 
   it.each(overlayNames)('in the %s overlay: network policies let the gateway, and only the gateway, reach each peer port', (overlay) => {
-    const policies = byKind<NetworkPolicy>(ctx.k8s(overlay).objects, 'NetworkPolicy');
+    const { objects, workload } = ctx.k8s(overlay);
+    const policies = byKind<NetworkPolicy>(objects, 'NetworkPolicy');
     const gatewayEgress = policies.find((p) => p.metadata.name === 'gateway')?.spec.egress ?? [];
+    // By the gateway pods' whole label set (name, component, part-of), not by one label a stray pod could copy.
+    const gatewayPods = { matchLabels: workload('Deployment', 'gateway').object.spec.template.metadata.labels };
     for (const { peer } of peerVariables()) {
       const peerPolicy = policies.find((p) => p.metadata.name === peer.name);
-      expect(peerPolicy?.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }], ports: [{ port: peer.defaultPort, protocol: 'TCP' }] }]);
-      const egress = gatewayEgress.find((rule) => rule.to?.some((to) => to.podSelector?.matchLabels?.['app.kubernetes.io/name'] === peer.name));
+      expect(peerPolicy?.spec.ingress).toEqual([{ from: [{ podSelector: gatewayPods }], ports: [{ port: peer.defaultPort, protocol: 'TCP' }] }]);
+      const peerPods = workload('Deployment', peer.name).object.spec.template.metadata.labels;
+      const egress = gatewayEgress.find((rule) => rule.to?.some((to) => to.podSelector !== undefined && sameLabels(to.podSelector.matchLabels, peerPods)));
       expect(egress?.ports?.map((p) => p.port)).toEqual([peer.defaultPort]);
     }
   });

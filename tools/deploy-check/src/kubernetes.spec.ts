@@ -17,6 +17,9 @@ import { selects, type Container, type NetworkPolicy, type PodSpec, type Service
  */
 const handMadeSecretFiles: Record<string, readonly string[]> = {
   'push-credentials': ['apns-key.p8', 'fcm-service-account.json'],
+  // Service tokens (deploy/README.md, "Security"): the gateway's private key; its public key(s) for the callees.
+  'gateway-service-key': ['key.pem'],
+  'service-public-keys': [],
 };
 const deployReadme = readFileSync(path.join(repoRoot, 'deploy', 'README.md'), 'utf8');
 

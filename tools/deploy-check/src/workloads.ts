@@ -101,6 +101,12 @@ export function selects(selector: LabelSelector | Record<string, string> | undef
   return Object.entries(matchLabels ?? {}).every(([key, value]) => labels[key] === value);
 }
 
+/** The same labels, in any order. */
+export function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const entries = (labels: Record<string, string> | undefined) => JSON.stringify(Object.entries(labels ?? {}).sort(([x], [y]) => x.localeCompare(y)));
+  return entries(a) === entries(b);
+}
+
 /** A container port by number or by name. */
 export function containerPort(container: Container, port: number | string | undefined): number | undefined {
   if (typeof port === 'number') return container.ports?.some((p) => p.containerPort === port) ? port : undefined;

@@ -2,6 +2,7 @@
 // which starts the system as `npm start` does.
 export * from './test-stack.ts';
 export * from './services.ts';
+export { generateServiceKeys, type ServiceKeys } from './service-keys.ts';
 export { startServices, type ServicePorts, type StartServicesOptions } from './stack.ts';
 export { startInfrastructure, type Infrastructure } from './infrastructure.ts';
 export { ProcessGroup, type ChildSpec, type ProcessGroupOptions, type RestartPolicy } from './process-group.ts';

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
+import net from 'node:net';
+import os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { service as grpcHealthService } from 'grpc-health-check';
 import { waitUntilServing } from './health.ts';
@@ -43,6 +45,22 @@ describe('the four services as processes', () => {
     });
   });
 
+  it('listens on 127.0.0.1 only: no service answers on this machine’s network address', async () => {
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
+    const reach = (host: string, port: number) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect({ host, port, timeout: 2_000 });
+        socket.once('connect', () => (socket.destroy(), resolve('open')));
+        socket.once('timeout', () => (socket.destroy(), resolve('timeout')));
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
+    for (const s of services) expect([s.name, await reach('127.0.0.1', ports[s.name])]).toEqual([s.name, 'open']);
+    if (address === undefined) return; // a machine with loopback alone: nothing else to reach
+    for (const s of services) expect([s.name, await reach(address, ports[s.name])]).not.toEqual([s.name, 'open']);
+  });
+
   it('answers a Connect JSON call over HTTP/1.1, as curl makes it', async () => {
     const response = await fetch(`http://127.0.0.1:${ports['state-engine']}/grpc.health.v1.Health/Check`, {
       method: 'POST',
@@ -73,6 +91,8 @@ describe('the four services as processes', () => {
     const [code] = await exited;
     expect(code).toBe(0);
 
+    // The gateway answers health from a report up to a second old.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const response = await fetch(`http://127.0.0.1:${ports.gateway}/api/v1/health`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as { status: string; services: Record<string, string> };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { waitUntilServing } from './health.ts';
 import type { ProcessGroup } from './process-group.ts';
+import { generateServiceKeys, type ServiceKeys } from './service-keys.ts';
 import { heapNodeArgs, services, type ServiceSpec } from './services.ts';
 
 export type ServicePorts = Record<ServiceSpec['name'], number>;
@@ -14,6 +15,8 @@ export interface StartServicesOptions {
   ports?: Partial<ServicePorts>;
   stopping: AbortSignal;
   startTimeoutMs?: number;
+  /** Service-token keys per service (generateServiceKeys); default: made here for this stack, unless env brings SERVICE_PUBLIC_KEYS. */
+  serviceKeys?: ServiceKeys;
   /** Extra Node.js arguments per service, before its script (the benchmark's `--cpu-prof`, say). */
   nodeArgs?: Partial<Record<ServiceSpec['name'], string[]>>;
 }
@@ -21,11 +24,8 @@ export interface StartServicesOptions {
 /** Starts the four services as separate processes, each once the previous one reports SERVING. */
 export async function startServices(options: StartServicesOptions): Promise<ServicePorts> {
   const ports = Object.fromEntries(services.map((s) => [s.name, options.ports?.[s.name] ?? s.port])) as ServicePorts;
-  const peers = {
-    STATE_ENGINE_URL: `http://127.0.0.1:${ports['state-engine']}`,
-    DECISION_LOG_URL: `http://127.0.0.1:${ports['decision-log']}`,
-    INTEGRATIONS_URL: `http://127.0.0.1:${ports.integrations}`,
-  };
+  // Keys made for this stack, unless the caller brought its own (a test of refused keys, say).
+  const keys = options.serviceKeys ?? (options.env.SERVICE_PUBLIC_KEYS === undefined ? generateServiceKeys(services.map((s) => s.name)) : () => ({}));
   for (const service of services) {
     options.group.start({
       name: service.name,
@@ -39,10 +39,26 @@ export async function startServices(options: StartServicesOptions): Promise<Serv
         ...(options.nodeArgs?.[service.name] ?? []),
         path.join(options.root, 'services', service.name, 'src', 'main.ts'),
       ],
-      env: { ...options.env, ...peers, PORT: String(ports[service.name]) },
+      env: { ...serviceEnv(service, ports, options.env), ...keys(service.name) },
       cwd: options.root,
     });
     await waitUntilServing(service.name, ports[service.name], options.startTimeoutMs ?? 60_000, options.stopping);
   }
   return ports;
+}
+
+/**
+ * A service's environment under `npm start`: loopback only, whatever the caller's environment says (a HOST
+ * exported by a shell must not put the development token issuer on the network), its port and its peers'.
+ */
+export function serviceEnv(service: ServiceSpec, ports: ServicePorts, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    HOST: '127.0.0.1',
+    UNSAFE_DEVELOPMENT_ON_NETWORK: undefined,
+    PORT: String(ports[service.name]),
+    STATE_ENGINE_URL: `http://127.0.0.1:${ports['state-engine']}`,
+    DECISION_LOG_URL: `http://127.0.0.1:${ports['decision-log']}`,
+    INTEGRATIONS_URL: `http://127.0.0.1:${ports.integrations}`,
+  };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, findFreePort, testKafkaBrokers } from '@omtobe/testing';
 import { ProcessGroup, type RestartPolicy } from './process-group.ts';
+import { generateServiceKeys, type ServiceKeys } from './service-keys.ts';
 import { services } from './services.ts';
 import { startServices, type ServicePorts } from './stack.ts';
 
@@ -11,6 +12,11 @@ export interface RunningTestStack {
   /** http://127.0.0.1:<gateway port> */
   gatewayUrl: string;
   group: ProcessGroup;
+  /**
+   * The service-token keys the stack's services were given (SERVICE_PRIVATE_KEY, SERVICE_PUBLIC_KEYS): a test
+   * that calls a service directly signs as the gateway with `serviceKeys('gateway')`.
+   */
+  serviceKeys: ServiceKeys;
   stop(): Promise<void>;
 }
 
@@ -37,7 +43,9 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestS
   };
   try {
     const freePorts = await Promise.all(services.map(() => findFreePort()));
+    const serviceKeys = generateServiceKeys(services.map((s) => s.name));
     const ports = await startServices({
+      serviceKeys,
       root,
       group,
       stopping: stopping.signal,
@@ -55,7 +63,7 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestS
         ...env,
       },
     });
-    return { ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, group, stop };
+    return { ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, group, serviceKeys, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -58,7 +58,7 @@ export function responseToEnum(value: ReflectionValue): ReflectionResponse {
 }
 
 function requireUuid(value: string, field: string): string {
-  if (!UUID.test(value)) throw invalid(`${field} is not a UUID`);
+  if (value.length !== 36 || !UUID.test(value)) throw invalid(`${field} is not a UUID`);
   return value.toLowerCase();
 }
 

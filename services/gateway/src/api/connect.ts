@@ -5,7 +5,7 @@ import { checkState, getState, recordDecision, recordReflection } from '../opera
 import { deleteDevice, listDevices, registerDevice } from '../operations/devices.ts';
 import { exportMyData } from '../operations/export.ts';
 import { listDecisionHistory, listReflectionHistory } from '../operations/history.ts';
-import { connectProvider, disconnectProvider, uploadHrvSamples } from '../operations/providers.ts';
+import { completeProviderConnection, connectProvider, disconnectProvider, uploadHrvSamples } from '../operations/providers.ts';
 import { deleteMe, registerUser } from '../operations/users.ts';
 import { watchState } from '../operations/watch-state.ts';
 import { callerKey } from './connect-auth.ts';
@@ -30,6 +30,7 @@ export function gatewayRoutes(deps: GatewayDeps) {
       listReflectionHistory: (req, ctx) => listReflectionHistory(deps, caller(ctx), req),
       uploadHrvSamples: (req, ctx) => uploadHrvSamples(deps, caller(ctx), req),
       connectProvider: (req, ctx) => connectProvider(deps, caller(ctx), req),
+      completeProviderConnection: (req, ctx) => completeProviderConnection(deps, caller(ctx), req),
       disconnectProvider: (req, ctx) => disconnectProvider(deps, caller(ctx), req),
       exportMyData: (_req, ctx) => exportMyData(deps, caller(ctx)),
       deleteMe: (_req, ctx) => deleteMe(deps, caller(ctx)),

@@ -16,16 +16,15 @@ import {
 } from '@omtobe/proto/gateway/v1';
 import { deletePendingEvents, deleteUser, insertUser, lockUser, updateUser } from '../store/users.repo.ts';
 import type { Caller, GatewayDeps } from './context.ts';
-
-const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
+import { emailAddress } from './email.ts';
 
 /**
  * POST /users: registers or updates the caller's profile. The first registration and every timezone change
  * go out on users.v1 in the same transaction (the outbox); the email never leaves the gateway.
  */
 export async function registerUser(deps: GatewayDeps, caller: Caller, req: RegisterUserRequest): Promise<RegisterUserResponse> {
-  const email = req.email.trim();
-  if (!emailPattern.test(email) || email.length > 254) {
+  const email = emailAddress(req.email);
+  if (email === undefined) {
     throw new InvalidArgumentError('email is not a valid address', { reason: 'invalid_email' });
   }
   // The validator every service shares (@omtobe/rules): a zone accepted here is one the state engine can apply

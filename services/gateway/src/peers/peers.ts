@@ -3,7 +3,7 @@ import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
 import { Health } from '@omtobe/proto/grpc/health/v1';
 import { IntegrationsService } from '@omtobe/proto/integrations/v1';
 import { StateEngineService } from '@omtobe/proto/state-engine/v1';
-import { createServiceClient } from '@omtobe/platform';
+import { createServiceClient, type ServiceTokenSigner } from '@omtobe/platform';
 
 /** The services behind the gateway, each called with a deadline (INTERNAL_CALL_TIMEOUT_MS). */
 export interface Peers {
@@ -23,12 +23,17 @@ export interface PeerAddresses {
   INTERNAL_CALL_TIMEOUT_MS: number;
 }
 
-export function createPeers(config: PeerAddresses): Peers {
+/**
+ * Every call to a peer carries the gateway's service token for that peer (its name is the token's audience);
+ * health checks need none.
+ */
+export function createPeers(config: PeerAddresses, signer: ServiceTokenSigner): Peers {
   const options = (baseUrl: string) => ({ baseUrl, timeoutMs: config.INTERNAL_CALL_TIMEOUT_MS });
+  const as = (audience: PeerName, baseUrl: string) => ({ ...options(baseUrl), identity: { signer, audience } });
   return {
-    stateEngine: createServiceClient(StateEngineService, options(config.STATE_ENGINE_URL)),
-    decisionLog: createServiceClient(DecisionLogService, options(config.DECISION_LOG_URL)),
-    integrations: createServiceClient(IntegrationsService, options(config.INTEGRATIONS_URL)),
+    stateEngine: createServiceClient(StateEngineService, as('state-engine', config.STATE_ENGINE_URL)),
+    decisionLog: createServiceClient(DecisionLogService, as('decision-log', config.DECISION_LOG_URL)),
+    integrations: createServiceClient(IntegrationsService, as('integrations', config.INTEGRATIONS_URL)),
     health: [
       { name: 'state-engine', client: createServiceClient(Health, options(config.STATE_ENGINE_URL)) },
       { name: 'decision-log', client: createServiceClient(Health, options(config.DECISION_LOG_URL)) },

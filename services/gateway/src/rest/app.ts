@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { UnavailableError, type HealthRegistry } from '@omtobe/platform';
 import type { DevTokenIssuer } from '../auth/dev-issuer.ts';
 import type { TokenVerifier } from '../auth/verifier.ts';
+import { createUserRateLimits, type UserRateLimits } from '../limits/rate-limiter.ts';
 import type { GatewayDeps } from '../operations/context.ts';
 import { frameworkHttpError, toHttpError, type HttpError } from './errors.ts';
 import { registerRoutes } from './routes/index.ts';
@@ -40,6 +41,8 @@ export interface RestOptions {
   anonymousPerMinute: number;
   /** How many users and addresses the rate limiter keeps counts for. */
   rateLimitTrackedClients: number;
+  /** The per-user limits, shared with the Connect API (main.ts); made from checkPerMinute when absent. */
+  limits?: UserRateLimits;
 }
 
 /** The REST API as a request handler for the platform server's non-RPC requests. */
@@ -120,7 +123,8 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     request.userId = await options.verify(request.headers.authorization);
   });
 
-  await registerRoutes(app, options);
+  const limits = options.limits ?? createUserRateLimits({ checkPerMinute: options.checkPerMinute, trackedClients: options.rateLimitTrackedClients });
+  await registerRoutes(app, { ...options, limits });
   await app.ready();
   return { app, handle: handle! };
 }

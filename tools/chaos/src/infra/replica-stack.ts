@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { startDevBroker, type DevBroker } from '@omtobe/dev-broker';
-import { heapNodeArgs, services, type ProcessGroup, type ServiceSpec } from '@omtobe/dev-stack';
+import { generateServiceKeys, heapNodeArgs, services, type ProcessGroup, type ServiceSpec } from '@omtobe/dev-stack';
 import { topicNamesToCreate } from '@omtobe/events';
 import { findFreePort } from '@omtobe/testing';
 import { servingAt } from '../measure.ts';
@@ -52,6 +52,7 @@ export async function startReplicaStack(options: StackOptions): Promise<ReplicaS
   };
   try {
     const env = serviceEnv(databaseUrl, broker.bootstrap, options.identity);
+    const keys = generateServiceKeys(services.map((s) => s.name)); // both replicas of a service share its key
     for (const service of services) {
       const ports = await Promise.all(replicaNames.map(() => findFreePort()));
       balancers[service.name] = await startBalancer(ports);
@@ -74,7 +75,7 @@ export async function startReplicaStack(options: StackOptions): Promise<ReplicaS
             ...heapNodeArgs(service),
             path.join(options.root, 'services', service.name, 'src', 'main.ts'),
           ],
-          env: { ...env, ...peers, PORT: String(replica.port) },
+          env: { ...env, ...peers, ...keys(service.name), HOST: '127.0.0.1', PORT: String(replica.port) },
           cwd: options.root,
         });
         if ((await servingAt(replica.port, 60_000)) === undefined) throw new Error(`${replica.name} did not report SERVING within 60 s`);

@@ -1,6 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import type { FastifyInstance } from 'fastify';
+import { ResourceExhaustedError } from '@omtobe/platform';
 import { RecordDecisionRequestSchema, RecordReflectionRequestSchema } from '@omtobe/proto/gateway/v1';
+import { retryAfterSeconds, type UserRateLimits } from '../../limits/rate-limiter.ts';
 import { checkState, getState, recordDecision, recordReflection } from '../../operations/cycle.ts';
 import type { RestOptions } from '../app.ts';
 import { checkJson, decisionFromName, decisionJson, reflectionJson, responseFromName, stateJson } from '../json.ts';
@@ -72,12 +74,18 @@ const reflectionResponse = {
 } as const;
 
 /** The brake, the cycle and the two answers the app records. */
-export function cycleRoutes(app: FastifyInstance, { deps, checkPerMinute }: RestOptions): void {
+export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions & { limits: UserRateLimits }): void {
   app.post(
     '/api/v1/state/check',
     {
-      // Polled every minute by every active app: limited per user.
-      config: { rateLimit: { max: checkPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `check:${request.userId}` } },
+      // Polled every minute by every active app: limited per user, by the limiter CheckState over Connect counts too.
+      preHandler: async (request, reply) => {
+        const decision = limits.checkState.take(request.userId);
+        if (decision.allowed) return;
+        const seconds = retryAfterSeconds(decision);
+        reply.header('retry-after', String(seconds));
+        throw new ResourceExhaustedError(`rate limit exceeded; retry in ${seconds} s`, { reason: 'rate_limited' });
+      },
       schema: { summary: 'Should the brake show now?', response: { 200: checkResponse, ...commonErrors } },
     },
     async (request) => checkJson((await checkState(deps, { userId: request.userId, signal: request.hangUp })).brake!),

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { UserRateLimits } from '../../limits/rate-limiter.ts';
 import type { RestOptions } from '../app.ts';
 import { cycleRoutes } from './cycle.ts';
 import { devRoutes } from './dev.ts';
@@ -10,7 +11,7 @@ import { streamRoutes } from './stream.ts';
 import { userRoutes } from './users.ts';
 
 /** Every REST route under /api/v1. */
-export async function registerRoutes(app: FastifyInstance, options: RestOptions): Promise<void> {
+export async function registerRoutes(app: FastifyInstance, options: RestOptions & { limits: UserRateLimits }): Promise<void> {
   platformRoutes(app, options);
   userRoutes(app, options);
   cycleRoutes(app, options);

@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '@omtobe/platform';
-import { healthReport } from '../health.ts';
+import { cachedHealthReport, healthReport } from '../health.ts';
 import type { RestOptions } from '../app.ts';
 
 /** Health and the OpenAPI document: open without a token, limited per address. */
 export function platformRoutes(app: FastifyInstance, { deps, health, anonymousPerMinute }: RestOptions): void {
   const anonymous = { max: anonymousPerMinute, timeWindow: '1 minute' };
+  // One fan-out to the services per second at most, whatever the request rate (health.ts).
+  const currentReport = cachedHealthReport(() => healthReport(health, deps.peers, deps.clock ?? systemClock), { ttlMs: 1_000 });
   app.get(
     '/api/v1/health',
-    { config: { public: true }, schema: { summary: 'The gateway and every service behind it', security: [] } },
+    { config: { public: true, rateLimit: anonymous }, schema: { summary: 'The gateway and every service behind it (answered from a report up to a second old)', security: [] } },
     async (_request, reply) => {
-      const report = await healthReport(health, deps.peers, deps.clock ?? systemClock);
+      const report = await currentReport();
       if (report.status === 'ok') return reply.status(200).send(report);
       // Like every error answer, the envelope (the services not serving as its details), with the report kept beside it.
       const down = Object.entries(report.services).filter(([, status]) => status !== 'SERVING');
