@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { printPrefixed } from './log-lines.ts';
 
 export interface ChildSpec {
@@ -28,6 +29,8 @@ export interface ProcessGroupOptions {
   restart?: RestartPolicy;
   /** Where the group reports a crash and its restart (main.ts prefixes it like its own lines). */
   log?: (line: string) => void;
+  /** Every line the children write (stdout and stderr), with the child's name: tests that read the logs. */
+  onOutput?: (name: string, line: string) => void;
 }
 
 /** The delay before restart number `consecutiveCrashes + 1` of a crash loop. */
@@ -55,8 +58,10 @@ export class ProcessGroup {
   private readonly printLogs: boolean;
   private readonly restart: Required<RestartPolicy> | undefined;
   private readonly log: (line: string) => void;
+  private readonly onOutput: ((name: string, line: string) => void) | undefined;
 
   constructor(options: ProcessGroupOptions = {}) {
+    this.onOutput = options.onOutput;
     this.printLogs = options.printLogs ?? true;
     this.restart = options.restart && { initialDelayMs: 1_000, maxDelayMs: 30_000, stableAfterMs: 60_000, ...options.restart };
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -111,11 +116,17 @@ export class ProcessGroup {
 
   private spawn(spec: ChildSpec): ChildProcess {
     // Own process group: a terminal's Ctrl-C reaches only main.ts, which stops the children in order.
-    const output = this.printLogs ? 'pipe' : 'ignore';
+    const output = this.printLogs || this.onOutput ? 'pipe' : 'ignore';
     const child = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio: ['ignore', output, output], detached: true });
     if (this.printLogs) {
       printPrefixed(spec.name, child.stdout!);
       printPrefixed(spec.name, child.stderr!, process.stderr);
+    }
+    const onOutput = this.onOutput;
+    if (onOutput) {
+      for (const stream of [child.stdout!, child.stderr!]) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => onOutput(spec.name, line));
+      }
     }
     return child;
   }

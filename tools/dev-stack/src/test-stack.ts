@@ -23,6 +23,8 @@ export interface RunningTestStack {
 export interface TestStackOptions {
   /** Supervise the services as `npm start` does (off by default: most tests want a stopped service to stay down). */
   restart?: RestartPolicy;
+  /** Every log line of every service, as written (tests that scan the logs; set LOG_LEVEL in `env` to choose how much). */
+  onLogLine?: (service: string, line: string) => void;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -34,7 +36,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestStackOptions = {}): Promise<RunningTestStack> {
   const database = await createTestDatabase('stack');
   const printLogs = process.env.TEST_LOG_LEVEL !== undefined;
-  const group = new ProcessGroup({ printLogs, restart: options.restart, log: printLogs ? undefined : () => undefined });
+  const group = new ProcessGroup({
+    printLogs,
+    restart: options.restart,
+    log: printLogs ? undefined : () => undefined,
+    ...(options.onLogLine ? { onOutput: options.onLogLine } : {}),
+  });
   const stopping = new AbortController();
   const stop = async () => {
     stopping.abort();
