@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { Partitioners, type Producer } from 'kafkajs';
-import { envBool, envInt, type HealthRegistry, type Lifecycle, type Logger } from '@omtobe/platform';
+import { envBool, envInt, startRepeating, type HealthRegistry, type Lifecycle, type Logger } from '@omtobe/platform';
 import { EventConsumer, type HandledEvent, type TopicHandlers } from './consumer.ts';
 import { purgeErasures, type ErasureTables } from './erasures.ts';
 import { purgeInbox, type InboxTables } from './inbox.ts';
@@ -68,6 +68,21 @@ export interface ServiceEventsOptions<DB> {
 }
 
 /**
+ * Forgets the handled event ids, and with `honourErasures` the erasure tombstones, older than `retentionDays` before
+ * `now` (INBOX_RETENTION_DAYS: longer than a topic keeps a record that could be delivered again). What a service
+ * with consumers runs at start and every hour. Returns how many rows of each went.
+ */
+export async function purgeHandledEvents<DB>(
+  db: Kysely<DB & InboxTables>,
+  options: { retentionDays: number; honourErasures: boolean; now: Date },
+): Promise<{ inbox: number; erasures: number }> {
+  const olderThan = new Date(options.now.getTime() - options.retentionDays * 24 * 3_600_000);
+  const inbox = await purgeInbox(db, olderThan);
+  const erasures = options.honourErasures ? await purgeErasures(db as unknown as Kysely<ErasureTables>, olderThan) : 0;
+  return { inbox, erasures };
+}
+
+/**
  * A service's Kafka side, started in order and stopped in reverse through the lifecycle:
  * producer → outbox relay → consumer (group = service name). On shutdown the consumer stops first,
  * then the relay publishes what is left, then the producer disconnects.
@@ -125,15 +140,15 @@ export async function startServiceEvents<DB>(options: ServiceEventsOptions<DB>):
       watch.unref();
       lifecycle.onStop('kafka consumer watch', () => clearInterval(watch));
     }
-    const purge = setInterval(() => {
-      const olderThan = new Date(Date.now() - config.INBOX_RETENTION_DAYS * 24 * 3_600_000);
-      purgeInbox(db, olderThan).catch((err: unknown) => logger.warn({ err }, 'inbox purge failed'));
-      if (options.honourErasures) {
-        purgeErasures(db as unknown as Kysely<ErasureTables>, olderThan).catch((err: unknown) => logger.warn({ err }, 'erasure purge failed'));
-      }
-    }, 3_600_000);
-    purge.unref();
-    lifecycle.onStop('inbox purge', () => clearInterval(purge));
+    // At start, then hourly: a replica restarted more often than hourly (deploys, rescheduling) still purges.
+    const purge = startRepeating(
+      () =>
+        purgeHandledEvents(db, { retentionDays: config.INBOX_RETENTION_DAYS, honourErasures: options.honourErasures ?? false, now: new Date() }).catch(
+          (err: unknown) => logger.warn({ err }, 'inbox purge failed'),
+        ),
+      { intervalMs: 3_600_000, immediately: true },
+    );
+    lifecycle.onStop('inbox purge', () => purge.stop());
   }
   return { producer, relay };
 }
