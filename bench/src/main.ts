@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeApns } from '@omtobe/testing/fakes';
 import type { BenchContext } from './context.ts';
+import { evaluateCorrectness, exitCode, failedChecks } from './correctness.ts';
 import { parseOptions } from './options.ts';
 import { ProcessMonitor, round } from './proc-stats.ts';
 import { summariseProfiles } from './profile-summary.ts';
@@ -113,6 +114,7 @@ const report: BenchReport = {
   ...(decide ? { decide } : {}),
   ...(delivery ? { delivery } : {}),
   targets: evaluateTargets(check, ingest, decide, delivery),
+  correctness: evaluateCorrectness(check, decide),
   ...(profileDir ? { profiles: await summariseProfiles(profileDir, root) } : {}),
 };
 await mkdir(resultsDir, { recursive: true });
@@ -128,4 +130,7 @@ if (report.profiles) {
   say(`profiles: ${profileDir}`);
 }
 say(`report: bench/results/${stamp}.json and .md`);
-process.exit(failure ? 1 : 0);
+// Speed targets are reported, met or missed; a wrong answer (or a run that stopped) fails.
+const wrong = failedChecks(report.correctness);
+for (const c of wrong) say(`correctness check failed: ${c.check}: ${c.value}`);
+process.exit(exitCode(failure !== undefined, report.correctness));

@@ -41,7 +41,10 @@ export interface CheckAtScale {
    */
   repeat?: LoadRun;
   floor?: LoadRun;
-  /** Answers of the gateway and the floor compared field by field (timestamps aside) for a sample of users. */
+  /**
+   * Answers of the gateway and the floor compared field by field (timestamps aside) for a sample of users; a
+   * correctness check (correctness.ts): any difference, or nothing compared, fails the run.
+   */
   agreement?: { compared: number; differing: number; example?: unknown };
 }
 
@@ -113,7 +116,8 @@ async function compareAnswers(ctx: BenchContext, floorUrl: string, ids: readonly
     const token = ctx.identity.token(id);
     const [gateway, floor] = await Promise.all([call(ctx.system.gatewayUrl + checkPath, token, 'POST'), call(floorUrl + checkPath, token, 'POST')]);
     const strip = (b: Record<string, unknown>) => canonical({ ...b, timestamp: undefined });
-    if (gateway.status !== floor.status || strip(gateway.body) !== strip(floor.body)) {
+    // Two identical refusals are no agreement on the answer: anything but 200 from either side differs.
+    if (gateway.status !== 200 || floor.status !== 200 || strip(gateway.body) !== strip(floor.body)) {
       differing += 1;
       example ??= { user: id, gateway: gateway.body, floor: floor.body };
     }

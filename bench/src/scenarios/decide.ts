@@ -21,7 +21,10 @@ export interface DecideResult {
   replays: { sent: number; sameAnswer: number };
   /** Two answers to one brake at once: exactly one recorded, the other refused (409). */
   doubleTaps: { sent: number; oneRecorded: number };
-  proof: { logRows: number; matching: number; missing: number; unexpected: number; perUserExact: boolean; secondsToLog: number; exactlyOnce: boolean };
+  /** Users whose recorded decisions were fewer or more than the rounds (one decision per user and round). */
+  recordedPerUser: { fewer: number; more: number };
+  /** The decision log against what the API recorded; `doubled` counts rows whose decision id is on another row too. */
+  proof: { logRows: number; matching: number; missing: number; unexpected: number; doubled: number; perUserExact: boolean; secondsToLog: number; exactlyOnce: boolean };
   usage: Usage;
   speed: Speed;
 }
@@ -96,6 +99,9 @@ export async function runDecide(ctx: BenchContext): Promise<DecideResult> {
     }
   }
   const loopSeconds = (performance.now() - started) / 1000;
+  const perUser = new Map(ids.map((id) => [id, 0]));
+  for (const { user } of recorded.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1);
+  const recordedPerUser = { fewer: [...perUser.values()].filter((n) => n < rounds).length, more: [...perUser.values()].filter((n) => n > rounds).length };
   const proof = await proveExactlyOnce(system.databaseUrl, recorded, options.quick ? 30_000 : 60_000);
   const usage = window.stop();
   return {
@@ -109,6 +115,7 @@ export async function runDecide(ctx: BenchContext): Promise<DecideResult> {
     unexpected,
     replays,
     doubleTaps,
+    recordedPerUser,
     proof,
     usage,
     speed: { before: speedBefore, after: speedIndex() },
@@ -147,6 +154,7 @@ async function proveExactlyOnce(databaseUrl: string, recorded: ReadonlyMap<strin
       matching,
       missing,
       unexpected: rows.length - matching,
+      doubled: rows.length - inLog.size,
       perUserExact,
       secondsToLog: round(secondsToLog, 1),
       exactlyOnce: rows.length === recorded.size && matching === recorded.size && missing === 0,

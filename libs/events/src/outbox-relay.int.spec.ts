@@ -90,14 +90,13 @@ describe('outbox relay', () => {
           }
         });
       }
-      const received = await consumeUntil(
-        h.kafka,
-        h.prefix + topics.users.name,
-        (r) => r.filter((m) => labelOf(m).startsWith('order-')).length >= users.length * perUser,
-      );
+      // A sentinel per user after all of it: once each has arrived, each user's events before it are all there,
+      // so a lost, reordered or doubled one shows.
+      for (const user of users) await enqueue(h, user, `sentinel-${user}`);
+      const received = await consumeUntil(h.kafka, h.prefix + topics.users.name, (r) => users.every((u) => r.some((m) => labelOf(m) === `sentinel-${u}`)));
       for (const user of users) {
-        const sequence = received.map(labelOf).filter((l) => l.startsWith(`order-${user}-`));
-        expect(sequence).toEqual(Array.from({ length: perUser }, (_, i) => `order-${user}-${i}`));
+        const sequence = received.filter((m) => m.message.key?.toString() === user).map(labelOf);
+        expect(sequence).toEqual([...Array.from({ length: perUser }, (_, i) => `order-${user}-${i}`), `sentinel-${user}`]);
       }
     } finally {
       await relay.stop();
@@ -119,7 +118,10 @@ describe('outbox relay', () => {
 
     const healthy = new OutboxRelay({ db: h.db, pool: h.pool, producer: h.producer, logger: silentLogger, topicPrefix: h.prefix });
     expect(await healthy.drain()).toBe(2);
-    const received = await consumeUntil(h.kafka, h.prefix + topics.users.name, (r) => r.some((m) => labelOf(m) === 'retry-2'));
-    expect(received.map(labelOf).filter((l) => l.startsWith('retry-'))).toEqual(['retry-1', 'retry-2']);
+    await enqueue(h, 'u-retry', 'retry-sentinel');
+    expect(await healthy.drain()).toBe(1);
+    // One key, one partition: everything of the user's before the sentinel is what the refused sends became.
+    const received = await consumeUntil(h.kafka, h.prefix + topics.users.name, (r) => r.some((m) => labelOf(m) === 'retry-sentinel'));
+    expect(received.filter((m) => m.message.key?.toString() === 'u-retry').map(labelOf)).toEqual(['retry-1', 'retry-2', 'retry-sentinel']);
   });
 });

@@ -5,3 +5,4 @@ export * from './kafka/test-brokers.ts';
 export * from './eventually.ts';
 export * from './kafka/publish-event.ts';
 export * from './network/tcp-proxy.ts';
+export * from './kafka/sentinel.ts';

@@ -1,4 +1,5 @@
 // The app as the end-to-end tests drive it: HTTP to the gateway with a development token, JSON both ways.
+import { eventually } from '@omtobe/testing';
 
 export type Json = Record<string, unknown>;
 
@@ -13,6 +14,11 @@ export class AppClient {
   /** The bearer token of the last login (for clients beside this one: the live stream). */
   get accessToken(): string {
     return this.token;
+  }
+
+  /** A token from elsewhere (an identity provider's; a forged one): sent from now on instead of a development login's. */
+  useToken(token: string): void {
+    this.token = token;
   }
 
   async login(userId: string): Promise<void> {
@@ -41,6 +47,16 @@ export class AppClient {
     });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as Json) : {}, retryAfter: response.headers.get('retry-after') };
+  }
+
+  /**
+   * Polls a route until its answer satisfies `holds`. `/state/check` is limited per user (120 a minute by default,
+   * RATE_LIMIT_CHECK_PER_MINUTE), so polls come no faster than the limit allows (one every 500 ms): a brake that
+   * is slow to show cannot use the user's budget up. A refused or failed request (a 429 all the same) is retried
+   * until the deadline, and the last error reported.
+   */
+  async until(method: string, path: string, holds: (body: Json) => boolean, { perMinute = 120, timeoutMs = 20_000 } = {}): Promise<Json> {
+    return eventually(() => this.ok(method, path), holds, { timeoutMs, intervalMs: Math.ceil(60_000 / perMinute) });
   }
 
   async ok(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Json> {

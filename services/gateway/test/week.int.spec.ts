@@ -16,6 +16,28 @@ function daytimeZone(now: Date): string {
   return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 18) ?? 'Asia/Kolkata';
 }
 
+/**
+ * Registers the client's user in `tz` with two days of HealthKit SDNN samples around 50 ms (every 3 hours, up to
+ * the system's now: the development clock may have moved), puts them on Day 4 with a high-stakes meeting starting
+ * now and a 30% HRV drop, and waits for the brake. Each test makes its own user this way: none needs another's.
+ */
+async function brakingUser(client: AppClient, email: string, tz: string): Promise<{ board: Json; brake: Json }> {
+  expect((await client.send('POST', '/api/v1/users', { email, timezone: tz })).status).toBe(201);
+  const now = Date.parse((await client.ok('GET', '/api/v1/state')).timestamp as string);
+  const samples = Array.from({ length: 16 }, (_, i) => {
+    const end = new Date(now - 2 * 24 * hour + i * 3 * hour);
+    return { uuid: randomUUID(), start: new Date(end.getTime() - minute).toISOString(), end: end.toISOString(), value: 48 + (i % 5), unit: 'ms', source_device: 'Apple Watch' };
+  });
+  const upload = await client.ok('POST', '/api/v1/hrv/samples', { samples });
+  expect((upload.results as Json[]).every((r) => r.outcome === 'accepted')).toBe(true);
+
+  expect((await client.ok('POST', '/api/v1/dev/cycle-day', { day: 4 })).current_day).toBe(4);
+  const board = await client.ok('POST', '/api/v1/dev/high-stakes-event', { title: 'Board Meeting', duration_minutes: 90 });
+  await client.ok('POST', '/api/v1/dev/hrv-drop', { drop_percent: 30 });
+  const brake = await client.until('POST', '/api/v1/state/check', (c) => c.should_display === true);
+  return { board, brake };
+}
+
 describe('a whole week, end to end', () => {
   let stack: RunningTestStack;
   let alice: AppClient;
@@ -35,22 +57,8 @@ describe('a whole week, end to end', () => {
 
   it(`plays a cycle in ${tz}: brake, Delay, brake again, Proceed, a second event, the reflection, the next cycle`, async () => {
     expect(tz).not.toBe('UTC');
-    expect((await alice.send('POST', '/api/v1/users', { email: 'alice@example.com', timezone: tz })).status).toBe(201);
-
-    // Two days of HealthKit SDNN samples around 50 ms, every 3 hours.
-    const now = Date.now();
-    const samples = Array.from({ length: 16 }, (_, i) => {
-      const end = new Date(now - 2 * 24 * hour + i * 3 * hour);
-      return { uuid: randomUUID(), start: new Date(end.getTime() - minute).toISOString(), end: end.toISOString(), value: 48 + (i % 5), unit: 'ms', source_device: 'Apple Watch' };
-    });
-    const upload = await alice.ok('POST', '/api/v1/hrv/samples', { samples });
-    expect((upload.results as Json[]).every((r) => r.outcome === 'accepted')).toBe(true);
-
     // Day 4; a high-stakes meeting starts now and HRV drops 30%.
-    expect((await alice.ok('POST', '/api/v1/dev/cycle-day', { day: 4 })).current_day).toBe(4);
-    const board = await alice.ok('POST', '/api/v1/dev/high-stakes-event', { title: 'Board Meeting', duration_minutes: 90 });
-    await alice.ok('POST', '/api/v1/dev/hrv-drop', { drop_percent: 30 });
-    const brake = await eventually(() => alice.ok('POST', '/api/v1/state/check'), (c) => c.should_display === true);
+    const { board, brake } = await brakingUser(alice, 'alice@example.com', tz);
     expect(brake).toMatchObject({ should_display: true, event_id: board.event_id, current_day: 4, phase: 'Intervention Logic' });
     expect(brake.hrv_current as number).toBeLessThanOrEqual(0.8 * (brake.hrv_baseline_mean as number));
 
@@ -68,7 +76,7 @@ describe('a whole week, end to end', () => {
     expect(await alice.ok('POST', '/api/v1/decisions', { decision_type: 'Proceed' })).toMatchObject({ next_action: 'decision_locked' });
     expect(await alice.ok('POST', '/api/v1/state/check')).toMatchObject({ should_display: false, reason: 'locked_for_event' });
     const second = await alice.ok('POST', '/api/v1/dev/high-stakes-event', { title: '!Sign the term sheet', duration_minutes: 60 });
-    const secondBrake = await eventually(() => alice.ok('POST', '/api/v1/state/check'), (c) => c.should_display === true);
+    const secondBrake = await alice.until('POST', '/api/v1/state/check', (c) => c.should_display === true);
     expect(secondBrake.event_id).toBe(second.event_id);
 
     // Day 7 at 09:00 local the reflection is offered, not a minute before.
@@ -103,19 +111,25 @@ describe('a whole week, end to end', () => {
   });
 
   it('never lets a second user read or change the first user’s data, on any route', async () => {
+    // The first user of this test is its own (not the week's alice): one Delay recorded in a braking meeting.
+    const carol = new AppClient(stack.gatewayUrl);
+    await carol.login('carol');
+    await brakingUser(carol, 'carol@example.com', tz);
+    await carol.ok('POST', '/api/v1/decisions', { decision_type: 'Delay' }, { 'idempotency-key': randomUUID() });
+    await eventually(() => carol.ok('GET', '/api/v1/decisions/history'), (h) => (h.decisions as Json[]).length === 1);
     const bob = new AppClient(stack.gatewayUrl);
     await bob.login('bob');
-    const aliceBefore = await alice.ok('GET', '/api/v1/state');
-    const aliceExport = JSON.stringify(await alice.ok('GET', '/api/v1/me/export'));
-    expect(aliceExport).toContain('alice@example.com');
+    const carolBefore = await carol.ok('GET', '/api/v1/state');
+    const carolExport = JSON.stringify(await carol.ok('GET', '/api/v1/me/export'));
+    expect(carolExport).toContain('carol@example.com');
 
-    // Unregistered bob sees nothing of alice's.
+    // Unregistered bob sees nothing of carol's.
     expect((await bob.send('GET', '/api/v1/state')).status).toBe(404);
     expect((await bob.send('POST', '/api/v1/state/check')).status).toBe(404);
     expect((await bob.send('GET', '/api/v1/me/export')).status).toBe(404);
-    // A user id is never a parameter: naming alice is refused, not honoured.
-    expect((await bob.send('GET', '/api/v1/decisions/history?user_id=alice')).status).toBe(400);
-    expect((await bob.send('POST', '/api/v1/users', { email: 'x@example.com', timezone: 'UTC', user_id: 'alice' })).status).toBe(400);
+    // A user id is never a parameter: naming carol is refused, not honoured.
+    expect((await bob.send('GET', '/api/v1/decisions/history?user_id=carol')).status).toBe(400);
+    expect((await bob.send('POST', '/api/v1/users', { email: 'x@example.com', timezone: 'UTC', user_id: 'carol' })).status).toBe(400);
 
     await bob.ok('POST', '/api/v1/users', { email: 'bob@example.com', timezone: 'Europe/Berlin' });
     const bobState = await bob.ok('GET', '/api/v1/state');
@@ -123,7 +137,7 @@ describe('a whole week, end to end', () => {
     expect(await bob.ok('GET', '/api/v1/decisions/history')).toEqual({ decisions: [], next_page_token: null });
     expect(await bob.ok('GET', '/api/v1/reflections/history')).toEqual({ reflections: [], next_page_token: null });
     const bobExport = JSON.stringify(await bob.ok('GET', '/api/v1/me/export'));
-    expect(bobExport).not.toContain('alice');
+    expect(bobExport).not.toContain('carol');
     // Bob's writes land on bob: no pending brake of his own, so his decision is refused; his reflection too.
     expect((await bob.send('POST', '/api/v1/decisions', { decision_type: 'Delay' })).status).toBe(409);
     expect((await bob.send('POST', '/api/v1/reflections', { response: 'No' })).status).toBe(409);
@@ -131,10 +145,10 @@ describe('a whole week, end to end', () => {
     expect((await bob.send('DELETE', '/api/v1/providers/whoop')).status).toBeLessThan(500);
     expect((await bob.send('DELETE', '/api/v1/me')).status).toBe(202);
 
-    // Alice is exactly as she was.
-    const aliceAfter = await alice.ok('GET', '/api/v1/state');
-    expect({ ...aliceAfter, timestamp: null }).toEqual({ ...aliceBefore, timestamp: null });
-    expect(JSON.stringify(await alice.ok('GET', '/api/v1/me/export'))).toContain('alice@example.com');
-    expect(((await alice.ok('GET', '/api/v1/decisions/history')).decisions as Json[]).length).toBe(2);
+    // Carol is exactly as she was.
+    const carolAfter = await carol.ok('GET', '/api/v1/state');
+    expect({ ...carolAfter, timestamp: null }).toEqual({ ...carolBefore, timestamp: null });
+    expect(JSON.stringify(await carol.ok('GET', '/api/v1/me/export'))).toContain('carol@example.com');
+    expect(((await carol.ok('GET', '/api/v1/decisions/history')).decisions as Json[]).length).toBe(1);
   });
 });

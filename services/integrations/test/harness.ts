@@ -10,7 +10,7 @@ import { openServiceDatabase } from '@omtobe/db';
 import { createKafka, startServiceEvents, topics, eventSchema, type HandledEvent, type Topic } from '@omtobe/events';
 import { createErrorInterceptor, createLifecycle, loadConfig } from '@omtobe/platform';
 import { IntegrationsService } from '@omtobe/proto/integrations/v1';
-import { createTestDatabase, eventually, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
+import { createTestDatabase, eventually, isSentinel, produceSentinel, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
 import { FakeApns, FakeFcm } from '@omtobe/testing/fakes';
 import { integrationsRoutes } from '../src/api/routes.ts';
 import { configSchema, pushSendersFrom, settingsFrom } from '../src/config.ts';
@@ -74,6 +74,12 @@ export interface Harness {
   /** Waits until the published hrv.v1 / calendar.v1 events matching `filter` number at least `count`. */
   published<Desc extends DescMessage>(schema: Desc, filter: (m: MessageShape<Desc>, e: PublishedEvent) => boolean, count: number): Promise<Array<PublishedEvent & { message: MessageShape<Desc> }>>;
   allPublished(): PublishedEvent[];
+  /**
+   * Waits until everything the service has written for `key` so far is published and read: its outbox holds
+   * nothing more for the key, then a sentinel with the key goes to hrv.v1 and calendar.v1 (the key's partition,
+   * after its events) and the reader reaches both. allPublished() is then exact for the key: "nothing more" holds.
+   */
+  settled(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -147,11 +153,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const seen: PublishedEvent[] = [];
+  const sentinelsRead = new Set<string>();
   const reader: Consumer = kafka.consumer({ groupId: `reader-${prefix}`, maxWaitTimeInMs: 100, sessionTimeout: 6_000 });
   await reader.connect();
   await reader.subscribe({ topics: [prefix + topics.hrv.name, prefix + topics.calendar.name], fromBeginning: true });
   await reader.run({
     eachMessage: async ({ topic, message }) => {
+      if (isSentinel(message)) return void sentinelsRead.add(message.headers!['event-id']!.toString());
       const topicDef = topic.endsWith(topics.hrv.name) ? topics.hrv : topics.calendar;
       const eventType = message.headers?.['event-type']?.toString() ?? '';
       const schemaOf = eventSchema(topicDef, eventType);
@@ -197,6 +205,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       return (await eventually(matching, (list) => list.length >= count)) as never;
     },
     allPublished: () => [...seen],
+    async settled(key) {
+      await eventually(async () => (await svc.db.selectFrom('outbox').select('id').where('key', '=', key).execute()).length, (n) => n === 0);
+      const ids = await Promise.all([topics.hrv, topics.calendar].map((t) => produceSentinel(producer, prefix + t.name, key)));
+      await eventually(() => ids.every((id) => sentinelsRead.has(id)), Boolean);
+    },
     async close() {
       await reader.disconnect();
       await producer.disconnect();

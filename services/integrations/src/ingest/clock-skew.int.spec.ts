@@ -3,8 +3,7 @@ import { Writable } from 'node:stream';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import pino from 'pino';
 import { HrvSampleRecordedSchema, SampleOutcome } from '@omtobe/proto/integrations/v1';
-import { eventually } from '@omtobe/testing';
-import { connectWhoop, knownUser, outboxIsEmpty, whoopDelivery } from '../../test/flows.ts';
+import { connectWhoop, knownUser, whoopDelivery } from '../../test/flows.ts';
 import { startHarness, type Harness } from '../../test/harness.ts';
 import type { SampleRow } from '../store/samples.repo.ts';
 import { storeNewSamples } from './hrv-samples.ts';
@@ -51,8 +50,7 @@ describe('samples measured beyond the clock-skew tolerance', () => {
       ['ACCEPTED', ''],
     ]);
     expect(await storedIds('hk-ahead')).toEqual([uuid(1), uuid(4)].map((u) => u.toUpperCase()));
-    await eventually(() => outboxIsEmpty(h), Boolean);
-    await h.published(HrvSampleRecordedSchema, (m) => m.userId === 'hk-ahead', 2);
+    await h.settled('hk-ahead');
     expect(publishedIds('hk-ahead')).toEqual([uuid(1), uuid(4)].map((u) => u.toUpperCase()));
   });
 
@@ -65,8 +63,7 @@ describe('samples measured beyond the clock-skew tolerance', () => {
     expect(await h.runSyncs()).toBe(1);
     expect(await storedIds('w-ahead')).toEqual(['sleep-edge', 'sleep-past']);
     expect(warnings).toEqual([expect.objectContaining({ user_ids: ['w-ahead'], source: 'whoop', skipped: 1, furthest_ahead_s: 120 })]);
-    await eventually(() => outboxIsEmpty(h), Boolean);
-    await h.published(HrvSampleRecordedSchema, (m) => m.userId === 'w-ahead', 2);
+    await h.settled('w-ahead');
     expect(publishedIds('w-ahead')).toEqual(['sleep-edge', 'sleep-past']);
 
     // A minute later the recovery is within the tolerance: WHOOP's webhook (or the catch-up sync) brings it in.
