@@ -93,7 +93,7 @@ describe('one development clock', () => {
     const drop = await alice.ok('POST', '/api/v1/dev/hrv-drop', { drop_percent: 30 });
     expectAhead(drop.measured_at, threeDays);
 
-    const brake = await eventually(() => alice.ok('POST', '/api/v1/state/check'), (c) => c.should_display === true, 10_000);
+    const brake = await alice.until('POST', '/api/v1/state/check', (c) => c.should_display === true, { timeoutMs: 10_000 });
     expect(brake).toMatchObject({ should_display: true, event_id: meeting.event_id, phase: 'Intervention Logic' });
     expect(brake.current_day).toBeGreaterThanOrEqual(3);
     expect(brake.current_day).toBeLessThanOrEqual(5);
