@@ -27,7 +27,7 @@ import {
 } from '../domain/index.ts';
 import type { Db } from '../store/db.ts';
 import { readUserSnapshot } from '../store/user-snapshot.repo.ts';
-import { updateUserState, type UserState } from '../store/user-states.repo.ts';
+import { lockUserState, updateUserState, type UserState } from '../store/user-states.repo.ts';
 import { toDomainEvent } from './check-brake.ts';
 import { registrationOf } from './registration.ts';
 import { dueAtOf } from './rollover.ts';
@@ -49,8 +49,11 @@ const longerThanAnyDayMs = 48 * 3_600_000;
  * A raised brake becomes the pending brake, as a check that shows it does: the person answering the push answers it.
  */
 export async function reconcilePrompt(trx: Db, userId: string, now: Date, rules: Rules): Promise<UserState | undefined> {
-  const window = { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: true };
-  const snapshot = await readUserSnapshot(trx, userId, window, { lock: true });
+  // Lock first, then read in a statement of its own: under READ COMMITTED a statement sees the snapshot taken when it
+  // began, so a `FOR UPDATE` read that waited for another consumer's transaction would still miss that transaction's
+  // reading or event in its sub-selects (and the prompt would stay `none`).
+  if (!(await lockUserState(trx, userId))) return undefined;
+  const snapshot = await readUserSnapshot(trx, userId, { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: true });
   if (!snapshot) return undefined;
   const { state } = snapshot;
   const readings = readingsOf(snapshot.readings);

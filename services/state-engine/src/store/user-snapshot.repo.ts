@@ -30,15 +30,12 @@ interface SnapshotRow extends UserState {
 }
 
 /**
- * With `lock`, the user's row is locked for the rest of the transaction as lockUserState would (one statement
- * instead of two on the prompt's path).
- *
  * The user's state row, latest readings, the events in the window and the pending brake's event in ONE
  * statement (one round trip on the hot path): every part is a primary-key or index lookup of this user, so
  * the cost does not grow with users or samples. The related rows come back as JSON and are turned into
  * rows here; JSON timestamps are ISO-8601 text (the session runs in UTC).
  */
-export async function readUserSnapshot(db: Db, userId: string, window: EventWindow, options: { lock?: boolean } = {}): Promise<UserSnapshot | undefined> {
+export async function readUserSnapshot(db: Db, userId: string, window: EventWindow): Promise<UserSnapshot | undefined> {
   const result = await sql<SnapshotRow>`
     select s.*,
       coalesce((
@@ -59,8 +56,7 @@ export async function readUserSnapshot(db: Db, userId: string, window: EventWind
         from high_stakes_events p where p.user_id = s.user_id and p.event_id = s.pending_event_id
       ) as pending_event
     from user_states s
-    where s.user_id = ${userId}
-    ${options.lock ? sql`for update of s` : sql``}`.execute(db);
+    where s.user_id = ${userId}`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
   const { readings, events, pending_event: pending, ...state } = row;
