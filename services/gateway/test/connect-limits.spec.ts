@@ -16,7 +16,7 @@ import type { GatewayDeps } from '../src/operations/context.ts';
 import { createRestApp } from '../src/rest/app.ts';
 
 // The gateway's one port as main.ts builds it (Connect, gRPC and the REST fallback, the same limits), in process,
-// with a state engine that counts the calls reaching it and a user table nobody needs.
+// with a state engine that counts the calls reaching it and a user table where everyone is registered.
 const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const bodyLimitBytes = 2_048;
 const checkPerMinute = 4;
@@ -32,7 +32,9 @@ describe('Connect and gRPC limits on the gateway', () => {
   beforeAll(async () => {
     const stateEngine = { checkBrake: async () => ((peerCalls += 1), create(CheckBrakeResponseSchema, { currentDay: 1 })) };
     const healthClient = { check: async () => ((healthFanOuts += 1), { status: HealthCheckResponse_ServingStatus.SERVING }) };
-    const deps = { db: undefined, clock: systemClock, logger: silent, peers: { stateEngine, health: [{ name: 'state-engine', client: healthClient }] } } as unknown as GatewayDeps;
+    // Operations look the caller's profile up before asking a service (404 user_not_registered otherwise): here everyone has one.
+    const row = { selectAll: () => row, where: () => row, executeTakeFirst: async () => ({ user_id: 'anyone' }) };
+    const deps = { db: { selectFrom: () => row }, clock: systemClock, logger: silent, peers: { stateEngine, health: [{ name: 'state-engine', client: healthClient }] } } as unknown as GatewayDeps;
     const verify = async (authorization: string | undefined) => {
       const user = /^Bearer (\w{1,20})$/.exec(authorization ?? '')?.[1];
       if (!user) throw new AuthenticationError('missing_token', 'a bearer token is required');

@@ -166,7 +166,8 @@ describe('devices through the gateway', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { integrations: { devices: unknown[] } };
     expect(body.integrations.devices).toEqual([
-      { device_id: deviceId, platform: 'DEVICE_PLATFORM_IOS', environment: 'PUSH_ENVIRONMENT_SANDBOX', token: apnsToken, registered_at: '2026-03-01T08:00:00Z', updated_at: '2026-03-06T09:30:00Z' },
+      // The vocabulary of GET /devices (issue 20): one name for a device wherever it appears.
+      { id: deviceId, platform: 'ios', environment: 'sandbox', token: apnsToken, registered_at: registeredAt.toISOString(), updated_at: updatedAt.toISOString() },
     ]);
   });
 

@@ -12,7 +12,7 @@ import {
 } from '@omtobe/proto/gateway/v1';
 import { DevicePlatform, PushEnvironment } from '@omtobe/proto/integrations/v1';
 import type { Caller, GatewayDeps } from './context.ts';
-import { forProfiledUser, forRegisteredUser } from './registered-user.ts';
+import { forRegisteredUser } from './registered-user.ts';
 
 // The push tokens APNs and FCM issue (integrations.proto RegisterDeviceRequest.token): checked here too, so a
 // malformed token is the caller's 422 whatever integrations would make of it.
@@ -37,7 +37,7 @@ export async function registerDevice(deps: GatewayDeps, caller: Caller, req: Reg
   }
   // Android has no sandbox; an iOS token without an environment is a production one (integrations.proto).
   const environment = platform === DevicePlatform.IOS && req.environment === PushEnvironment.SANDBOX ? PushEnvironment.SANDBOX : PushEnvironment.PRODUCTION;
-  const reply = await forProfiledUser(deps, caller, 'integrations', (options) =>
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.registerDevice({ userId: caller.userId, platform, token, environment }, options),
   );
   return create(RegisterDeviceResponseSchema, { ...(reply.device ? { device: reply.device } : {}), created: reply.created });

@@ -1,15 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotFoundError } from '@omtobe/platform';
 import { ExportMyDataResponseSchema, UserSchema, type ExportMyDataResponse } from '@omtobe/proto/gateway/v1';
 import { callPeer } from '../peers/call.ts';
 import { findUser } from '../store/users.repo.ts';
 import type { Caller, GatewayDeps } from './context.ts';
+import { userNotRegistered } from './registered-user.ts';
 
 /** GET /me/export: everything every service holds about the caller, in one document (never tokens). */
 export async function exportMyData(deps: GatewayDeps, caller: Caller): Promise<ExportMyDataResponse> {
   const user = await findUser(deps.db, caller.userId);
-  if (!user) throw new NotFoundError('no profile is registered for this user', { reason: 'user_not_registered' });
+  if (!user) throw userNotRegistered();
   const { userId } = caller;
   const [state, log, integrations] = await Promise.all([
     // A user the state engine does not know yet simply has no state to export.

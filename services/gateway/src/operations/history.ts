@@ -7,14 +7,13 @@ import {
   type ListReflectionHistoryRequest,
   type ListReflectionHistoryResponse,
 } from '@omtobe/proto/gateway/v1';
-import { callPeer } from '../peers/call.ts';
 import type { Caller, GatewayDeps } from './context.ts';
+import { forRegisteredUser } from './registered-user.ts';
 
-/** GET /decisions/history: newest first, cursor pages from the decision log. */
+/** GET /decisions/history: newest first, cursor pages from the decision log; 404 for a caller without a profile (not an empty page). */
 export async function listDecisionHistory(deps: GatewayDeps, caller: Caller, req: ListDecisionHistoryRequest): Promise<ListDecisionHistoryResponse> {
-  const page = await callPeer('decision-log', (options) =>
+  const page = await forRegisteredUser(deps, caller, 'decision-log', (options) =>
     deps.peers.decisionLog.listDecisions({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }, options),
-    caller.signal,
   );
   return create(ListDecisionHistoryResponseSchema, { page });
 }
@@ -25,9 +24,8 @@ export async function listReflectionHistory(
   caller: Caller,
   req: ListReflectionHistoryRequest,
 ): Promise<ListReflectionHistoryResponse> {
-  const page = await callPeer('decision-log', (options) =>
+  const page = await forRegisteredUser(deps, caller, 'decision-log', (options) =>
     deps.peers.decisionLog.listReflections({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }, options),
-    caller.signal,
   );
   return create(ListReflectionHistoryResponseSchema, { page });
 }

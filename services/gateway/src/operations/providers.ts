@@ -24,17 +24,17 @@ import type {
 } from '@omtobe/proto/integrations/v1';
 import { callPeer } from '../peers/call.ts';
 import type { Caller, GatewayDeps } from './context.ts';
-import { forProfiledUser } from './registered-user.ts';
+import { forRegisteredUser, isUnknownUser, userNotRegistered } from './registered-user.ts';
 
 /** POST /hrv/samples: a HealthKit batch, answered per sample. */
 export async function uploadHrvSamples(deps: GatewayDeps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
-  const reply = await forProfiledUser(deps, caller, 'integrations', (options) => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }, options));
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }, options));
   return create(UploadHrvSamplesResponseSchema, { results: reply.results });
 }
 
 /** POST /providers/{provider}/connect: where to send the user to grant access. */
 export async function connectProvider(deps: GatewayDeps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
-  const reply = await forProfiledUser(deps, caller, 'integrations', (options) => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }, options));
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }, options));
   return create(ConnectProviderResponseSchema, { authorizationUrl: reply.authorizationUrl });
 }
 
@@ -44,7 +44,7 @@ export async function connectProvider(deps: GatewayDeps, caller: Caller, req: Co
  */
 export async function completeProviderConnection(deps: GatewayDeps, caller: Caller, req: CompleteProviderConnectionRequest): Promise<CompleteProviderConnectionResponse> {
   if (req.code === '' || req.code.length > 256) throw new InvalidArgumentError('code must be the code from the app redirect', { reason: 'invalid_code' });
-  const reply = await forProfiledUser(deps, caller, 'integrations', (options) =>
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.redeemConnection({ userId: caller.userId, provider: req.provider, code: req.code }, options),
   );
   return create(CompleteProviderConnectionResponseSchema, { provider: reply.provider, ...(reply.connectedAt ? { connectedAt: reply.connectedAt } : {}) });
@@ -52,15 +52,22 @@ export async function completeProviderConnection(deps: GatewayDeps, caller: Call
 
 /** DELETE /providers/{provider}. */
 export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req: DisconnectProviderRequest): Promise<DisconnectProviderResponse> {
-  const reply = await callPeer('integrations', (options) => deps.peers.integrations.disconnect({ userId: caller.userId, provider: req.provider }, options), caller.signal);
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.disconnect({ userId: caller.userId, provider: req.provider }, options));
   return create(DisconnectProviderResponseSchema, { disconnected: reply.disconnected });
 }
 
 // Unauthenticated by design: integrations verifies the OAuth `state`, the webhook signature or the channel token.
 
-/** GET /providers/{provider}/callback: keeps the grant aside and answers where to send the browser (the app, with a one-time code). */
-export function completeConnection(deps: GatewayDeps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
-  return callPeer('integrations', (options) => deps.peers.integrations.completeConnection(req, options));
+/**
+ * GET /providers/{provider}/callback: keeps the grant aside and answers where to send the browser (the app, with a
+ * one-time code). The user who started the flow and was erased since gets the answer of every other route.
+ */
+export async function completeConnection(deps: GatewayDeps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
+  try {
+    return await callPeer('integrations', (options) => deps.peers.integrations.completeConnection(req, options));
+  } catch (error) {
+    throw isUnknownUser(error) ? userNotRegistered() : error;
+  }
 }
 
 /** POST /webhooks/whoop: the raw body travels as bytes, so the signature can be checked over it. */

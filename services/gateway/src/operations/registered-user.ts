@@ -5,32 +5,31 @@ import type { PeerName } from '../peers/peers.ts';
 import { findUser } from '../store/users.repo.ts';
 import type { Caller, GatewayDeps } from './context.ts';
 
+/** The one answer for a caller without a profile (never registered, or erased), on every operation about the caller. */
+export const userNotRegistered = () => new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
+
 /**
- * Calls a service about the caller. Services learn of a user from users.v1 a moment after registration: in
- * that window their NOT_FOUND `unknown_user` becomes a retryable 503 (`registration_in_progress`); without
- * a profile it is a 404 that says how to register.
+ * Calls a service about the caller, reads and writes alike. The gateway's profile is checked first, so an unknown
+ * user and an erased one get the same answer, 404 `user_not_registered`, and an erased one gets it the moment
+ * DELETE /me answers — not only once every service has applied UserDeleted (until then a service would still
+ * answer from the user's rows, or with empty lists). Services learn of a user from users.v1 a moment after
+ * registration: in that window their NOT_FOUND `unknown_user` becomes a retryable 503 (`registration_in_progress`).
+ * Integrations refuses users it does not know (or knows as erased) as well; between the two, no upload, connect or
+ * device of an erased user is stored, whichever sees the erasure first.
  */
 export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
+  if (!(await findUser(deps.db, caller.userId))) throw userNotRegistered();
   try {
     return await callPeer(peer, call, caller.signal);
   } catch (error) {
-    if (!(error instanceof ConnectError) || error.code !== Code.NotFound || error.metadata.get(errorReasonHeader) !== 'unknown_user') throw error;
-    if (await findUser(deps.db, caller.userId)) {
-      throw new UnavailableError('the registration is still being processed; retry in a moment', { reason: 'registration_in_progress' });
-    }
-    throw new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
+    if (!isUnknownUser(error)) throw error;
+    // Erased between the check and the call: the same answer as before it.
+    if (!(await findUser(deps.db, caller.userId))) throw userNotRegistered();
+    throw new UnavailableError('the registration is still being processed; retry in a moment', { reason: 'registration_in_progress' });
   }
 }
 
-/**
- * For calls that write the caller's data (uploads, connects, devices): the gateway's profile is checked first, so
- * after DELETE /me they are a 404 `user_not_registered` at once, not only once every service has applied
- * UserDeleted. Integrations refuses users it does not know (or knows as erased) as well; between the two, no
- * upload, connect or device of an erased user is stored, whichever sees the erasure first.
- */
-export async function forProfiledUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
-  if (!(await findUser(deps.db, caller.userId))) {
-    throw new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
-  }
-  return forRegisteredUser(deps, caller, peer, call);
+/** A service's refusal of a user it does not know (yet, or any more). */
+export function isUnknownUser(error: unknown): boolean {
+  return error instanceof ConnectError && error.code === Code.NotFound && error.metadata.get(errorReasonHeader) === 'unknown_user';
 }

@@ -9,7 +9,9 @@ import type { TokenVerifier } from '../auth/verifier.ts';
 import { createUserRateLimits, type UserRateLimits } from '../limits/rate-limiter.ts';
 import type { GatewayDeps } from '../operations/context.ts';
 import { frameworkHttpError, toHttpError, type HttpError } from './errors.ts';
+import { openapiDocument } from './openapi.ts';
 import { registerRoutes } from './routes/index.ts';
+import { sharedSchemas } from './routes/schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -94,14 +96,8 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`rate limit exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Omtobe API', version: '1.0.0', description: 'The mobile app’s API: the brake, the 7-day cycle and its records.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, { openapi: openapiDocument(options.devIssuer !== undefined), refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) } });
 
   // One line per request (route template, status, duration; never bodies, tokens or ids): debug for
   // answers, warn for server errors, so production logs stay quiet until something goes wrong.
@@ -129,8 +125,19 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
   return { app, handle: handle! };
 }
 
-/** Every error answer of the REST API: the status and the one envelope, with Retry-After where retrying helps. */
+// Fixed texts: a header never carries a message that came from elsewhere.
+const bearerChallenge: Record<string, string> = {
+  missing_token: 'Bearer realm="omtobe"',
+  invalid_token: 'Bearer realm="omtobe", error="invalid_token"',
+  expired_token: 'Bearer realm="omtobe", error="invalid_token", error_description="the token has expired"',
+};
+
+/**
+ * Every error answer of the REST API: the status and the one envelope, with Retry-After where retrying helps
+ * and the bearer challenge on 401 (RFC 6750 §3: no error attribute when no token was sent).
+ */
 function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
+  if (e.status === 401) reply.header('www-authenticate', bearerChallenge[e.code] ?? bearerChallenge.invalid_token!);
   if (e.status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
   if (e.status === 503) reply.header('retry-after', e.code === 'registration_in_progress' ? '1' : '5');
   return reply.status(e.status).send({ error: { code: e.code, message: e.message, details: e.details } });

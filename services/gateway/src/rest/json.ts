@@ -1,6 +1,19 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
-import type { DecisionEntry, ReflectionEntry } from '@omtobe/proto/decision-log/v1';
-import { DevicePlatform, HrvMetric, PushEnvironment, type Device } from '@omtobe/proto/integrations/v1';
+import type { DecisionEntry, ExportUserDataResponse as LogExport, ReflectionEntry } from '@omtobe/proto/decision-log/v1';
+import type { ExportMyDataResponse, User } from '@omtobe/proto/gateway/v1';
+import {
+  ConnectionStatus,
+  DevicePlatform,
+  HrvMetric,
+  HrvSource,
+  Provider,
+  PushEnvironment,
+  type Connection,
+  type Device,
+  type ExportedEvent,
+  type ExportedHrvSample,
+  type ExportUserDataResponse as IntegrationsExport,
+} from '@omtobe/proto/integrations/v1';
 import {
   BrakeReason,
   Decision,
@@ -47,9 +60,9 @@ export const responseFromName = { Yes: ReflectionResponse.YES, No: ReflectionRes
 const reasonName = (r: BrakeReason): string | null => (r === BrakeReason.UNSPECIFIED ? null : BrakeReason[r]!.toLowerCase());
 const metricName = (m: HrvMetric): string | null => (m === HrvMetric.UNSPECIFIED ? null : HrvMetric[m]!.toLowerCase());
 
-function event(e: HighStakesEvent | undefined) {
-  return e ? { id: e.eventId, title: e.title, starts_at: iso(e.startsAt), ends_at: iso(e.endsAt) } : null;
-}
+/** A high-stakes event (the state engine's, or as integrations stored it: the same fields). */
+export const eventJson = (e: HighStakesEvent | ExportedEvent) => ({ id: e.eventId, title: e.title, starts_at: iso(e.startsAt), ends_at: iso(e.endsAt) });
+const event = (e: HighStakesEvent | undefined) => (e ? eventJson(e) : null);
 
 function hrv(current: HrvReading | undefined, baseline: Baseline | undefined) {
   return {
@@ -91,7 +104,7 @@ export function stateJson(s: GetStateResponse) {
     reflection_opens_at: iso(s.reflectionOpensAt),
     reflection_answered: s.reflectionAnswered,
     ...hrv(s.hrvCurrent, s.hrvBaseline),
-    upcoming_events: s.upcomingEvents.map(event),
+    upcoming_events: s.upcomingEvents.map(eventJson),
     prompt: promptJson(s.prompt),
     timestamp: iso(s.evaluatedAt),
   };
@@ -180,3 +193,43 @@ export const reflectionEntryJson = (r: ReflectionEntry) => ({
   response: responseNames[r.response],
   cycle_start: iso(r.cycleStart),
 });
+
+export const userJson = (u: User | undefined) => ({ user_id: u?.userId ?? '', email: u?.email ?? '', timezone: u?.timezone ?? '' });
+
+export const providerNames = { whoop: Provider.WHOOP, 'google-calendar': Provider.GOOGLE_CALENDAR } as const;
+const providerName = (p: Provider) => (p === Provider.WHOOP ? 'whoop' : p === Provider.GOOGLE_CALENDAR ? 'google-calendar' : null);
+
+export const connectionJson = (c: Connection) => ({
+  provider: providerName(c.provider),
+  status: c.status === ConnectionStatus.REAUTH_REQUIRED ? 'reauth_required' : 'active',
+  connected_at: iso(c.connectedAt),
+  last_synced_at: iso(c.lastSyncedAt),
+});
+
+export const hrvSampleJson = (s: ExportedHrvSample) => ({
+  sample_id: s.sampleId,
+  metric: metricName(s.metric),
+  source: enumName(HrvSource, s.source),
+  value_ms: s.valueMs,
+  measured_at: iso(s.measuredAt),
+});
+
+/**
+ * GET /me/export: what every service holds, in the vocabulary of the other answers (the same mappers), every
+ * field present; an empty log or integrations part is empty lists, a state the engine does not have is null.
+ */
+export function exportJson(e: ExportMyDataResponse) {
+  const log: Partial<LogExport> = e.log ?? {};
+  const integrations: Partial<IntegrationsExport> = e.integrations ?? {};
+  return {
+    user: userJson(e.user),
+    state: e.state ? stateJson(e.state) : null,
+    log: { decisions: (log.decisions ?? []).map(decisionEntryJson), reflections: (log.reflections ?? []).map(reflectionEntryJson) },
+    integrations: {
+      connections: (integrations.connections ?? []).map(connectionJson),
+      hrv_samples: (integrations.hrvSamples ?? []).map(hrvSampleJson),
+      events: (integrations.events ?? []).map(eventJson),
+      devices: (integrations.devices ?? []).map(deviceJson),
+    },
+  };
+}

@@ -6,71 +6,15 @@ import { retryAfterSeconds, type UserRateLimits } from '../../limits/rate-limite
 import { checkState, getState, recordDecision, recordReflection } from '../../operations/cycle.ts';
 import type { RestOptions } from '../app.ts';
 import { checkJson, decisionFromName, decisionJson, reflectionJson, responseFromName, stateJson } from '../json.ts';
-import { commonErrors, event, hrvFields, idempotencyHeader, nullableString, prompt, timestamp } from './schemas.ts';
+import { answers, authenticated, jsonBody } from './responses.ts';
+import { idempotencyHeader, ref } from './schemas.ts';
 
-const checkResponse = {
-  type: 'object',
-  properties: {
-    should_display: { type: 'boolean' },
-    event_id: nullableString,
-    event,
-    reason: nullableString,
-    current_day: { type: 'integer' },
-    phase: nullableString,
-    ...hrvFields,
-    cooling_until: timestamp,
-    decision_locked: { type: 'boolean' },
-    timestamp,
-  },
-} as const;
-
-export const stateResponse = {
-  type: 'object',
-  properties: {
-    current_day: { type: 'integer' },
-    phase: nullableString,
-    timezone: { type: 'string' },
-    cycle_start: timestamp,
-    next_cycle_start: timestamp,
-    cooling_period_active: { type: 'boolean' },
-    cooling_until: timestamp,
-    locked_event_ids: { type: 'array', items: { type: 'string' } },
-    pending_brake_event: event,
-    should_display_reflection: { type: 'boolean' },
-    reflection_opens_at: timestamp,
-    reflection_answered: { type: 'boolean' },
-    ...hrvFields,
-    upcoming_events: { type: 'array', items: event },
-    prompt,
-    timestamp,
-  },
-} as const;
-
-const decisionResponse = {
-  type: 'object',
-  properties: {
-    status: { type: 'string' },
-    decision_id: { type: 'string' },
-    decision_type: { type: 'string', enum: ['Proceed', 'Delay'] },
-    timestamp,
-    day: { type: 'integer' },
-    next_action: { type: 'string', enum: ['cooling_period_activated', 'decision_locked'] },
-    re_trigger_time: timestamp,
-  },
-} as const;
-
-const reflectionResponse = {
-  type: 'object',
-  properties: {
-    status: { type: 'string' },
-    reflection_id: { type: 'string' },
-    response: { type: 'string', enum: ['Yes', 'No', 'Skip'] },
-    timestamp,
-    cycle_reset: {
-      type: 'object',
-      properties: { status: { type: 'string' }, new_cycle_start: timestamp, current_day: { type: 'integer' } },
-    },
-  },
+const answerRefusals = {
+  ...authenticated,
+  ...jsonBody,
+  404: true,
+  409: true,
+  422: 'A refused value, or idempotency_key_reused: the key was used before for a different request.',
 } as const;
 
 /** The brake, the cycle and the two answers the app records. */
@@ -86,14 +30,38 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
         reply.header('retry-after', String(seconds));
         throw new ResourceExhaustedError(`rate limit exceeded; retry in ${seconds} s`, { reason: 'rate_limited' });
       },
-      schema: { summary: 'Should the brake show now?', response: { 200: checkResponse, ...commonErrors } },
+      schema: {
+        operationId: 'checkState',
+        tags: ['cycle'],
+        summary: 'Should the brake show now?',
+        description:
+          'Evaluates the brake for the caller now (the app polls this about once a minute as the fallback to pushes and the stream). ' +
+          '`should_display` is true on Days 3–5 while a high-stakes event runs, the latest HRV reading is fresh and at most 80% of the ' +
+          'baseline, no cooling period runs and the caller has not answered Proceed for that event; otherwise `reason` says which condition ' +
+          'failed. Limited per user (429 with Retry-After; the same count as CheckState over Connect).',
+        response: answers({
+          success: { 200: ref('BrakeCheck') },
+          errors: { ...authenticated, ...jsonBody, 404: true, 429: true, 503: 'Retryable: dependency_unavailable, registration_in_progress or brake_state_contended.' },
+        }),
+      },
     },
     async (request) => checkJson((await checkState(deps, { userId: request.userId, signal: request.hangUp })).brake!),
   );
 
   app.get(
     '/api/v1/state',
-    { schema: { summary: 'The caller’s cycle, cooling, locks and reflection window now', response: { 200: stateResponse, ...commonErrors } } },
+    {
+      schema: {
+        operationId: 'getState',
+        tags: ['cycle'],
+        summary: 'The caller’s cycle, cooling, locks and reflection window now',
+        description:
+          'Day and phase of the cycle, the cooling period, the events the caller answered Proceed for, the pending brake, the reflection ' +
+          'window (`should_display_reflection` from 09:00 local on Day 7 until answered or the day ends), the latest HRV reading with its ' +
+          'baseline, today’s high-stakes events and the current `prompt`. 404 from the moment the caller is erased.',
+        response: answers({ success: { 200: ref('State') }, errors: { ...authenticated, 404: true } }),
+      },
+    },
     async (request) => stateJson((await getState(deps, { userId: request.userId, signal: request.hangUp })).state!),
   );
 
@@ -101,15 +69,21 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
     '/api/v1/decisions',
     {
       schema: {
+        operationId: 'recordDecision',
+        tags: ['cycle'],
         summary: 'Answer the pending brake with Proceed or Delay',
+        description:
+          'Delay starts a 20-minute cooling period (`re_trigger_time`), after which the brake shows again if its conditions still hold; ' +
+          'Proceed silences the brake for that event only. Logged with its time and cycle day only. 409 no_pending_brake when no brake ' +
+          'waits for an answer. With an Idempotency-Key, a retry answers the first answer again (201, same body) and records once.',
         headers: idempotencyHeader,
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['decision_type'],
-          properties: { decision_type: { type: 'string', enum: ['Proceed', 'Delay'] } },
+          properties: { decision_type: ref('DecisionType') },
         },
-        response: { 201: decisionResponse, ...commonErrors },
+        response: answers({ success: { 201: ref('DecisionRecorded') }, errors: answerRefusals }),
       },
     },
     async (request, reply) => {
@@ -126,15 +100,21 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
     '/api/v1/reflections',
     {
       schema: {
+        operationId: 'recordReflection',
+        tags: ['cycle'],
         summary: 'Answer the Day 7 reflection: did pausing help?',
+        description:
+          'Records the answer (its time and the cycle start only) and starts the next cycle at the next local midnight (`cycle_reset`). ' +
+          '409 reflection_not_open outside the window, reflection_already_answered after an answer. With an Idempotency-Key, a retry ' +
+          'answers the first answer again (201, same body) and records once.',
         headers: idempotencyHeader,
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['response'],
-          properties: { response: { type: 'string', enum: ['Yes', 'No', 'Skip'] } },
+          properties: { response: ref('ReflectionResponse') },
         },
-        response: { 201: reflectionResponse, ...commonErrors },
+        response: answers({ success: { 201: ref('ReflectionRecorded') }, errors: answerRefusals }),
       },
     },
     async (request, reply) => {

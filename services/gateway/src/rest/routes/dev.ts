@@ -3,13 +3,40 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { DevTokenIssuer } from '../../auth/dev-issuer.ts';
 import { advanceTime, devTime, injectHighStakesEvent, injectHrvDrop, setCycleDay, type DevTime } from '../../operations/dev.ts';
 import type { RestOptions } from '../app.ts';
-import { commonErrors, timestamp } from './schemas.ts';
+import { answers, authenticated, jsonBody } from './responses.ts';
+import { instant, ref, timestamp } from './schemas.ts';
 
-const devTimeResponse = {
+const object = (id: string, description: string, properties: Record<string, unknown>) => ({
+  $id: id,
   type: 'object',
-  properties: { now: timestamp, offset_minutes: { type: 'number', description: 'how far ahead of real time the system runs' } },
-  required: ['now', 'offset_minutes'],
-} as const;
+  description,
+  additionalProperties: false,
+  required: Object.keys(properties),
+  properties,
+});
+
+/** Development mode's named schemas: added with its routes, so a production document has neither. */
+const devSchemas = [
+  object('DevToken', 'A development token for a user id.', {
+    access_token: { type: 'string' },
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_at: instant,
+  }),
+  {
+    $id: 'Jwks',
+    type: 'object',
+    description: 'A JSON Web Key Set (RFC 7517).',
+    required: ['keys'],
+    properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+  },
+  object('DevHrvSample', 'The injected sample.', { sample_id: { type: ['string', 'null'] }, value_ms: { type: ['number', 'null'] }, measured_at: timestamp }),
+  object('DevEvent', 'The injected high-stakes event.', { event_id: { type: ['string', 'null'] }, title: { type: ['string', 'null'] }, starts_at: timestamp, ends_at: timestamp }),
+  object('DevTime', 'The system’s development clock.', { now: instant, offset_minutes: { type: 'number', description: 'how far ahead of real time the system runs' } }),
+  object('DevCycleDay', 'The caller’s cycle after the move.', { current_day: { type: 'integer', minimum: 1, maximum: 7 }, cycle_start: timestamp }),
+];
+
+const devOnly = 'development_only: development controls are off in this service.';
+const forUser = { ...authenticated, ...jsonBody, 404: true, 409: devOnly, 422: true } as const;
 
 /**
  * Development mode only (these routes do not exist in production): a token issuer so `npm start` needs no
@@ -17,12 +44,16 @@ const devTimeResponse = {
  * whole system's development clock (every service's), set the cycle day.
  */
 export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: RestOptions, issuer: DevTokenIssuer): void {
+  for (const schema of devSchemas) app.addSchema(schema);
   app.post<{ Body: { user_id: string; ttl_seconds?: number } }>(
     '/api/v1/dev/token',
     {
       config: { public: true, rateLimit: { max: anonymousPerMinute, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'devMintToken',
+        tags: ['development'],
         summary: 'Development: mint a token for a user id',
+        description: 'Tokens of the development issuer (GET /api/v1/dev/jwks.json), so `npm start` needs no identity provider.',
         security: [],
         body: {
           type: 'object',
@@ -33,6 +64,7 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
             ttl_seconds: { type: 'integer', minimum: 60, maximum: 30 * 24 * 3600 },
           },
         },
+        response: answers({ success: { 200: ref('DevToken') }, errors: { ...jsonBody, 429: true }, rateLimited: true }),
       },
     },
     async (request) => {
@@ -40,19 +72,37 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       return { access_token: token, token_type: 'Bearer', expires_at: expiresAt.toISOString() };
     },
   );
-  app.get('/api/v1/dev/jwks.json', { config: { public: true }, schema: { summary: 'Development: the token issuer’s keys', security: [] } }, async () => issuer.jwks);
+  app.get(
+    '/api/v1/dev/jwks.json',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'devGetJwks',
+        tags: ['development'],
+        summary: 'Development: the token issuer’s keys',
+        description: 'What JWKS_URL points at in development mode.',
+        security: [],
+        response: answers({ success: { 200: ref('Jwks') }, errors: {} }),
+      },
+    },
+    async () => issuer.jwks,
+  );
 
   app.post<{ Body: { drop_percent: number } }>(
     '/api/v1/dev/hrv-drop',
     {
       schema: {
+        operationId: 'devInjectHrvDrop',
+        tags: ['development'],
         summary: 'Development: record an HRV sample N% below the caller’s norm now',
+        description: 'The mock HRV provider records the sample; it reaches the brake like any other.',
         body: { type: 'object', additionalProperties: false, required: ['drop_percent'], properties: { drop_percent: { type: 'number', minimum: 1, maximum: 90 } } },
+        response: answers({ success: { 200: ref('DevHrvSample') }, errors: forUser }),
       },
     },
     async (request) => {
       const { sample } = await injectHrvDrop(deps, { userId: request.userId, signal: request.hangUp }, request.body.drop_percent);
-      return { sample_id: sample?.sampleId, value_ms: sample?.valueMs, measured_at: sample?.measuredAt ? timestampDate(sample.measuredAt).toISOString() : null };
+      return { sample_id: sample?.sampleId ?? null, value_ms: sample?.valueMs ?? null, measured_at: sample?.measuredAt ? timestampDate(sample.measuredAt).toISOString() : null };
     },
   );
 
@@ -60,7 +110,11 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
     '/api/v1/dev/high-stakes-event',
     {
       schema: {
+        operationId: 'devInjectHighStakesEvent',
+        tags: ['development'],
         summary: 'Development: start a high-stakes event now',
+        description: 'The mock calendar adds the event ("Board Meeting" when no title; 422 not_high_stakes for a title that is not).',
+        response: answers({ success: { 200: ref('DevEvent') }, errors: forUser }),
         body: {
           type: 'object',
           additionalProperties: false,
@@ -71,8 +125,8 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
     async (request) => {
       const { event } = await injectHighStakesEvent(deps, { userId: request.userId, signal: request.hangUp }, request.body?.title ?? '', request.body?.duration_minutes ?? 60);
       return {
-        event_id: event?.eventId,
-        title: event?.title,
+        event_id: event?.eventId ?? null,
+        title: event?.title ?? null,
         starts_at: event?.startsAt ? timestampDate(event.startsAt).toISOString() : null,
         ends_at: event?.endsAt ? timestampDate(event.endsAt).toISOString() : null,
       };
@@ -83,16 +137,27 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
     '/api/v1/dev/advance-time',
     {
       schema: {
-        summary: 'Development: move every service’s clock forward (503 naming a service that could not move; retry as it is)',
+        operationId: 'devAdvanceTime',
+        tags: ['development'],
+        summary: 'Development: move every service’s clock forward',
+        description: 'Every service runs its due work for the new time. 503 names a service that could not move: retry the same move.',
         body: { type: 'object', additionalProperties: false, required: ['minutes'], properties: { minutes: { type: 'number', exclusiveMinimum: 0, maximum: 60 * 24 * 60 } } },
-        response: { 200: devTimeResponse, ...commonErrors },
+        response: answers({ success: { 200: ref('DevTime') }, errors: { ...authenticated, ...jsonBody, 409: devOnly } }),
       },
     },
     async (request) => devTimeBody(await advanceTime(deps, request.body.minutes)),
   );
   app.get(
     '/api/v1/dev/time',
-    { schema: { summary: 'Development: the system’s time now and how far ahead of real time it runs', response: { 200: devTimeResponse, ...commonErrors } } },
+    {
+      schema: {
+        operationId: 'devGetTime',
+        tags: ['development'],
+        summary: 'Development: the system’s time now and how far ahead of real time it runs',
+        description: 'The development clock every service shares.',
+        response: answers({ success: { 200: ref('DevTime') }, errors: { ...authenticated, 409: devOnly } }),
+      },
+    },
     async () => devTimeBody(devTime(deps)),
   );
 
@@ -100,8 +165,12 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
     '/api/v1/dev/cycle-day',
     {
       schema: {
+        operationId: 'devSetCycleDay',
+        tags: ['development'],
         summary: 'Development: make today the given day of the caller’s cycle',
+        description: 'Moves the cycle’s start so that today is that day.',
         body: { type: 'object', additionalProperties: false, required: ['day'], properties: { day: { type: 'integer', minimum: 1, maximum: 7 } } },
+        response: answers({ success: { 200: ref('DevCycleDay') }, errors: forUser }),
       },
     },
     async (request) => {

@@ -5,7 +5,8 @@ import { PushEnvironment } from '@omtobe/proto/integrations/v1';
 import { deleteDevice, listDevices, registerDevice } from '../../operations/devices.ts';
 import type { RestOptions } from '../app.ts';
 import { deviceJson, environmentFromName, platformFromName } from '../json.ts';
-import { commonErrors, device } from './schemas.ts';
+import { answers, authenticated, jsonBody } from './responses.ts';
+import { ref } from './schemas.ts';
 
 interface DeviceBody {
   platform: keyof typeof platformFromName;
@@ -19,7 +20,13 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
     '/api/v1/devices',
     {
       schema: {
+        operationId: 'registerDevice',
+        tags: ['devices'],
         summary: 'Register the caller’s phone for pushes (again on every app start: 200 when already registered)',
+        description:
+          'Records an APNs device token (64–200 hex digits) or an FCM registration token for the brake and reflection pushes. 201 for a ' +
+          'new token, 200 with the same device for one registered already. Android is always production; iOS without an environment ' +
+          'is production. Pushes carry no HRV values or titles.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -31,7 +38,10 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
             environment: { type: 'string', enum: Object.keys(environmentFromName), description: 'APNs environment (iOS); production when absent' },
           },
         },
-        response: { 200: device, 201: device, ...commonErrors },
+        response: answers({
+          success: { 200: ref('Device'), 201: ref('Device') },
+          errors: { ...authenticated, ...jsonBody, 404: true, 409: 'platform_not_served: pushes to this platform are not configured.', 422: 'invalid_push_token.' },
+        }),
       },
     },
     async (request, reply) => {
@@ -50,8 +60,11 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
     '/api/v1/devices',
     {
       schema: {
+        operationId: 'listDevices',
+        tags: ['devices'],
         summary: 'The caller’s registered phones, oldest registration first',
-        response: { 200: { type: 'object', properties: { devices: { type: 'array', items: device } } }, ...commonErrors },
+        description: 'Every phone registered for the caller’s pushes.',
+        response: answers({ success: { 200: ref('DeviceList') }, errors: { ...authenticated, 404: true } }),
       },
     },
     async (request) => ({ devices: (await listDevices(deps, { userId: request.userId, signal: request.hangUp })).devices.map(deviceJson) }),
@@ -61,9 +74,15 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
     '/api/v1/devices/:id',
     {
       schema: {
+        operationId: 'deleteDevice',
+        tags: ['devices'],
         summary: 'Remove one of the caller’s phones (404 for an id that is not one of them)',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
-        response: { 204: { type: 'null' }, ...commonErrors },
+        description: 'No more pushes go to that phone.',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64, description: 'the device’s id (a UUID)' } } },
+        response: answers({
+          success: { 204: { type: 'null', description: 'Removed.' } },
+          errors: { ...authenticated, ...jsonBody, 404: 'device_not_found (an id that is not one of the caller’s), or user_not_registered.' },
+        }),
       },
     },
     async (request, reply) => {

@@ -4,14 +4,13 @@ import { ListDecisionHistoryRequestSchema, ListReflectionHistoryRequestSchema } 
 import { listDecisionHistory, listReflectionHistory } from '../../operations/history.ts';
 import type { RestOptions } from '../app.ts';
 import { decisionEntryJson, reflectionEntryJson } from '../json.ts';
-import { commonErrors, pageQuery, timestamp } from './schemas.ts';
+import { answers, authenticated } from './responses.ts';
+import { pageQuery, ref } from './schemas.ts';
 
 type PageQuery = { page_size?: number; page_token?: string };
 
-const page = (key: string, item: object) => ({
-  type: 'object',
-  properties: { [key]: { type: 'array', items: item }, next_page_token: { type: ['string', 'null'] } },
-});
+const errors = { ...authenticated, 400: true, 404: true, 422: 'invalid_page_token: page_token is not a token this list returned.' } as const;
+const erased = 'An unknown or erased caller is 404 user_not_registered (not an empty page), from the moment DELETE /api/v1/me answers.';
 
 /** The caller's decisions and reflections, newest first, in cursor pages. */
 export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void {
@@ -19,15 +18,12 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
     '/api/v1/decisions/history',
     {
       schema: {
+        operationId: 'listDecisionHistory',
+        tags: ['history'],
         summary: 'The caller’s decisions, newest first',
+        description: `Cursor pages of the decision log. A decision appears once the decision log has recorded it (normally within a second of POST /api/v1/decisions). ${erased}`,
         querystring: pageQuery,
-        response: {
-          200: page('decisions', {
-            type: 'object',
-            properties: { decision_id: { type: 'string' }, timestamp, decision_type: { type: 'string' }, day: { type: 'integer' } },
-          }),
-          ...commonErrors,
-        },
+        response: answers({ success: { 200: ref('DecisionPage') }, errors }),
       },
     },
     async (request) => {
@@ -41,15 +37,12 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
     '/api/v1/reflections/history',
     {
       schema: {
+        operationId: 'listReflectionHistory',
+        tags: ['history'],
         summary: 'The caller’s reflections, newest first',
+        description: `Cursor pages of the reflection log, as for decisions. ${erased}`,
         querystring: pageQuery,
-        response: {
-          200: page('reflections', {
-            type: 'object',
-            properties: { reflection_id: { type: 'string' }, timestamp, response: { type: 'string' }, cycle_start: timestamp },
-          }),
-          ...commonErrors,
-        },
+        response: answers({ success: { 200: ref('ReflectionPage') }, errors }),
       },
     },
     async (request) => {

@@ -20,4 +20,5 @@ export async function registerRoutes(app: FastifyInstance, options: RestOptions 
   deviceRoutes(app, options);
   streamRoutes(app, options);
   if (options.devIssuer) devRoutes(app, options, options.devIssuer);
+  if (options.devIssuer) await app.register((await import('../../console/routes.ts')).consolePlugin); // development console (src/console)
 }

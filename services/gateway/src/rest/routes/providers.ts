@@ -6,7 +6,6 @@ import {
   HandleCalendarNotificationRequestSchema,
   HandleWhoopWebhookRequestSchema,
   HealthKitHrvSampleSchema,
-  Provider,
   SampleOutcome,
 } from '@omtobe/proto/integrations/v1';
 import { CompleteProviderConnectionRequestSchema, ConnectProviderRequestSchema, DisconnectProviderRequestSchema, UploadHrvSamplesRequestSchema } from '@omtobe/proto/gateway/v1';
@@ -20,15 +19,25 @@ import {
   uploadHrvSamples,
 } from '../../operations/providers.ts';
 import type { RestOptions } from '../app.ts';
-import { commonErrors } from './schemas.ts';
+import { providerNames as providers } from '../json.ts';
+import { answers, authenticated, jsonBody, type ErrorStatus } from './responses.ts';
+import { ref } from './schemas.ts';
 
-const providers = { whoop: Provider.WHOOP, 'google-calendar': Provider.GOOGLE_CALENDAR } as const;
 type ProviderName = keyof typeof providers;
 const providerParam = {
   type: 'object',
   required: ['provider'],
-  properties: { provider: { type: 'string', enum: Object.keys(providers) } },
+  properties: { provider: ref('Provider') },
 } as const;
+
+const notConfigured = 'provider_not_configured: the provider is not configured on this server.';
+const webhookErrors: Partial<Record<ErrorStatus, string | true>> = {
+  ...jsonBody,
+  403: 'The signature (or channel token) does not verify.',
+  409: notConfigured,
+  422: 'invalid_body: not a delivery of this provider.',
+  429: true,
+};
 
 interface SampleBody {
   uuid: string;
@@ -54,7 +63,13 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/hrv/samples',
     {
       schema: {
+        operationId: 'uploadHrvSamples',
+        tags: ['providers'],
         summary: 'Upload HealthKit SDNN samples; each gets its own answer (accepted, duplicate, rejected)',
+        description:
+          'Up to 500 HKQuantityTypeIdentifierHeartRateVariabilitySDNN samples in milliseconds. A sample uploaded again is a duplicate ' +
+          '(nothing changes; the app may move its anchor on); one refused (e.g. a value out of range) is rejected with its reason; ' +
+          'the others are accepted and reach the brake within about a second.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -80,18 +95,7 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
             },
           },
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              results: {
-                type: 'array',
-                items: { type: 'object', properties: { uuid: { type: 'string' }, outcome: { type: 'string' }, reason: { type: ['string', 'null'] } } },
-              },
-            },
-          },
-          ...commonErrors,
-        },
+        response: answers({ success: { 200: ref('SampleResults') }, errors: { ...authenticated, ...jsonBody, 404: true, 422: 'batch_too_large.' } }),
       },
     },
     async (request) => {
@@ -114,9 +118,14 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/providers/:provider/connect',
     {
       schema: {
+        operationId: 'connectProvider',
+        tags: ['providers'],
         summary: 'Start connecting a provider: where to send the user to grant access',
+        description:
+          'Open `authorization_url` in a browser; the provider sends the user back to GET /api/v1/providers/{provider}/callback, which ' +
+          'redirects to the app with a one-time code for POST /api/v1/providers/{provider}/complete.',
         params: providerParam,
-        response: { 200: { type: 'object', properties: { authorization_url: { type: 'string' } } }, ...commonErrors },
+        response: answers({ success: { 200: ref('ProviderAuthorization') }, errors: { ...authenticated, ...jsonBody, 404: true, 409: notConfigured, 422: true } }),
       },
     },
     async (request) => {
@@ -129,9 +138,12 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/providers/:provider',
     {
       schema: {
+        operationId: 'disconnectProvider',
+        tags: ['providers'],
         summary: 'Disconnect a provider: revoke its grant and delete its tokens and data',
+        description: 'Idempotent: `disconnected` is false when the provider was not connected.',
         params: providerParam,
-        response: { 200: { type: 'object', properties: { disconnected: { type: 'boolean' } } }, ...commonErrors },
+        response: answers({ success: { 200: ref('ProviderDisconnected') }, errors: { ...authenticated, ...jsonBody, 404: true, 409: notConfigured, 422: true } }),
       },
     },
     async (request) => {
@@ -145,14 +157,38 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     {
       config: { public: true, rateLimit: anonymous },
       schema: {
-        summary: "OAuth callback (verified by its one-time state): keeps the grant for the user who started the flow and redirects to the app's URL (OAUTH_APP_REDIRECT_URL) with `provider` and a one-time `code` the app redeems at /complete",
+        operationId: 'providerCallback',
+        tags: ['providers'],
+        summary: 'OAuth callback: keeps the grant and redirects to the app',
+        description:
+          "Called by the provider's authorization page, not by the app. Verified by its one-time `state`: keeps the grant for the user " +
+          "who started the flow and redirects (302) to the app's URL (OAUTH_APP_REDIRECT_URL) with `provider` and a one-time `code` the " +
+          'app redeems at /complete. Never cached.',
         security: [],
         params: providerParam,
         querystring: {
           type: 'object',
           properties: { code: { type: 'string', maxLength: 2048 }, state: { type: 'string', maxLength: 512 }, error: { type: 'string', maxLength: 256 } },
         },
-        response: { 302: { description: 'to the app, e.g. omtobe://oauth?provider=whoop&code=…', type: 'null' }, ...commonErrors },
+        response: answers({
+          success: {
+            302: {
+              description: 'To the app, e.g. omtobe://oauth?provider=whoop&code=…',
+              type: 'null',
+              headers: { Location: { type: 'string', description: 'the app’s URL with provider and code' } },
+            },
+          },
+          errors: {
+            400: true,
+            403: 'invalid_state: an unknown or already used state.',
+            404: 'user_not_registered: the user who started the flow is gone.',
+            409: 'state_expired, authorization_denied, code_rejected or provider_not_configured: start again.',
+            422: 'missing_state or missing_code.',
+            429: true,
+            503: 'provider_unavailable (the provider does not answer) or dependency_unavailable: retry after Retry-After seconds.',
+          },
+          rateLimited: true,
+        }),
       },
     },
     async (request, reply) => {
@@ -174,13 +210,16 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/providers/:provider/complete',
     {
       schema: {
-        summary: 'Finish connecting a provider: redeem the one-time code the callback handed the app (only the user who started the flow can)',
+        operationId: 'completeProviderConnection',
+        tags: ['providers'],
+        summary: 'Finish connecting a provider: redeem the one-time code the callback handed the app',
+        description: 'Only the user who started the flow can redeem the code, once.',
         params: providerParam,
         body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 256 } } },
-        response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, provider: { type: 'string' }, connected_at: { type: ['string', 'null'], format: 'date-time' } } },
-          ...commonErrors,
-        },
+        response: answers({
+          success: { 200: ref('ProviderConnected') },
+          errors: { ...authenticated, ...jsonBody, 403: 'invalid_code: an unknown or already used code.', 404: true, 409: 'code_expired: connect again.', 422: true },
+        }),
       },
     },
     async (request) => {
@@ -194,7 +233,14 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/webhooks/whoop',
     {
       config: { public: true, rateLimit: { max: anonymousPerMinute * 10, timeWindow: '1 minute' } },
-      schema: { summary: 'WHOOP webhook (verified by X-WHOOP-Signature over the raw body)', security: [] },
+      schema: {
+        operationId: 'handleWhoopWebhook',
+        tags: ['webhooks'],
+        summary: 'WHOOP webhook (verified by X-WHOOP-Signature over the raw body)',
+        description: 'Called by WHOOP, not by the app: a recovery to fetch for a connected user. Deliveries are deduplicated.',
+        security: [],
+        response: answers({ success: { 204: { type: 'null', description: 'Accepted.' } }, errors: webhookErrors, rateLimited: true }),
+      },
     },
     async (request, reply) => {
       await handleWhoopWebhook(
@@ -213,7 +259,14 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
     '/api/v1/webhooks/google-calendar',
     {
       config: { public: true, rateLimit: { max: anonymousPerMinute * 10, timeWindow: '1 minute' } },
-      schema: { summary: 'Google Calendar push notification (verified by its channel token)', security: [] },
+      schema: {
+        operationId: 'handleGoogleCalendarNotification',
+        tags: ['webhooks'],
+        summary: 'Google Calendar push notification (verified by its channel token)',
+        description: 'Called by Google, not by the app: the calendar of a connected user changed (X-Goog-* headers).',
+        security: [],
+        response: answers({ success: { 204: { type: 'null', description: 'Accepted.' } }, errors: webhookErrors, rateLimited: true }),
+      },
     },
     async (request, reply) => {
       const header = (name: string) => String(request.headers[name] ?? '');

@@ -5,7 +5,7 @@ import type { WatchStateResponse } from '@omtobe/proto/gateway/v1';
 import { watchState } from '../../operations/watch-state.ts';
 import type { RestOptions } from '../app.ts';
 import { iso, stateJson, transitionJson } from '../json.ts';
-import { commonErrors } from './schemas.ts';
+import { answers, authenticated } from './responses.ts';
 
 type RawReply = { write(chunk: string): boolean; destroyed: boolean; on(event: 'drain', listener: () => void): unknown };
 
@@ -42,12 +42,24 @@ export function streamRoutes(app: FastifyInstance, { deps }: RestOptions): void 
     '/api/v1/state/stream',
     {
       schema: {
-        summary: 'The caller’s state, then every prompt transition, as Server-Sent Events (state, transition; heartbeat comments)',
-        produces: ['text/event-stream'],
-        response: {
-          200: { description: 'text/event-stream: `event: state` first (the GET /state document), then `event: transition`', type: 'string' },
-          ...commonErrors,
-        },
+        operationId: 'watchState',
+        tags: ['stream'],
+        summary: 'The caller’s state, then every prompt transition, as Server-Sent Events',
+        description:
+          'First `event: state` (data: the GET /api/v1/state document), then one `event: transition` per change of what the app should ' +
+          'show (data: transition_id, kind — brake_raised, brake_withdrawn, reflection_opened, reflection_closed, reading_requested —, ' +
+          'event, withdrawn_reason, reflection_closed_reason, prompt, expires_at, cycle_day, occurred_at, sequence), and a ' +
+          '`: heartbeat` comment after STREAM_HEARTBEAT_SECONDS (15 by default) without a message. A drain ends the stream with a `retry:` hint; erasure ends it. Refusals come ' +
+          'before the stream starts, as ordinary error answers (429 too_many_streams beyond STREAMS_PER_USER open streams of one user, 5 by default).',
+        response: answers({
+          success: {
+            200: {
+              description: 'The stream (Content-Type: text/event-stream; Cache-Control: no-cache).',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+          },
+          errors: { ...authenticated, 404: true, 429: 'too_many_streams: close one of the caller’s streams first.', 503: 'Retryable: dependency_unavailable, streams_full or registration_in_progress.' },
+        }),
       },
     },
     async (request, reply) => {

@@ -1,15 +1,12 @@
-import { create, toJson } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { FastifyInstance } from 'fastify';
-import { ExportMyDataResponseSchema, RegisterUserRequestSchema } from '@omtobe/proto/gateway/v1';
+import { RegisterUserRequestSchema } from '@omtobe/proto/gateway/v1';
 import { deleteMe, registerUser } from '../../operations/users.ts';
 import { exportMyData } from '../../operations/export.ts';
 import type { RestOptions } from '../app.ts';
-import { commonErrors } from './schemas.ts';
-
-const user = {
-  type: 'object',
-  properties: { user_id: { type: 'string' }, email: { type: 'string' }, timezone: { type: 'string' }, created: { type: 'boolean' } },
-} as const;
+import { exportJson, userJson } from '../json.ts';
+import { answers, authenticated, jsonBody } from './responses.ts';
+import { ref } from './schemas.ts';
 
 /** The caller's profile, export and erasure. */
 export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
@@ -17,39 +14,66 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
     '/api/v1/users',
     {
       schema: {
+        operationId: 'registerUser',
+        tags: ['users'],
         summary: 'Register or update the caller’s profile (email, IANA timezone)',
+        description:
+          'The first call registers the caller (201) and starts their cycle; later calls update the profile (200). The timezone is an ' +
+          'IANA name (not an offset such as "+05") and is stored in its canonical spelling; days are counted in it. The services behind ' +
+          'the gateway learn of a new user within about a second: until then, operations about the caller answer 503 ' +
+          'registration_in_progress (Retry-After: 1). Registering after an erasure starts a new, empty registration.',
         body: {
           type: 'object',
           additionalProperties: false,
           required: ['email', 'timezone'],
           properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, timezone: { type: 'string', minLength: 1, maxLength: 64 } },
         },
-        response: { 200: user, 201: user, ...commonErrors },
+        response: answers({
+          success: { 200: ref('UserRegistered'), 201: ref('UserRegistered') },
+          errors: { ...authenticated, ...jsonBody, 422: 'invalid_email or invalid_timezone.' },
+        }),
       },
     },
     async (request, reply) => {
       const result = await registerUser(deps, { userId: request.userId, signal: request.hangUp }, create(RegisterUserRequestSchema, request.body));
-      return reply.status(result.created ? 201 : 200).send({
-        user_id: result.user!.userId,
-        email: result.user!.email,
-        timezone: result.user!.timezone,
-        created: result.created,
-      });
+      return reply.status(result.created ? 201 : 200).send({ ...userJson(result.user), created: result.created });
     },
   );
 
   app.get(
     '/api/v1/me/export',
-    { schema: { summary: 'Everything every service holds about the caller, in one document', response: commonErrors } },
-    async (request) => toJson(ExportMyDataResponseSchema, await exportMyData(deps, { userId: request.userId, signal: request.hangUp }), { useProtoFieldName: true }),
+    {
+      schema: {
+        operationId: 'exportMyData',
+        tags: ['users'],
+        summary: 'Everything every service holds about the caller, in one document',
+        description:
+          'The profile, the cycle state (the GET /api/v1/state document; null while the state engine does not know the caller yet), the ' +
+          'logged decisions and reflections, and what integrations holds: provider connections (never their tokens), HRV samples, ' +
+          'high-stakes events and registered phones. Names and values are those of the other answers; every field is present. ' +
+          '404 user_not_registered from the moment DELETE /api/v1/me answers.',
+        response: answers({ success: { 200: ref('Export') }, errors: { ...authenticated, 404: true } }),
+      },
+    },
+    async (request) => exportJson(await exportMyData(deps, { userId: request.userId, signal: request.hangUp })),
   );
 
   app.delete(
     '/api/v1/me',
     {
       schema: {
+        operationId: 'deleteMe',
+        tags: ['users'],
         summary: 'Erase the caller in every service',
-        response: { 202: { type: 'object', properties: { status: { type: 'string' }, deleted: { type: 'boolean' } } }, ...commonErrors },
+        description:
+          'Answers 202 once the profile is deleted and the erasure is published (users.v1 UserDeleted). From that moment every operation ' +
+          'about the caller answers 404 user_not_registered — reads too: state, check, history, export, devices, the stream (open ' +
+          'streams end). The other services delete their rows when they apply the erasure, normally within a second; the decision ' +
+          'log, HRV samples, events, provider connections and push tokens are gone then. Idempotent: a caller without a profile gets ' +
+          '202 with `deleted: false`, and whatever of theirs reached the services is erased all the same. Registering again (POST ' +
+          '/api/v1/users) starts a new, empty registration; within that first second a read may still answer from the erased one ' +
+          'until the services have applied the erasure.',
+        response: answers({ success: { 202: ref('ErasureAccepted') }, errors: { ...authenticated, ...jsonBody } }),
       },
     },
     async (request, reply) => {
