@@ -2,10 +2,45 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { ConnectError } from '@connectrpc/connect';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { errorReasonHeader } from '@omtobe/platform';
 import { Provider } from '@omtobe/proto/integrations/v1';
+import { createWhoopApi } from '../src/providers/whoop/whoop-api.ts';
 import { rememberUser } from '../src/store/users.repo.ts';
-import type { Harness } from './harness.ts';
+import { logger, type Harness } from './harness.ts';
+
+/**
+ * A clean slate for one test of a file that shares a harness, so that any test runs alone or in any order: the
+ * clock at `at`, the fake WHOOP and Google empty (the WHOOP limits back to WHOOP's defaults), no connection, push
+ * channel or queued revocation left by another test, the service's own logger, and a fresh WHOOP client (its
+ * rate-limit pause is process state). The fakes run on the test clock; the WHOOP client's inline waits are recorded
+ * instead of slept, so the fake WHOOP counts them as time gone by. Tests then connect what they need, with user
+ * ids of their own.
+ */
+export async function freshProviders(h: Harness, at: Date): Promise<void> {
+  h.clock.set(at);
+  h.whoop.reset();
+  h.google.reset();
+  h.sleeps.length = 0;
+  h.whoop.now = () => new Date(h.clock.now().getTime() + h.sleeps.reduce((sum, ms) => sum + ms, 0));
+  h.google.now = () => h.clock.now();
+  await sql`truncate connections, calendar_channels, revocations`.execute(h.svc.db);
+  h.svc.logger = logger;
+  h.svc.whoop = createWhoopApi({
+    ...h.svc.settings.whoop!,
+    clock: h.clock,
+    logger,
+    maxInlineWaitMs: h.svc.settings.maxInlineRetryWaitMs,
+    sleep: async (ms) => void h.sleeps.push(ms),
+  });
+}
+
+/** Log lines of the service while `h.svc.logger` is the returned logger (freshProviders puts the quiet one back). */
+export function captureLogs(h: Harness): Array<Record<string, unknown> & { msg: string }> {
+  const lines: Array<Record<string, unknown> & { msg: string }> = [];
+  h.svc.logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return lines;
+}
 
 /**
  * The user as users.v1 UserRegistered leaves them (known, no mock history): uploads, connects and devices are

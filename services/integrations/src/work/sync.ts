@@ -53,13 +53,27 @@ async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date
     const now = svc.clock.now();
     if (error instanceof ConnectionGoneError) return;
     if (error instanceof WhoopGrantError || error instanceof GoogleGrantError) {
-      log.warn('the provider refused the grant: the user must connect again');
+      // The connection stops syncing and ListConnections answers REAUTH_REQUIRED until the user connects again.
+      const lost = error instanceof WhoopGrantError && error.afterLostAnswer;
+      log.warn(
+        { err: error.message, after_lost_answer: lost },
+        lost
+          ? 'WHOOP refused the refresh token after a refresh whose answer was lost (rotated there, never received): reauth required, the user must connect again'
+          : 'the provider refused the grant: reauth required, the user must connect again',
+      );
       return finishSync(svc.db, claim, null, { status: 'reauth_required' });
+    }
+    if (error instanceof RateLimitedError && error.retryAfterMs !== undefined) {
+      // The provider named the time (Retry-After, WHOOP's X-RateLimit-Reset): that is when to come back, and a
+      // limit shared by every user is no failure of this connection, so its backoff does not grow.
+      log.warn({ retry_in_ms: error.retryAfterMs }, 'provider rate limit: sync rescheduled at its reset');
+      return finishSync(svc.db, claim, new Date(now.getTime() + error.retryAfterMs), {}, true);
     }
     const failures = connection.sync_failures + 1;
     if (error instanceof RateLimitedError) {
-      const waitMs = error.retryAfterMs ?? backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
-      log.warn({ retry_in_ms: waitMs }, 'provider rate limit: sync rescheduled');
+      // No time named (Google's 403 rateLimitExceeded and the like): exponential backoff, as Google asks.
+      const waitMs = backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
+      log.warn({ retry_in_ms: waitMs, failures }, 'provider rate limit without a reset: sync backed off');
       return finishSync(svc.db, claim, new Date(now.getTime() + waitMs), { sync_failures: failures }, true);
     }
     const waitMs = backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });

@@ -8,9 +8,35 @@ export interface FakeEvent {
   /** Timed events; `allDay` uses start.date instead. */
   start?: Date;
   end?: Date;
+  /** The UTC offset the event's dateTimes are written in (`+05:30`, `-08:00`); `Z` when absent. */
+  offset?: string;
+  /** An all-day event's first day (`2026-06-12`). */
   allDay?: string;
+  /** Its last day (inclusive); Google answers the day after it as `end.date` (exclusive). Default: `allDay`. */
+  allDayLast?: string;
   status?: 'confirmed' | 'cancelled';
 }
+
+const dayMs = 86_400_000;
+
+/** An RFC 3339 date-time of `at` written in `offset` (`+05:30`), as Google writes an event in its calendar's zone. */
+function inOffset(at: Date, offset: string | undefined): string {
+  if (!offset || offset === 'Z') return at.toISOString().replace(/\.000Z$/, 'Z');
+  const match = /^([+-])(\d{2}):(\d{2})$/.exec(offset);
+  if (!match) throw new Error(`bad offset ${offset}`);
+  const minutes = (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+  return new Date(at.getTime() + minutes * 60_000).toISOString().slice(0, 19) + offset;
+}
+
+const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + dayMs).toISOString().slice(0, 10);
+
+/** Google's 403 bodies for the reasons a read can meet (developers.google.com/calendar/api/guides/errors). */
+const forbiddenBodies: Record<string, { domain: string; message: string }> = {
+  rateLimitExceeded: { domain: 'usageLimits', message: 'Rate Limit Exceeded' },
+  userRateLimitExceeded: { domain: 'usageLimits', message: 'User Rate Limit Exceeded' },
+  quotaExceeded: { domain: 'usageLimits', message: 'Calendar usage limits exceeded.' },
+  forbidden: { domain: 'global', message: 'Forbidden' },
+};
 
 interface Stored {
   event: FakeEvent;
@@ -23,6 +49,12 @@ interface Stored {
  * sync token (changes, cancellations included), 410 Gone for an invalidated sync token, 400 for a sync
  * token combined with time bounds (as Google refuses), events.watch, channels.stop, token exchange and
  * refresh (refresh replies carry no new refresh token), revocation, and 401 for expired access tokens.
+ *
+ * Where Google differs from the easy case, so does this fake: timed events can be written with any UTC offset
+ * (`2026-12-01T10:00:00+05:30`), all-day events carry `date`s with an exclusive `end.date`, rate limits come as
+ * 403 with a reason (`rateLimitExceeded`, `userRateLimitExceeded`, `quotaExceeded`) and no Retry-After, and a
+ * watch may be granted a shorter life than asked (`capChannelTtl`): the answer's `expiration` is what counts.
+ * Time is `now()`: tests point it at their clock.
  */
 export class FakeGoogle {
   readonly clientId = 'google-client';
@@ -36,10 +68,17 @@ export class FakeGoogle {
   private readonly codes = new Map<string, string>();
   private readonly accessTokens = new Map<string, boolean>();
   private readonly refreshTokens = new Set<string>();
-  readonly watches: Array<{ id: string; token: string; address: string; expiration: string; resourceId: string }> = [];
+  /** Watches as asked (`expiration`) and as granted (`granted`, what the answer said). */
+  readonly watches: Array<{ id: string; token: string; address: string; expiration: string; granted: string; resourceId: string }> = [];
   readonly stopped: Array<{ id: string; resourceId: string }> = [];
   readonly revoked: string[] = [];
+  /** Every event as events.list answered it. */
+  readonly listed: unknown[] = [];
   private rateLimits: Array<string | undefined> = [];
+  private readonly forbids: string[] = [];
+  private channelTtlCapMs: number | undefined;
+  /** The fake's clock (real time unless a test says otherwise). */
+  now: () => Date = () => new Date();
 
   static async start(): Promise<FakeGoogle> {
     const fake = new FakeGoogle();
@@ -83,8 +122,44 @@ export class FakeGoogle {
     for (const token of this.accessTokens.keys()) this.accessTokens.set(token, false);
   }
 
+  /** The user removed the app's access in their Google account: every grant stops working (refreshes get invalid_grant). */
+  revokeGrants(): void {
+    this.refreshTokens.clear();
+    this.expireAccessTokens();
+  }
+
+  /** The next API calls answer 429 rateLimitExceeded, with these Retry-After values (undefined: none). */
   rateLimitNext(...retryAfter: Array<string | undefined>): void {
     this.rateLimits.push(...retryAfter);
+  }
+
+  /** The next API calls answer 403 with these reasons (`rateLimitExceeded`, `quotaExceeded`, `forbidden`, …), no Retry-After. */
+  forbidNext(...reasons: string[]): void {
+    for (const reason of reasons) if (!forbiddenBodies[reason]) throw new Error(`no 403 body for ${reason}`);
+    this.forbids.push(...reasons);
+  }
+
+  /** Watches live at most this long from now, whatever expiration they ask for (undefined: as asked). */
+  capChannelTtl(ms: number | undefined): void {
+    this.channelTtlCapMs = ms;
+  }
+
+  /** Forgets every event, grant, channel, queued answer and request. */
+  reset(): void {
+    this.events.clear();
+    this.codes.clear();
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+    this.watches.length = 0;
+    this.stopped.length = 0;
+    this.revoked.length = 0;
+    this.listed.length = 0;
+    this.rateLimits.length = 0;
+    this.forbids.length = 0;
+    this.channelTtlCapMs = undefined;
+    this.pageSize = 2;
+    this.oldestValidSync = this.version + 1;
+    this.server.requests.length = 0;
   }
 
   requestsTo(path: string): RecordedRequest[] {
@@ -105,7 +180,12 @@ export class FakeGoogle {
     }
     if (this.rateLimits.length > 0) {
       const retryAfter = this.rateLimits.shift();
-      return json(res, 429, { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ reason: 'rateLimitExceeded' }] } }, retryAfter === undefined ? {} : { 'retry-after': retryAfter });
+      return json(res, 429, { error: { code: 429, message: 'Rate Limit Exceeded', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded' }] } }, retryAfter === undefined ? {} : { 'retry-after': retryAfter });
+    }
+    if (this.forbids.length > 0) {
+      const reason = this.forbids.shift()!;
+      const { domain, message } = forbiddenBodies[reason]!;
+      return json(res, 403, { error: { code: 403, message, errors: [{ domain, reason, message }] } });
     }
     const token = bearerOf(req);
     if (!token || !this.accessTokens.get(token)) return json(res, 401, { error: { code: 401, message: 'Invalid Credentials', errors: [{ reason: 'authError' }] } });
@@ -114,8 +194,10 @@ export class FakeGoogle {
       const body = JSON.parse(req.body) as { id: string; token: string; address: string; expiration: string; type: string };
       if (body.type !== 'web_hook' || !body.address.startsWith('https://')) return json(res, 400, { error: { code: 400, message: 'bad channel' } });
       const resourceId = `resource-${this.watches.length + 1}`;
-      this.watches.push({ ...body, resourceId });
-      return json(res, 200, { kind: 'api#channel', id: body.id, resourceId, resourceUri: `${this.url}/calendar/v3/calendars/primary/events`, token: body.token, expiration: body.expiration });
+      const cap = this.channelTtlCapMs === undefined ? Number.POSITIVE_INFINITY : this.now().getTime() + this.channelTtlCapMs;
+      const expiration = String(Math.min(Number(body.expiration), cap));
+      this.watches.push({ ...body, resourceId, granted: expiration });
+      return json(res, 200, { kind: 'api#channel', id: body.id, resourceId, resourceUri: `${this.url}/calendar/v3/calendars/primary/events`, token: body.token, expiration });
     }
     if (req.method === 'POST' && req.path === '/calendar/v3/channels/stop') {
       this.stopped.push(JSON.parse(req.body) as { id: string; resourceId: string });
@@ -170,15 +252,17 @@ export class FakeGoogle {
     } else {
       const timeMin = q.get('timeMin') ? new Date(q.get('timeMin')!) : new Date(0);
       const timeMax = q.get('timeMax') ? new Date(q.get('timeMax')!) : new Date(8.64e15);
-      rows = [...this.events.values()].filter(
-        (s) => s.version <= snapshot && s.event.status !== 'cancelled' && (s.event.allDay !== undefined || (s.event.end! > timeMin && s.event.start! < timeMax)),
-      );
+      const overlaps = (e: FakeEvent) =>
+        e.allDay !== undefined
+          ? Date.parse(`${nextDay(e.allDayLast ?? e.allDay)}T00:00:00Z`) > timeMin.getTime() && Date.parse(`${e.allDay}T00:00:00Z`) < timeMax.getTime()
+          : e.end! > timeMin && e.start! < timeMax;
+      rows = [...this.events.values()].filter((s) => s.version <= snapshot && s.event.status !== 'cancelled' && overlaps(s.event));
     }
     rows.sort((a, b) => a.version - b.version);
     const offset = Number(offsetText || 0);
     const page = rows.slice(offset, offset + this.pageSize);
     const last = offset + this.pageSize >= rows.length;
-    json(res, 200, {
+    const body = {
       kind: 'calendar#events',
       items: page.map(({ event: e }) =>
         e.status === 'cancelled'
@@ -187,11 +271,13 @@ export class FakeGoogle {
               id: e.id,
               status: e.status,
               summary: e.summary,
-              start: e.allDay ? { date: e.allDay } : { dateTime: e.start!.toISOString() },
-              end: e.allDay ? { date: e.allDay } : { dateTime: e.end!.toISOString() },
+              start: e.allDay ? { date: e.allDay } : { dateTime: inOffset(e.start!, e.offset) },
+              end: e.allDay ? { date: nextDay(e.allDayLast ?? e.allDay) } : { dateTime: inOffset(e.end!, e.offset) },
             },
       ),
       ...(last ? { nextSyncToken: `sync-${snapshot}` } : { nextPageToken: `${offset + this.pageSize}@${snapshot}` }),
-    });
+    };
+    this.listed.push(...body.items);
+    json(res, 200, body);
   }
 }

@@ -7,10 +7,22 @@ import type { GoogleSession } from './google-api.ts';
 import { googleOf } from './google-session.ts';
 
 /**
+ * How long before its end a channel is replaced: the configured margin, or half the life Google granted it when
+ * that is shorter than twice the margin. Google may grant less than the expiration asked for, and the answer is
+ * what counts: with the configured margin alone, a channel granted 12 hours under a 24-hour margin would be
+ * "about to expire" from birth and be replaced by every sync.
+ */
+export function renewalMarginMs(channel: { created_at: Date; expires_at: Date }, renewBeforeMs: number): number {
+  const lifetime = channel.expires_at.getTime() - channel.created_at.getTime();
+  return Math.min(renewBeforeMs, Math.max(0, lifetime / 2));
+}
+
+/**
  * Keeps one push channel open per user (when a webhook address is configured). Channels do not renew:
- * when the newest one expires within the renewal margin, a new one (new id, new secret token) is opened
- * first, then the older ones are stopped, so notifications never lapse. Stopping is best effort: a
- * channel we forgot expires by itself, and its notifications no longer match a stored channel.
+ * when the newest one expires within its renewal margin, a new one (new id, new secret token) is opened
+ * first, then the older ones are stopped, so notifications never lapse. Its expiry is the one Google answered,
+ * not the one asked for. Stopping is best effort: a channel we forgot expires by itself, and its notifications
+ * no longer match a stored channel.
  */
 export async function ensureChannel(svc: Service, userId: string, session: GoogleSession): Promise<boolean> {
   const { settings } = googleOf(svc);
@@ -18,7 +30,7 @@ export async function ensureChannel(svc: Service, userId: string, session: Googl
   const now = svc.clock.now();
   const channels = await channelsOf(svc.db, userId);
   const newest = channels[0];
-  if (newest && newest.expires_at.getTime() > now.getTime() + settings.channelRenewBeforeMs) return false;
+  if (newest && newest.expires_at.getTime() - now.getTime() > renewalMarginMs(newest, settings.channelRenewBeforeMs)) return false;
 
   const id = randomUUID();
   const token = newOAuthState();

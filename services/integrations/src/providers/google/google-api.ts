@@ -57,8 +57,9 @@ export async function createGoogleApi(settings: GoogleSettings, clock: Clock, lo
       clientSecret: settings.clientSecret,
       redirectUri: settings.redirectUri,
       endpoints: { oauth2TokenUrl: settings.tokenUrl, oauth2AuthBaseUrl: settings.authUrl, oauth2RevokeUrl: settings.revokeUrl },
-      // A 401 refreshes and retries once even when the expiry says the token is still good (revoked, clock skew).
-      forceRefreshOnFailure: true,
+      // Not the library's forceRefreshOnFailure: it refreshes and retries on every 403 too, and Google's rate limits
+      // are 403s — a refresh and a second request for each refusal. The session refreshes on a 401 itself.
+      forceRefreshOnFailure: false,
       eagerRefreshThresholdMillis: 5 * 60_000,
     });
 
@@ -89,7 +90,7 @@ export async function createGoogleApi(settings: GoogleSettings, clock: Clock, lo
         if (!t.accessToken || !t.refreshToken) throw new GoogleGrantError('Google returned no refresh token (offline access not granted)');
         return { accessToken: t.accessToken, refreshToken: t.refreshToken, expiresAt: t.expiresAt ?? new Date(clock.now().getTime() + 3_600_000), scope: t.scope ?? '' };
       } catch (error) {
-        throw mapError(error, clock);
+        throw googleErrorOf(error, clock.now());
       }
     },
 
@@ -113,7 +114,15 @@ export async function createGoogleApi(settings: GoogleSettings, clock: Clock, lo
         try {
           return await run();
         } catch (error) {
-          throw mapError(error, clock);
+          if (statusOf(error) !== 401) throw googleErrorOf(error, clock.now());
+        }
+        // The access token was refused although its expiry says it is good (revoked, clock skew): refresh once
+        // (stored through 'tokens') and try again; a second refusal is the grant's.
+        try {
+          await client.refreshAccessToken();
+          return await run();
+        } catch (error) {
+          throw googleErrorOf(error, clock.now());
         }
       };
       return {
@@ -162,7 +171,7 @@ export async function createGoogleApi(settings: GoogleSettings, clock: Clock, lo
       } catch (error) {
         // 400 invalid_token: the grant is gone already, which is what revoking wants.
         if (statusOf(error) === 400) return;
-        throw mapError(error, clock);
+        throw googleErrorOf(error, clock.now());
       }
     },
   };
@@ -191,20 +200,37 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * Google's errors as the service's: 410 → resync, 429 / rate-limit 403 → Retry-After, invalid_grant →
- * reconnect, 5xx → transient. The original error is never kept as a cause: gaxios errors carry the
- * request's headers (a bearer token) and URLs (a revoked token), and would reach the logs.
+ * The 403 reasons that mean "too many requests" (developers.google.com/calendar/api/guides/errors): the project's
+ * or the user's rate, Calendar's usage limits, the daily quota. Google sends no Retry-After with them; it asks for
+ * exponential backoff. Any other 403 (forbidden, insufficientPermissions, …) is a refusal, not a limit.
  */
-function mapError(error: unknown, clock: Clock): Error {
+const rateLimitReasons = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'dailyLimitExceeded']);
+
+/** The `reason`s of a Google API error body (`{ error: { errors: [{ reason }] } }`). */
+function reasonsOf(data: unknown): string[] {
+  const errors = (data as { error?: { errors?: unknown } } | undefined)?.error?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e) => (typeof (e as { reason?: unknown })?.reason === 'string' ? [(e as { reason: string }).reason] : []));
+}
+
+/**
+ * Google's errors as the service's: 410 → resync, 429 / a rate-limit 403 → RateLimitedError (Retry-After when
+ * given, else backoff), invalid_grant or a 401 → reconnect, 5xx → transient, anything else a plain failure.
+ * The original error is never kept as a cause: gaxios errors carry the request's headers (a bearer token) and
+ * URLs (a revoked token), and would reach the logs.
+ */
+export function googleErrorOf(error: unknown, now: Date): Error {
   if ([GoogleGrantError, SyncTokenGoneError, RateLimitedError, TransientProviderError].some((type) => error instanceof type)) return error as Error;
   const status = statusOf(error);
   const response = (error as HttpishError)?.response;
-  const data = JSON.stringify(response?.data ?? '');
   if (status === 410) return new SyncTokenGoneError('sync token expired');
-  if (status === 429 || (status === 403 && /rateLimitExceeded|userRateLimitExceeded/.test(data))) {
-    return new RateLimitedError('Google Calendar rate limited', parseRetryAfter(response?.headers?.get?.('retry-after'), clock.now()));
+  const reasons = reasonsOf(response?.data);
+  if (status === 429 || (status === 403 && reasons.some((r) => rateLimitReasons.has(r)))) {
+    return new RateLimitedError(`Google Calendar rate limited (${status} ${reasons.join(',') || 'no reason'})`, parseRetryAfter(response?.headers?.get?.('retry-after'), now));
   }
-  if (data.includes('invalid_grant') || status === 401) return new GoogleGrantError(`Google refused the grant (${status})`);
+  const body = response?.data;
+  const invalidGrant = typeof body === 'string' ? body.includes('invalid_grant') : (body as { error?: unknown } | undefined)?.error === 'invalid_grant';
+  if (invalidGrant || status === 401) return new GoogleGrantError(`Google refused the grant (${status})`);
   if (status === undefined || status >= 500) return new TransientProviderError(`Google Calendar call failed (${status ?? (error as Error)?.name ?? 'network'})`);
-  return new Error(`Google Calendar call answered ${status}`);
+  return new Error(`Google Calendar call answered ${status}${reasons.length > 0 ? ` (${reasons.join(',')})` : ''}`);
 }

@@ -1,16 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema } from '@omtobe/proto/integrations/v1';
-import { connectGoogle } from '../../../test/flows.ts';
+import { connectGoogle, freshProviders } from '../../../test/flows.ts';
 import { startHarness, type Harness } from '../../../test/harness.ts';
 
 // Edits to meetings already held must reach the state engine even when the edit puts the meeting in the
 // past: the engine brakes by the times it was last told (issue 14, item 2).
 const t = (hhmm: string) => new Date(`2026-06-10T${hhmm}:00Z`);
 
+// Each test connects its own user to a fresh calendar (freshProviders), so either runs alone or first.
 describe('Google Calendar: edits to stored meetings reach calendar.v1', () => {
   let h: Harness;
-  const user = 'g-editor';
+  let user: string;
+  let users = 0;
   const notify = async () => {
     const channel = h.google.watches.at(-1)!;
     await h.client.handleCalendarNotification({ channelId: channel.id, channelToken: channel.token, resourceId: channel.resourceId, resourceState: 'exists', messageNumber: '2' });
@@ -24,6 +26,11 @@ describe('Google Calendar: edits to stored meetings reach calendar.v1', () => {
 
   beforeAll(async () => {
     h = await startHarness({ start: t('10:15'), env: { MOCK_PROVIDERS: 'false' } });
+  });
+  beforeEach(async () => {
+    await freshProviders(h, t('10:15'));
+    users += 1;
+    user = `g-editor-${users}`;
     h.google.put({ id: 'board', summary: 'Board Meeting', start: t('10:00'), end: t('12:00') });
     h.google.put({ id: 'pitch', summary: 'Investor negotiation', start: t('13:00'), end: t('14:00') });
     h.google.put({ id: 'review', summary: 'Quarterly Review', start: t('15:00'), end: t('16:00') });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Clock, Logger } from '@omtobe/platform';
 import { parseRetryAfter, RateLimitedError, TransientProviderError, withRetries } from '../../domain/rate-limit.ts';
+import { readWhoopRateLimit, whoopPauseMs } from './whoop-rate-limit.ts';
 
 /** offline: a refresh token; read:recovery: HRV (RMSSD); read:profile: the WHOOP user id webhooks name. */
 export const whoopScopes = ['offline', 'read:recovery', 'read:profile'] as const;
@@ -25,7 +26,17 @@ export interface WhoopRecovery {
 /** The access token was refused (expired or revoked): refresh and try once more. */
 export class WhoopUnauthorizedError extends Error {}
 /** The token endpoint refused the grant (refresh token revoked or reused): the user must connect again. */
-export class WhoopGrantError extends Error {}
+export class WhoopGrantError extends Error {
+  /**
+   * An earlier try of the same call got no answer (a 5xx, a dropped connection, a timeout) and the retry was
+   * refused: WHOOP most likely rotated the refresh token on that try and its answer, the new token, was lost.
+   */
+  readonly afterLostAnswer: boolean;
+  constructor(message: string, afterLostAnswer = false) {
+    super(message);
+    this.afterLostAnswer = afterLostAnswer;
+  }
+}
 /** Any other refusal; the message carries the status, never a body (it could echo a token). */
 export class WhoopApiError extends Error {
   readonly status: number;
@@ -78,34 +89,74 @@ const recoveryRecord = z.object({
 const recoveryPage = z.object({ records: z.array(z.unknown()), next_token: z.string().nullish() });
 const profileReply = z.object({ user_id: z.union([z.number(), z.string()]) });
 
-/** WHOOP API v2 over Node's fetch: OAuth form posts, bearer calls, 429/5xx retried per Retry-After and backoff. */
+/**
+ * WHOOP API v2 over Node's fetch: OAuth form posts, bearer calls, 5xx retried with backoff. WHOOP's limits are
+ * the app's (every user's calls count): the X-RateLimit-* headers of each API answer are read, and once a window
+ * is spent (Remaining 0, or a 429) no API call leaves this process until its reset — waited inline when short,
+ * otherwise a RateLimitedError naming the reset, so the sync is rescheduled then instead of guessing.
+ */
 export function createWhoopApi(options: WhoopApiOptions): WhoopApi {
   const base = options.baseUrl.replace(/\/+$/, '');
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  /** Until when (service clock, ms) the spent window holds API calls back. */
+  let pausedUntil: number | undefined;
 
-  async function send(what: string, path: string, init: RequestInit, statusError: (status: number) => Error | undefined): Promise<Response> {
+  /** Holds an API call back while the window is spent; `waitedUntil`: how far this call has waited already. */
+  async function waitForWindow(what: string, waitedUntil: number): Promise<void> {
+    if (pausedUntil === undefined || pausedUntil <= waitedUntil) return;
+    const waitMs = pausedUntil - options.clock.now().getTime();
+    if (waitMs <= 0) return;
+    if (waitMs > options.maxInlineWaitMs) throw new RateLimitedError(`WHOOP ${what}: rate limit spent until its reset`, waitMs);
+    options.logger.info({ wait_ms: waitMs }, `WHOOP ${what}: rate limit spent, waiting for its reset`);
+    await sleep(waitMs);
+    // Waited out; the next answer's headers say how the new window stands.
+    pausedUntil = undefined;
+  }
+
+  async function send(what: string, path: string, init: RequestInit, statusError: (status: number, afterLostAnswer: boolean) => Error | undefined): Promise<Response> {
+    // The token endpoint is OAuth's, not the API's: its calls are not held back by the API's windows.
+    const limited = path.startsWith('/developer/');
+    let lostAnswer = false;
+    let waitedUntil = Number.NEGATIVE_INFINITY;
     return withRetries(
       async () => {
+        if (limited) await waitForWindow(what, waitedUntil);
         let response: Response;
         try {
           response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
         } catch (cause) {
+          lostAnswer = true;
           throw new TransientProviderError(`WHOOP ${what} failed`, { cause });
+        }
+        const limit = limited ? readWhoopRateLimit(response.headers) : undefined;
+        if (limit) {
+          const pauseMs = whoopPauseMs(limit, response.status === 429);
+          pausedUntil = pauseMs === undefined ? undefined : options.clock.now().getTime() + pauseMs;
         }
         if (response.ok) return response;
         await response.body?.cancel();
         if (response.status === 429) {
-          throw new RateLimitedError(`WHOOP ${what} rate limited`, parseRetryAfter(response.headers.get('retry-after'), options.clock.now()));
+          // Retry-After when a proxy adds one; WHOOP's own answer names its window's reset.
+          const waitMs = parseRetryAfter(response.headers.get('retry-after'), options.clock.now()) ?? limit?.resetMs;
+          if (limited && waitMs !== undefined) pausedUntil = options.clock.now().getTime() + waitMs;
+          throw new RateLimitedError(`WHOOP ${what} rate limited`, waitMs);
         }
-        if (response.status >= 500) throw new TransientProviderError(`WHOOP ${what} answered ${response.status}`);
-        throw statusError(response.status) ?? new WhoopApiError(response.status, what);
+        if (response.status >= 500) {
+          lostAnswer = true;
+          throw new TransientProviderError(`WHOOP ${what} answered ${response.status}`);
+        }
+        throw statusError(response.status, lostAnswer) ?? new WhoopApiError(response.status, what);
       },
       {
         maxAttempts: options.maxAttempts ?? 4,
         maxWaitMs: options.maxInlineWaitMs,
         baseMs: 1_000,
         sleep,
-        onRetry: ({ attempt, waitMs, error }) => options.logger.warn({ attempt, wait_ms: waitMs, err: error.message }, `WHOOP ${what}: retrying`),
+        onRetry: ({ attempt, waitMs, error }) => {
+          // The retry's own wait covers the window it was refused for: the next try is not held back again.
+          if (error instanceof RateLimitedError) waitedUntil = options.clock.now().getTime() + waitMs;
+          options.logger.warn({ attempt, wait_ms: waitMs, err: error.message }, `WHOOP ${what}: retrying`);
+        },
       },
     );
   }
@@ -116,7 +167,7 @@ export function createWhoopApi(options: WhoopApiOptions): WhoopApi {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
-    }, (status) => (status === 400 || status === 401 ? new WhoopGrantError(`WHOOP ${what} refused the grant (${status})`) : undefined));
+    }, (status, afterLostAnswer) => (status === 400 || status === 401 ? new WhoopGrantError(`WHOOP ${what} refused the grant (${status})`, afterLostAnswer) : undefined));
     const reply = tokenReply.parse(await response.json());
     return {
       accessToken: reply.access_token,

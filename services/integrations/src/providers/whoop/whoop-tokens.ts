@@ -29,6 +29,12 @@ async function currentTokens(svc: Service, userId: string): Promise<Tokens> {
  * token and the old one stops working, so two refreshes of one grant must never race: the connection row
  * stays locked across the call, a second caller waits, finds the access token changed, and uses the new one.
  * The new tokens are stored before anything else happens with them.
+ *
+ * WHOOP rotates the token when it takes the request, whether or not its answer arrives. When the answer is lost (a
+ * 5xx, a dropped connection, a timeout) the client's retry presents the spent token and is refused: a
+ * WhoopGrantError with `afterLostAnswer`. Nothing can bring the rotated token back (WHOOP documents no grace period
+ * for the old one), so the sync marks the connection reauth_required, says so in its log line, and the user is asked
+ * to connect again (ListConnections: REAUTH_REQUIRED).
  */
 export async function refreshWhoopTokens(svc: Service, userId: string, staleAccessToken: string): Promise<Tokens> {
   const api = whoopOf(svc);
