@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, findFreePort, testKafkaBrokers } from '@omtobe/testing';
 import { ProcessGroup, type RestartPolicy } from './process-group.ts';
@@ -17,6 +19,8 @@ export interface RunningTestStack {
    * that calls a service directly signs as the gateway with `serviceKeys('gateway')`.
    */
   serviceKeys: ServiceKeys;
+  /** The stack's database (every service's schema in it): tests that check what a service stored read it directly. */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -25,13 +29,21 @@ export interface TestStackOptions {
   restart?: RestartPolicy;
   /** Every log line of every service, as written (tests that scan the logs; set LOG_LEVEL in `env` to choose how much). */
   onLogLine?: (service: string, line: string) => void;
+  /**
+   * OMTOBE_MODE of every service (default development). Production services do not migrate on start: each
+   * service's migrate.ts runs first, as the deployment's migration Jobs do. Production gets a fresh
+   * TOKEN_ENCRYPTION_KEYS unless `env` brings one (as it gets fresh service keys); what else production needs —
+   * JWKS_URL and JWT_ISSUER, push credentials — comes in `env`, so a test shows what a deployment must provide.
+   */
+  mode?: 'development' | 'production';
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
  * The four services as separate processes on the test run's PostgreSQL (a fresh database) and broker (a
- * fresh topic prefix), on free ports, in development mode. Logs are discarded unless TEST_LOG_LEVEL is set.
+ * fresh topic prefix), on free ports, in development mode unless `options.mode` says production. Logs are discarded
+ * unless TEST_LOG_LEVEL is set.
  */
 export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestStackOptions = {}): Promise<RunningTestStack> {
   const database = await createTestDatabase('stack');
@@ -51,6 +63,7 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestS
   try {
     const freePorts = await Promise.all(services.map(() => findFreePort()));
     const serviceKeys = generateServiceKeys(services.map((s) => s.name));
+    if (options.mode === 'production') await migrate(database.url);
     const ports = await startServices({
       serviceKeys,
       root,
@@ -59,7 +72,8 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestS
       ports: Object.fromEntries(services.map((s, i) => [s.name, freePorts[i]])),
       env: {
         ...process.env,
-        OMTOBE_MODE: 'development',
+        OMTOBE_MODE: options.mode ?? 'development',
+        ...(options.mode === 'production' ? { TOKEN_ENCRYPTION_KEYS: `stack:${randomBytes(32).toString('base64')}` } : {}),
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         DATABASE_URL: database.url,
         KAFKA_BROKERS: testKafkaBrokers().join(','),
@@ -70,9 +84,19 @@ export async function startTestStack(env: NodeJS.ProcessEnv = {}, options: TestS
         ...env,
       },
     });
-    return { ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, group, serviceKeys, stop };
+    return { ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, group, serviceKeys, databaseUrl: database.url, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Every service's migrations, as the migration Jobs apply them before a deployment's services start. */
+async function migrate(databaseUrl: string): Promise<void> {
+  for (const service of services) {
+    const script = path.join(root, 'services', service.name, 'src', 'migrate.ts');
+    await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', script], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl } }).catch((error: { stderr?: string }) => {
+      throw new Error(`migrating ${service.name} failed: ${error.stderr ?? String(error)}`);
+    });
   }
 }
