@@ -9,12 +9,17 @@
 // partition of decisions.v1) has landed; provider revocations are counted once integrations' queue is empty.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
 // The fakes integrations' own tests use, imported as they are (not a package: services are not importable, and
 // these fakes are not in @omtobe/testing/fakes yet, where the APNs and FCM ones are shared from).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FakeGoogle } from '../../integrations/test/fakes/google-server.ts';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { FakeGraph } from '../../integrations/test/fakes/graph-server.ts';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FakeWhoop } from '../../integrations/test/fakes/whoop-server.ts';
 import type { AppClient, Json } from './app-client.ts';
@@ -66,6 +71,8 @@ describe('the provider edges through the gateway', () => {
   let stack: RunningTestStack;
   let whoop: FakeWhoop;
   let google: FakeGoogle;
+  let graph: FakeGraph;
+  let graphCaDir: string;
   let database: ReturnType<typeof openStackDatabase>;
   const tz = daytimeZone(new Date());
   let nextWhoopUser = 70_000 + Math.floor(Math.random() * 10_000);
@@ -73,7 +80,9 @@ describe('the provider edges through the gateway', () => {
   let messageNumber = 1;
 
   beforeAll(async () => {
-    [whoop, google] = await Promise.all([FakeWhoop.start(), FakeGoogle.start()]);
+    [whoop, google, graph] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeGraph.start()]);
+    graphCaDir = await mkdtemp(path.join(tmpdir(), 'graph-ca-'));
+    await writeFile(path.join(graphCaDir, 'ca.pem'), graph.caPem);
     stack = await startTestStack({
       // Quiet mock providers: only what the tests upload, inject or put at the fakes exists.
       MOCK_HRV_BACKFILL_DAYS: '0',
@@ -93,14 +102,32 @@ describe('the provider edges through the gateway', () => {
       GOOGLE_REVOKE_URL: `${google.url}/revoke`,
       // Where Google would post (an https address it accepts); the tests post to the gateway's port themselves.
       GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/google-calendar',
+      MICROSOFT_CLIENT_ID: graph.clientId,
+      MICROSOFT_CLIENT_SECRET: graph.clientSecret,
+      MICROSOFT_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/microsoft/callback',
+      MICROSOFT_AUTHORITY: graph.authority,
+      MICROSOFT_KNOWN_AUTHORITIES: graph.authorityHost,
+      MICROSOFT_GRAPH_BASE_URL: graph.url,
+      MICROSOFT_CA_FILE: path.join(graphCaDir, 'ca.pem'),
+      MICROSOFT_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/microsoft',
     });
+    // Graph's deliveries (the validation handshake, notifications) go to the gateway's public route, as over the internet.
+    graph.endpoint = async ({ query, body }) => {
+      const response = await fetch(`${stack.gatewayUrl}/api/v1/webhooks/microsoft?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': body === '' ? 'text/plain; charset=utf-8' : 'application/json' },
+        body,
+      });
+      return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: await response.text() };
+    };
     database = openStackDatabase(stack.databaseUrl);
   }, 120_000);
 
   afterAll(async () => {
     await database?.close();
     await stack?.stop();
-    await Promise.all([whoop?.close(), google?.close()]);
+    await Promise.all([whoop?.close(), google?.close(), graph?.close()]);
+    if (graphCaDir) await rm(graphCaDir, { recursive: true, force: true });
   });
 
   async function connectWhoop(client: AppClient, whoopUserId: string): Promise<void> {
@@ -116,6 +143,17 @@ describe('the provider edges through the gateway', () => {
     await waitFor(() => exportOf(client), (e) => synced(e, connectionsAfter) && google.watches.length > before);
     expect(google.watches.length).toBe(before + 1);
     return google.watches[before]!;
+  }
+
+  /** Connects Microsoft 365 and waits for the first sync and the Graph subscription it opens; that subscription's id. */
+  async function connectMicrosoft(client: AppClient, connectionsAfter: number): Promise<string> {
+    const before = new Set(graph.subscriptions.keys());
+    const url = await startConnecting(client, 'microsoft');
+    await finishConnecting(stack.gatewayUrl, client, 'microsoft', url, graph.issueCode(url));
+    await waitFor(() => exportOf(client), (e) => synced(e, connectionsAfter) && graph.subscriptions.size > before.size);
+    const opened = [...graph.subscriptions.keys()].filter((id) => !before.has(id));
+    expect(opened).toHaveLength(1);
+    return opened[0]!;
   }
 
   const notify = (channel: { id: string; token: string; resourceId: string }, state: 'sync' | 'exists', wrong: { token?: string; resourceId?: string } = {}) =>
@@ -229,6 +267,27 @@ describe('the provider edges through the gateway', () => {
     expect(eventTitles(synced).sort()).toEqual([first.summary, second.summary].sort());
   }, 120_000);
 
+  it('takes Microsoft Graph deliveries at POST /api/v1/webhooks/microsoft: the handshake echoed as text/plain, a wrong clientState refused, a right one syncs', async () => {
+    const erin = await registeredUser(stack.gatewayUrl, `graph-${short()}`, tz);
+    const handshake = await graph.validate();
+    expect({ ok: handshake.ok, status: handshake.answer.status, type: handshake.answer.contentType }).toEqual({ ok: true, status: 200, type: 'text/plain; charset=utf-8' });
+
+    const url = await startConnecting(erin, 'microsoft');
+    await finishConnecting(stack.gatewayUrl, erin, 'microsoft', url, graph.issueCode(url));
+    // The first sync opens a subscription; Graph creates it only after our URL answered its handshake.
+    await waitFor(() => exportOf(erin), (e) => synced(e, 1) && graph.subscriptions.size === 1);
+    const listed = (await erin.ok('GET', '/api/v1/providers')).connections as Json[];
+    expect(listed.map((c) => [c.provider, c.status])).toEqual([['microsoft', 'active']]);
+
+    const tag = short();
+    const forged = await graph.notifyChange({ clientState: 'not-the-secret' });
+    expect([forged.status, (JSON.parse(forged.body) as Json).error]).toEqual([403, expect.objectContaining({ code: 'invalid_client_state' })]);
+    graph.put({ id: `AAMk-${tag}`, subject: `Board review ${tag}`, start: new Date(Date.now() + hour), end: new Date(Date.now() + 2 * hour) });
+    expect((await graph.notifyChange()).status).toBe(202);
+    const synced2 = await waitFor(() => exportOf(erin), (e) => eventTitles(e).includes(`Board review ${tag}`));
+    expect(eventTitles(synced2)).toEqual([`Board review ${tag}`]);
+  }, 120_000);
+
   it('completes an OAuth callback through the gateway only with the state it issued, against the fake provider', async () => {
     const carol = await registeredUser(stack.gatewayUrl, `oauth-${short()}`, tz);
     const whoopId = whoopUser();
@@ -278,7 +337,7 @@ describe('the provider edges through the gateway', () => {
     expect((history.decisions as Json[]).map((d) => d.decision_id)).toEqual([first.body.decision_id]);
   }, 120_000);
 
-  it("erases a user from every table of every service, revokes their grants at WHOOP and Google, and leaves others' rows alone", async () => {
+  it("erases a user from every table of every service, revokes their grants at WHOOP and Google (Microsoft: its subscription), and leaves others' rows alone", async () => {
     const erasedId = `erased-${short()}`;
     const bystanderId = `bystander-${short()}`;
     const [erased, bystander] = await Promise.all([registeredUser(stack.gatewayUrl, erasedId, tz), registeredUser(stack.gatewayUrl, bystanderId, tz)]);
@@ -289,6 +348,8 @@ describe('the provider edges through the gateway', () => {
     }
     const erasedChannel = await connectGoogle(erased, 2);
     await connectGoogle(bystander, 2);
+    const erasedSubscription = await connectMicrosoft(erased, 3);
+    await connectMicrosoft(bystander, 3);
     // The erased user's phones hear the brake (push deliveries); the bystander's are registered afterwards, so no
     // background work of theirs changes their rows while the erasure runs.
     for (const [platform, token] of [['ios', `${'ab'.repeat(31)}01`], ['android', `fcm-${short()}:APA91b${'e'.repeat(40)}`]]) {
@@ -348,12 +409,14 @@ describe('the provider edges through the gateway', () => {
     expect(whoop.revoked.slice(whoopRevoked).sort()).toEqual([erasedWhoop, pendingWhoop].sort());
     expect(google.revoked.length - googleRevoked).toBe(1);
     expect(google.stopped.slice(googleStopped)).toEqual([{ id: erasedChannel.id, resourceId: erasedChannel.resourceId }]);
+    // Microsoft has no revocation endpoint: the erased user's Graph subscription is deleted, the grant dropped.
+    expect(graph.deletedSubscriptions).toEqual([erasedSubscription]);
 
     // The bystander: every row where it was, their connections still active.
     expect(await rowsOf(db, holding, bystanderId)).toEqual(bystanderBefore);
     expect(Object.values(bystanderBefore).filter((n) => n > 0).length).toBeGreaterThanOrEqual(14);
     const theirs = await exportOf(bystander);
-    expect(part(theirs, 'connections').map((c) => String(c.status).toLowerCase())).toEqual([expect.stringContaining('active'), expect.stringContaining('active')]);
+    expect(part(theirs, 'connections').map((c) => String(c.status).toLowerCase())).toEqual([expect.stringContaining('active'), expect.stringContaining('active'), expect.stringContaining('active')]);
     expect(part(theirs, 'devices')).toHaveLength(2);
   }, 240_000);
 

@@ -16,19 +16,19 @@ export async function registeredUser(gatewayUrl: string, userId: string, timezon
 }
 
 /** A GET of the public OAuth callback, as the browser makes it after consent; the redirect is not followed. */
-export async function oauthCallback(gatewayUrl: string, provider: 'whoop' | 'google-calendar', query: Record<string, string>) {
+export async function oauthCallback(gatewayUrl: string, provider: 'whoop' | 'google-calendar' | 'microsoft', query: Record<string, string>) {
   const response = await fetch(`${gatewayUrl}/api/v1/providers/${provider}/callback?${new URLSearchParams(query)}`, { redirect: 'manual' });
   const text = await response.text();
   return { status: response.status, location: response.headers.get('location'), body: (text ? JSON.parse(text) : {}) as Json };
 }
 
 /** POST /providers/:provider/connect: the authorization URL the app opens (its `state` is the one the callback must bring back). */
-export async function startConnecting(client: AppClient, provider: 'whoop' | 'google-calendar'): Promise<URL> {
+export async function startConnecting(client: AppClient, provider: 'whoop' | 'google-calendar' | 'microsoft'): Promise<URL> {
   return new URL((await client.ok('POST', `/api/v1/providers/${provider}/connect`)).authorization_url as string);
 }
 
 /** The callback (state + the fake provider's code) then the app's redemption of the one-time code it was handed. */
-export async function finishConnecting(gatewayUrl: string, client: AppClient, provider: 'whoop' | 'google-calendar', authorizationUrl: URL, code: string): Promise<void> {
+export async function finishConnecting(gatewayUrl: string, client: AppClient, provider: 'whoop' | 'google-calendar' | 'microsoft', authorizationUrl: URL, code: string): Promise<void> {
   const callback = await oauthCallback(gatewayUrl, provider, { code, state: authorizationUrl.searchParams.get('state')! });
   if (callback.status !== 302 || !callback.location) throw new Error(`callback: ${callback.status} ${JSON.stringify(callback.body)}`);
   const appUrl = new URL(callback.location);

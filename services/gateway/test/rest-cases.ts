@@ -68,6 +68,17 @@ export const cases: Case[] = [
   { name: 'JSON that is not an object', method: 'POST', path: '/api/v1/users', token: alice, rawBody: '"text"', status: 400, code: 'invalid_request' },
   { name: 'no content type on a body', method: 'POST', path: '/api/v1/decisions', token: alice, rawBody: '{"decision_type":"Delay"}', headers: { 'content-type': '' }, status: 415, code: 'unsupported_media_type' },
   { name: 'huge body on a public webhook', method: 'POST', path: '/api/v1/webhooks/whoop', rawBody: JSON.stringify({ pad: 'x'.repeat(400_000) }), status: 413, code: 'payload_too_large' },
+  // The contract stack configures no Microsoft credentials: Graph's handshake gets the documented answer for that.
+  {
+    name: 'webhooks: a Microsoft Graph validation handshake where Microsoft is not configured',
+    method: 'POST',
+    path: '/api/v1/webhooks/microsoft?validationToken=Validation%3A%20Testing%20client%20application%20reachability',
+    rawBody: '',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    status: 409,
+    code: 'provider_not_configured',
+  },
+  { name: 'webhooks: a Microsoft validation token over 1024 characters', method: 'POST', path: `/api/v1/webhooks/microsoft?validationToken=${'v'.repeat(1025)}`, status: 400, code: 'invalid_request' },
   { name: 'form body on a public webhook', method: 'POST', path: '/api/v1/webhooks/google-calendar', rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported_media_type' },
   { name: 'unknown route with a body too large', method: 'POST', path: '/api/v1/nope', token: alice, rawBody: JSON.stringify({ pad: 'x'.repeat(400_000) }), status: 413, code: 'payload_too_large' },
   { name: 'unsupported method', method: 'PROPFIND', path: '/api/v1/state', token: alice, status: 404, code: 'not_found' },
@@ -82,6 +93,16 @@ export const cases: Case[] = [
   { name: 'devices: malformed APNs token', method: 'POST', path: '/api/v1/devices', token: alice, body: { platform: 'ios', token: 'zz' }, status: 422, code: 'invalid_push_token' },
   { name: 'devices: an id that is no device', method: 'DELETE', path: '/api/v1/devices/not-a-device', token: alice, status: 404, code: 'device_not_found' },
   { name: 'state of a user who never registered', method: 'GET', path: '/api/v1/state', token: (idp) => idp.token('dave').then((t) => `Bearer ${t}`), status: 404, code: 'user_not_registered' },
+  { name: 'calendar: missing window', method: 'POST', path: '/api/v1/calendar/events', token: alice, body: { events: [] }, status: 400, code: 'invalid_request' },
+  {
+    name: 'calendar: window ends before it starts',
+    method: 'POST',
+    path: '/api/v1/calendar/events',
+    token: alice,
+    body: { window_start: '2026-01-02T00:00:00Z', window_end: '2026-01-01T00:00:00Z', events: [] },
+    status: 422,
+    code: 'invalid_window',
+  },
   // One answer for a user without a profile on every route about the caller (issue 20): never an empty page.
   ...(
     [
@@ -96,7 +117,9 @@ export const cases: Case[] = [
       ['POST', '/api/v1/hrv/samples', { samples: [{ uuid: 'u1', start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:01:00Z', value: 40, unit: 'ms' }] }],
       ['POST', '/api/v1/providers/whoop/connect'],
       ['DELETE', '/api/v1/providers/whoop'],
+      ['GET', '/api/v1/providers'],
       ['POST', '/api/v1/dev/cycle-day', { day: 4 }],
+      ['POST', '/api/v1/calendar/events', { window_start: '2026-01-01T00:00:00Z', window_end: '2026-01-02T00:00:00Z', events: [] }],
     ] as const
   ).map(([method, path, body]) => ({ name: `${method} ${path} of a user who never registered`, method, path, token: dave, ...(body ? { body } : {}), status: 404, code: 'user_not_registered' })),
 ];

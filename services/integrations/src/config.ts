@@ -6,6 +6,7 @@ import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit, serviceKe
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
 import { parseKeyring } from './domain/token-cipher.ts';
+import { microsoftConfigProblems, microsoftConfigShape, microsoftSettingsFrom } from './providers/microsoft/microsoft-config.ts';
 import type { PushSenderSettings } from './push/senders.ts';
 
 const minute = 60_000;
@@ -33,6 +34,9 @@ export const configSchema = baseConfigSchema
     HRV_MAX_BATCH: envInt({ min: 1, max: 5_000 }).default(500),
     HRV_MIN_MS: envInt({ min: 1 }).default(1),
     HRV_MAX_MS: envInt({ min: 2 }).default(300),
+    /** The phone's calendars (UploadCalendarEvents): events per upload, and the longest window one upload may cover. */
+    DEVICE_CALENDAR_MAX_BATCH: envInt({ min: 1, max: 5_000 }).default(500),
+    DEVICE_CALENDAR_MAX_WINDOW_HOURS: envInt({ min: 1, max: 31 * 24 }).default(7 * 24),
     /**
      * How far ahead of our clock a sample may be measured (device and provider clocks drift). The state
      * engine reads the same variable with the same default, so a sample stored here is one it counts.
@@ -75,6 +79,8 @@ export const configSchema = baseConfigSchema
     CALENDAR_FULL_SYNC_HOURS: envInt({ min: 1 }).default(24),
     CALENDAR_CHANNEL_TTL_HOURS: envInt({ min: 1, max: 24 * 30 }).default(7 * 24),
     CALENDAR_CHANNEL_RENEW_BEFORE_HOURS: envInt({ min: 1 }).default(24),
+    // Microsoft 365 (MICROSOFT_*): off unless MICROSOFT_CLIENT_ID, _SECRET and _REDIRECT_URI are all set.
+    ...microsoftConfigShape,
 
     /** The mock HRV stream, mock calendar and dev controls; on by default in development, refused in production. */
     MOCK_PROVIDERS: envBool().optional(),
@@ -157,6 +163,7 @@ export const configSchema = baseConfigSchema
     }
     if (c.HRV_MIN_MS >= c.HRV_MAX_MS) problem('HRV_MIN_MS', 'must be below HRV_MAX_MS');
     if (c.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS >= c.CALENDAR_CHANNEL_TTL_HOURS) problem('CALENDAR_CHANNEL_RENEW_BEFORE_HOURS', 'must be below CALENDAR_CHANNEL_TTL_HOURS');
+    for (const { path, message } of microsoftConfigProblems(c)) problem(path, message);
   })
   .superRefine(serviceKeyRefinement({ servesCallers: ['gateway'] }));
 
@@ -196,6 +203,11 @@ export function pushSendersFrom(config: Config): PushSenderSettings {
 
 export function settingsFrom(config: Config): Settings {
   const mockOn = config.OMTOBE_MODE === 'development' && (config.MOCK_PROVIDERS ?? true);
+  const microsoft = microsoftSettingsFrom(config, {
+    windowMs: config.CALENDAR_WINDOW_DAYS * day,
+    syncIntervalMs: config.CALENDAR_SYNC_INTERVAL_MINUTES * minute,
+    fullSyncIntervalMs: config.CALENDAR_FULL_SYNC_HOURS * hour,
+  });
   return {
     highStakesKeywords: config.HIGH_STAKES_KEYWORDS,
     hrv: {
@@ -206,6 +218,12 @@ export function settingsFrom(config: Config): Settings {
       retentionMs: config.HRV_RETENTION_DAYS * day,
     },
     eventRetentionMs: config.EVENT_RETENTION_HOURS * hour,
+    deviceCalendar: {
+      maxBatch: config.DEVICE_CALENDAR_MAX_BATCH,
+      maxWindowMs: config.DEVICE_CALENDAR_MAX_WINDOW_HOURS * hour,
+      // As far ahead as any provider's events are of interest.
+      horizonMs: config.CALENDAR_WINDOW_DAYS * day,
+    },
     oauthStateTtlMs: config.OAUTH_STATE_TTL_MINUTES * minute,
     oauthAppRedirectUrl: config.OAUTH_APP_REDIRECT_URL,
     oauthRedeemTtlMs: config.OAUTH_REDEEM_TTL_MINUTES * minute,
@@ -244,6 +262,7 @@ export function settingsFrom(config: Config): Settings {
           },
         }
       : {}),
+    ...(microsoft ? { microsoft } : {}),
     push: {
       platforms: knownPlatforms(config.PUSH_PLATFORMS),
       maxDevicesPerUser: config.PUSH_MAX_DEVICES_PER_USER,

@@ -11,6 +11,7 @@ import { promptsConsumer } from './consumers/prompts.ts';
 import { usersConsumer } from './consumers/users.ts';
 import { createTokenCipher, parseKeyring } from './domain/token-cipher.ts';
 import { createGoogleApi } from './providers/google/google-api.ts';
+import { createMicrosoft } from './providers/microsoft/microsoft-service.ts';
 import { createWhoopApi } from './providers/whoop/whoop-api.ts';
 import { createPushDispatcher } from './push/deliver-pushes.ts';
 import { startPushWorker } from './push/push-worker.ts';
@@ -53,6 +54,7 @@ await runService({
         ? { whoop: createWhoopApi({ ...settings.whoop, clock, logger: providerLogger, maxInlineWaitMs: settings.maxInlineRetryWaitMs }) }
         : {}),
       ...(settings.google ? { google: await createGoogleApi(settings.google, clock, providerLogger) } : {}),
+      ...(settings.microsoft ? { microsoft: createMicrosoft(settings.microsoft, { clock, logger: providerLogger, maxInlineWaitMs: settings.maxInlineRetryWaitMs }) } : {}),
       wake: () => wake(),
     };
     const senders = await createPushSenders(pushSendersFrom(config), logger);
@@ -108,6 +110,7 @@ await runService({
         mode: config.OMTOBE_MODE,
         whoop: Boolean(settings.whoop),
         google_calendar: Boolean(settings.google),
+        microsoft: Boolean(settings.microsoft),
         mock_providers: Boolean(settings.mock),
         push_ios: senders.ios.name,
         push_android: senders.android.name,

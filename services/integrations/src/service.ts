@@ -4,6 +4,7 @@ import type { Clock, Logger } from '@omtobe/platform';
 import type { Settings } from './domain/settings.ts';
 import type { TokenCipher } from './domain/token-cipher.ts';
 import type { GoogleApi } from './providers/google/google-api.ts';
+import type { Microsoft } from './providers/microsoft/microsoft-service.ts';
 import type { WhoopApi } from './providers/whoop/whoop-api.ts';
 import type { Database } from './store/database.ts';
 
@@ -21,6 +22,8 @@ export interface Service {
   whoop?: WhoopApi;
   /** Present when Google Calendar is configured. */
   google?: GoogleApi;
+  /** Present when Microsoft 365 is configured (its msal and Graph clients). */
+  microsoft?: Microsoft;
   /** Wakes the background worker (syncs, revocations) now instead of at its next tick. */
   wake(): void;
 }

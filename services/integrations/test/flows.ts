@@ -74,6 +74,16 @@ export async function connectGoogle(h: Harness, userId: string): Promise<URL> {
   return url;
 }
 
+/** StartConnection → (the user consents at Microsoft: PKCE S256, msal's URL) → the callback → the app redeems. */
+export async function connectMicrosoft(h: Harness, userId: string): Promise<URL> {
+  await knownUser(h, userId);
+  const started = await h.client.startConnection({ userId, provider: Provider.MICROSOFT });
+  const url = new URL(started.authorizationUrl);
+  const done = await h.client.completeConnection({ provider: Provider.MICROSOFT, code: h.graph.issueCode(url), state: url.searchParams.get('state')!, error: '' });
+  await h.client.redeemConnection({ userId, provider: Provider.MICROSOFT, code: redemptionCode(done) });
+  return url;
+}
+
 /** A delivery as WHOOP would send it, signed with the client secret (computed here, independently of the service). */
 export function whoopDelivery(h: Harness, body: { user_id: number; id: string; type: string; trace_id?: string }, options: { at?: Date; secret?: string } = {}) {
   const raw = Buffer.from(JSON.stringify({ trace_id: randomUUID(), ...body }));

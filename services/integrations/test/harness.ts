@@ -1,8 +1,11 @@
 // An in-process integrations service on the run's PostgreSQL and broker, with a test clock and local fake
-// WHOOP, Google, APNs and FCM servers behind the real clients: its consumers, outbox relay and RPCs. Background
+// WHOOP, Google, Microsoft (identity platform + Graph), APNs and FCM servers behind the real clients: its consumers, outbox relay and RPCs. Background
 // work runs when a test says so (runSyncs, runRevocations, runPushes), never on a timer.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Code, ConnectError, createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import pino from 'pino';
@@ -18,6 +21,7 @@ import { promptsConsumer } from '../src/consumers/prompts.ts';
 import { usersConsumer } from '../src/consumers/users.ts';
 import { createTokenCipher, parseKeyring } from '../src/domain/token-cipher.ts';
 import { createGoogleApi } from '../src/providers/google/google-api.ts';
+import { createMicrosoft } from '../src/providers/microsoft/microsoft-service.ts';
 import { createWhoopApi } from '../src/providers/whoop/whoop-api.ts';
 import { createPushDispatcher, type PushDispatcher } from '../src/push/deliver-pushes.ts';
 import { createPushSenders } from '../src/push/senders.ts';
@@ -27,6 +31,7 @@ import { migrations } from '../src/store/migrations/index.ts';
 import { runDueRevocations } from '../src/work/revocations.ts';
 import { runDueSyncs } from '../src/work/sync.ts';
 import { FakeGoogle } from './fakes/google-server.ts';
+import { FakeGraph } from './fakes/graph-server.ts';
 import { FakeWhoop } from './fakes/whoop-server.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -53,6 +58,8 @@ export interface Harness {
   client: Client<typeof IntegrationsService>;
   whoop: FakeWhoop;
   google: FakeGoogle;
+  /** Microsoft's identity platform and Graph; its deliveries reach HandleGraphNotification as the gateway passes them. */
+  graph: FakeGraph;
   apns: FakeApns;
   fcm: FakeFcm;
   /** The push worker's dispatcher (senders = the real APNs and FCM clients pointed at the fakes). */
@@ -63,6 +70,10 @@ export interface Harness {
   tokenKeys: string;
   /** Every inline wait the WHOOP client took (Retry-After, backoff), in ms. */
   sleeps: number[];
+  /** Every inline wait the Graph client took (Retry-After, backoff), in ms; the fake's clock runs on by them. */
+  graphSleeps: number[];
+  /** Points the fake Graph's deliveries at HandleGraphNotification again (after `graph.reset()` or a test's own endpoint). */
+  routeGraphDeliveries(): void;
   /** How often the service asked for its worker to wake. */
   wakes: () => number;
   /** Called on every wake (a test that runs the real worker points it at the worker). */
@@ -85,7 +96,10 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const database = await createTestDatabase('integrations');
-  const [whoop, google, apns, fcm] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeApns.start(), FakeFcm.start()]);
+  const [whoop, google, graph, apns, fcm] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeGraph.start(), FakeApns.start(), FakeFcm.start()]);
+  // MICROSOFT_CA_FILE is a path, as in a deployment: the fake's CA goes to a file of the run.
+  const graphCaDir = await mkdtemp(path.join(tmpdir(), 'graph-ca-'));
+  await writeFile(path.join(graphCaDir, 'ca.pem'), graph.caPem);
   const tokenKeys = `test-key:${randomBytes(32).toString('base64')}`;
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig(configSchema, {
@@ -112,6 +126,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     GOOGLE_TOKEN_URL: `${google.url}/token`,
     GOOGLE_REVOKE_URL: `${google.url}/revoke`,
     GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/integrations/google/notifications',
+    MICROSOFT_CLIENT_ID: graph.clientId,
+    MICROSOFT_CLIENT_SECRET: graph.clientSecret,
+    MICROSOFT_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/microsoft/callback',
+    MICROSOFT_AUTHORITY: graph.authority,
+    MICROSOFT_KNOWN_AUTHORITIES: graph.authorityHost,
+    MICROSOFT_GRAPH_BASE_URL: graph.url,
+    MICROSOFT_CA_FILE: path.join(graphCaDir, 'ca.pem'),
+    MICROSOFT_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/microsoft',
     ...apns.env(),
     ...fcm.env(),
     ...options.env,
@@ -121,6 +143,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle });
   const clock = new TestClock(options.start);
   const sleeps: number[] = [];
+  const graphSleeps: number[] = [];
   let wakes = 0;
   const svc: Service = {
     db,
@@ -130,6 +153,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     cipher: createTokenCipher(parseKeyring(tokenKeys)),
     whoop: createWhoopApi({ ...settings.whoop!, clock, logger, maxInlineWaitMs: settings.maxInlineRetryWaitMs, sleep: async (ms) => void sleeps.push(ms) }),
     google: await createGoogleApi(settings.google!, clock, logger),
+    microsoft: createMicrosoft(settings.microsoft!, { clock, logger, maxInlineWaitMs: settings.maxInlineRetryWaitMs, sleep: async (ms) => void graphSleeps.push(ms) }),
     wake: () => {
       wakes += 1;
       harness.onWake();
@@ -169,13 +193,32 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
 
   const transport = createRouterTransport(integrationsRoutes(svc), { router: { interceptors: [createErrorInterceptor(logger)] } });
+  const client = createClient(IntegrationsService, transport);
+  // What the gateway's POST /api/v1/webhooks/microsoft does: the decoded validationToken and the raw body to the RPC,
+  // its answer written as given; PERMISSION_DENIED → 403, INVALID_ARGUMENT → 400.
+  const routeGraphDeliveries = () => {
+    graph.now = () => new Date(clock.now().getTime() + graphSleeps.reduce((sum, ms) => sum + ms, 0));
+    graph.endpoint = async ({ query, body }) => {
+      try {
+        const answer = await client.handleGraphNotification({ validationToken: query.get('validationToken') ?? '', body: Buffer.from(body) });
+        return { status: answer.status, contentType: answer.contentType, body: answer.body };
+      } catch (error) {
+        const e = ConnectError.from(error);
+        const status = e.code === Code.PermissionDenied ? 403 : e.code === Code.InvalidArgument ? 400 : 500;
+        return { status, contentType: 'application/json', body: JSON.stringify({ error: { code: e.code, message: e.rawMessage } }) };
+      }
+    };
+  };
+  routeGraphDeliveries();
   const harness: Harness = {
     svc,
     clock,
     databaseUrl: database.url,
-    client: createClient(IntegrationsService, transport),
+    client,
     whoop,
     google,
+    graph,
+    routeGraphDeliveries,
     apns,
     fcm,
     pushes,
@@ -190,6 +233,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     tokenKeys,
     sleeps,
+    graphSleeps,
     wakes: () => wakes,
     onWake: () => {},
     runSyncs: () => runDueSyncs(svc),
@@ -217,7 +261,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await pushes.drain();
       await senders.close();
       await lifecycle.shutdown('test done');
-      await Promise.all([whoop.close(), google.close(), apns.close(), fcm.close()]);
+      await Promise.all([whoop.close(), google.close(), graph.close(), apns.close(), fcm.close()]);
+      await rm(graphCaDir, { recursive: true, force: true });
       await database.drop();
     },
   };

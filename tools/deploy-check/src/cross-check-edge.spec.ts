@@ -71,11 +71,13 @@ describe('Envoy and the gateway agree', () => {
   it.each(overlayNames)('the %s overlay: OAuth redirect and webhook URLs are routes Envoy forwards to the gateway', (overlay) => {
     const env = ctx.k8s(overlay).env('Deployment', 'integrations');
     const hcm = appConnectionManager(ctx.deployment.envoy);
-    // The gateway's provider names (services/gateway/src/rest/routes/providers.ts): WHOOP → whoop, GOOGLE → google-calendar.
+    // The gateway's provider names (services/gateway/src/rest/routes/providers.ts): WHOOP → whoop, GOOGLE → google-calendar, MICROSOFT → microsoft.
     const expected: Record<string, { method: string; path: RegExp }> = {
       WHOOP_REDIRECT_URI: { method: 'GET', path: /^\/api\/v1\/providers\/whoop\/callback$/ },
       GOOGLE_REDIRECT_URI: { method: 'GET', path: /^\/api\/v1\/providers\/google-calendar\/callback$/ },
       GOOGLE_WEBHOOK_URL: { method: 'POST', path: /^\/api\/v1\/webhooks\/google-calendar$/ },
+      MICROSOFT_REDIRECT_URI: { method: 'GET', path: /^\/api\/v1\/providers\/microsoft\/callback$/ },
+      MICROSOFT_WEBHOOK_URL: { method: 'POST', path: /^\/api\/v1\/webhooks\/microsoft$/ },
     };
     for (const [key, { method, path: shape }] of Object.entries(expected)) {
       if (env[key] === undefined) continue;

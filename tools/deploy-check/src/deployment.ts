@@ -54,6 +54,7 @@ const secretSamples: Record<string, string> = {
   TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   WHOOP_CLIENT_SECRET: 'sample-secret',
   GOOGLE_CLIENT_SECRET: 'sample-secret',
+  MICROSOFT_CLIENT_SECRET: 'sample-secret',
 };
 
 export function sampleSecret(secret: string, key: string): string {

@@ -147,7 +147,7 @@ describe.each(overlayNames)('overlays/%s: the edge certificate', (overlay) => {
     expect(certificate.spec.dnsNames?.length).toBeGreaterThan(0);
     // Every public URL this environment hands out (OAuth redirects, webhooks) is a name the certificate covers.
     const env = view().env('Deployment', 'integrations');
-    for (const key of ['WHOOP_REDIRECT_URI', 'GOOGLE_REDIRECT_URI', 'GOOGLE_WEBHOOK_URL'].filter((k) => env[k] !== undefined)) {
+    for (const key of ['WHOOP_REDIRECT_URI', 'GOOGLE_REDIRECT_URI', 'GOOGLE_WEBHOOK_URL', 'MICROSOFT_REDIRECT_URI', 'MICROSOFT_WEBHOOK_URL'].filter((k) => env[k] !== undefined)) {
       const url = new URL(env[key] as string);
       expect({ key, protocol: url.protocol, covered: certificate.spec.dnsNames?.includes(url.hostname) }).toEqual({ key, protocol: 'https:', covered: true });
     }

@@ -8,7 +8,7 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyRule } from './work
 
 const privateRanges = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 /** The services that call HTTPS on the internet, and why: the rest never leave the cluster and the VPC. */
-const internetHttps: Record<string, string> = { gateway: 'the identity provider’s JWKS', integrations: 'WHOOP, Google, APNs, FCM' };
+const internetHttps: Record<string, string> = { gateway: 'the identity provider’s JWKS', integrations: 'WHOOP, Google, Microsoft, APNs, FCM' };
 
 /** An IPv4 CIDR inside one of the private ranges. */
 function isPrivate(cidr: string): boolean {

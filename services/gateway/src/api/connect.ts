@@ -1,11 +1,12 @@
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import { GatewayService } from '@omtobe/proto/gateway/v1';
+import { uploadCalendarEvents } from '../operations/calendar.ts';
 import type { Caller, GatewayDeps } from '../operations/context.ts';
 import { checkState, getState, recordDecision, recordReflection } from '../operations/cycle.ts';
 import { deleteDevice, listDevices, registerDevice } from '../operations/devices.ts';
 import { exportMyData } from '../operations/export.ts';
 import { listDecisionHistory, listReflectionHistory } from '../operations/history.ts';
-import { completeProviderConnection, connectProvider, disconnectProvider, uploadHrvSamples } from '../operations/providers.ts';
+import { completeProviderConnection, connectProvider, disconnectProvider, listProviderConnections, uploadHrvSamples } from '../operations/providers.ts';
 import { deleteMe, registerUser } from '../operations/users.ts';
 import { watchState } from '../operations/watch-state.ts';
 import { callerKey } from './connect-auth.ts';
@@ -29,9 +30,11 @@ export function gatewayRoutes(deps: GatewayDeps) {
       listDecisionHistory: (req, ctx) => listDecisionHistory(deps, caller(ctx), req),
       listReflectionHistory: (req, ctx) => listReflectionHistory(deps, caller(ctx), req),
       uploadHrvSamples: (req, ctx) => uploadHrvSamples(deps, caller(ctx), req),
+      uploadCalendarEvents: (req, ctx) => uploadCalendarEvents(deps, caller(ctx), req),
       connectProvider: (req, ctx) => connectProvider(deps, caller(ctx), req),
       completeProviderConnection: (req, ctx) => completeProviderConnection(deps, caller(ctx), req),
       disconnectProvider: (req, ctx) => disconnectProvider(deps, caller(ctx), req),
+      listProviderConnections: (req, ctx) => listProviderConnections(deps, caller(ctx), req),
       exportMyData: (_req, ctx) => exportMyData(deps, caller(ctx)),
       deleteMe: (_req, ctx) => deleteMe(deps, caller(ctx)),
       registerDevice: (req, ctx) => registerDevice(deps, caller(ctx), req),

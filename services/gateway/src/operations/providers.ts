@@ -4,6 +4,7 @@ import {
   CompleteProviderConnectionResponseSchema,
   ConnectProviderResponseSchema,
   DisconnectProviderResponseSchema,
+  ListProviderConnectionsResponseSchema,
   UploadHrvSamplesResponseSchema,
   type CompleteProviderConnectionRequest,
   type CompleteProviderConnectionResponse,
@@ -11,6 +12,8 @@ import {
   type ConnectProviderResponse,
   type DisconnectProviderRequest,
   type DisconnectProviderResponse,
+  type ListProviderConnectionsRequest,
+  type ListProviderConnectionsResponse,
   type UploadHrvSamplesRequest,
   type UploadHrvSamplesResponse,
 } from '@omtobe/proto/gateway/v1';
@@ -19,6 +22,8 @@ import type {
   CompleteConnectionResponse,
   HandleCalendarNotificationRequest,
   HandleCalendarNotificationResponse,
+  HandleGraphNotificationRequest,
+  HandleGraphNotificationResponse,
   HandleWhoopWebhookRequest,
   HandleWhoopWebhookResponse,
 } from '@omtobe/proto/integrations/v1';
@@ -56,7 +61,16 @@ export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req:
   return create(DisconnectProviderResponseSchema, { disconnected: reply.disconnected });
 }
 
-// Unauthenticated by design: integrations verifies the OAuth `state`, the webhook signature or the channel token.
+/**
+ * GET /providers: the caller's connections and whether each still syncs. A grant the provider refused (revoked, or a
+ * WHOOP refresh whose answer was lost) is `reauth_required` here, and only here: the app offers to connect again.
+ */
+export async function listProviderConnections(deps: GatewayDeps, caller: Caller, _req: ListProviderConnectionsRequest): Promise<ListProviderConnectionsResponse> {
+  const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.listConnections({ userId: caller.userId }, options));
+  return create(ListProviderConnectionsResponseSchema, { connections: reply.connections });
+}
+
+// Unauthenticated by design: integrations verifies the OAuth `state`, the webhook signature, the channel token or Graph's clientState.
 
 /**
  * GET /providers/{provider}/callback: keeps the grant aside and answers where to send the browser (the app, with a
@@ -78,4 +92,9 @@ export function handleWhoopWebhook(deps: GatewayDeps, req: HandleWhoopWebhookReq
 /** POST /webhooks/google-calendar. */
 export function handleCalendarNotification(deps: GatewayDeps, req: HandleCalendarNotificationRequest): Promise<HandleCalendarNotificationResponse> {
   return callPeer('integrations', (options) => deps.peers.integrations.handleCalendarNotification(req, options));
+}
+
+/** POST /webhooks/microsoft: Graph's validation handshake (its token) or notifications (the raw body); integrations says what to answer. */
+export function handleGraphNotification(deps: GatewayDeps, req: HandleGraphNotificationRequest): Promise<HandleGraphNotificationResponse> {
+  return callPeer('integrations', (options) => deps.peers.integrations.handleGraphNotification(req, options));
 }

@@ -11,6 +11,7 @@ import type { GatewayDeps } from '../operations/context.ts';
 import { frameworkHttpError, toHttpError, type HttpError } from './errors.ts';
 import { openapiDocument } from './openapi.ts';
 import { registerRoutes } from './routes/index.ts';
+import { calendarSchemas } from './routes/calendar.ts';
 import { sharedSchemas } from './routes/schemas.ts';
 
 declare module 'fastify' {
@@ -96,7 +97,7 @@ export async function createRestApp(options: RestOptions): Promise<{ app: Fastif
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`rate limit exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
   });
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  for (const schema of [...sharedSchemas, ...calendarSchemas]) app.addSchema(schema);
   await app.register(swagger, { openapi: openapiDocument(options.devIssuer !== undefined), refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) } });
 
   // One line per request (route template, status, duration; never bodies, tokens or ids): debug for

@@ -196,8 +196,8 @@ export const reflectionEntryJson = (r: ReflectionEntry) => ({
 
 export const userJson = (u: User | undefined) => ({ user_id: u?.userId ?? '', email: u?.email ?? '', timezone: u?.timezone ?? '' });
 
-export const providerNames = { whoop: Provider.WHOOP, 'google-calendar': Provider.GOOGLE_CALENDAR } as const;
-const providerName = (p: Provider) => (p === Provider.WHOOP ? 'whoop' : p === Provider.GOOGLE_CALENDAR ? 'google-calendar' : null);
+export const providerNames = { whoop: Provider.WHOOP, 'google-calendar': Provider.GOOGLE_CALENDAR, microsoft: Provider.MICROSOFT } as const;
+const providerName = (p: Provider) => (Object.entries(providerNames).find(([, value]) => value === p)?.[0] ?? null) as keyof typeof providerNames | null;
 
 export const connectionJson = (c: Connection) => ({
   provider: providerName(c.provider),

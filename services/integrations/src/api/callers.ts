@@ -10,6 +10,7 @@ export function integrationsCallers(mode: 'development' | 'production'): CallerP
   const development = mode === 'development' ? ['gateway'] : [];
   return callerPolicy(IntegrationsService, {
     uploadHrvSamples: ['gateway'],
+    uploadCalendarEvents: ['gateway'],
     startConnection: ['gateway'],
     completeConnection: ['gateway'],
     redeemConnection: ['gateway'],
@@ -17,6 +18,7 @@ export function integrationsCallers(mode: 'development' | 'production'): CallerP
     listConnections: ['gateway'],
     handleWhoopWebhook: ['gateway'],
     handleCalendarNotification: ['gateway'],
+    handleGraphNotification: ['gateway'],
     exportUserData: ['gateway'],
     registerDevice: ['gateway'],
     listDevices: ['gateway'],

@@ -1,6 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
+  CalendarEventOutcome,
+  CalendarEventResultSchema,
+  DeviceEventStatus,
+  type CalendarEventResult,
+  type DeviceCalendarEvent,
   ConnectionSchema,
   ConnectionStatus,
   DevicePlatform,
@@ -21,17 +26,21 @@ import { InvalidArgumentError } from '@omtobe/platform';
 import type { ConnectionView, UserData } from '../connections/user-data.ts';
 import type { DevicePlatformName, PushEnvironmentName } from '../domain/device-token.ts';
 import type { DeviceView } from '../push/devices.ts';
+import type { UploadedDeviceEvent } from '../domain/device-calendar.ts';
+import { calendarSourceToProto } from '../ingest/calendar-items.ts';
 import { metricToProto, sourceToProto } from '../ingest/hrv-samples.ts';
+import type { EventAnswer } from '../providers/device/upload-calendar-events.ts';
 import type { SampleAnswer } from '../providers/healthkit/upload-samples.ts';
-import type { ProviderName } from '../store/database.ts';
+import type { CalendarSourceName, ProviderName } from '../store/database.ts';
 
 export function providerFromProto(provider: Provider): ProviderName {
   if (provider === Provider.WHOOP) return 'whoop';
   if (provider === Provider.GOOGLE_CALENDAR) return 'google_calendar';
-  throw new InvalidArgumentError('provider must be WHOOP or GOOGLE_CALENDAR', { reason: 'invalid_provider' });
+  if (provider === Provider.MICROSOFT) return 'microsoft';
+  throw new InvalidArgumentError('provider must be WHOOP, GOOGLE_CALENDAR or MICROSOFT', { reason: 'invalid_provider' });
 }
 
-export const providerToProto: Record<ProviderName, Provider> = { whoop: Provider.WHOOP, google_calendar: Provider.GOOGLE_CALENDAR };
+export const providerToProto: Record<ProviderName, Provider> = { whoop: Provider.WHOOP, google_calendar: Provider.GOOGLE_CALENDAR, microsoft: Provider.MICROSOFT };
 
 const outcomeToProto = { accepted: SampleOutcome.ACCEPTED, duplicate: SampleOutcome.DUPLICATE, rejected: SampleOutcome.REJECTED } as const;
 
@@ -58,8 +67,41 @@ export function sampleToProto(s: UserData['samples'][number]): ExportedHrvSample
   });
 }
 
-export function eventToProto(e: { eventId: string; title: string; startsAt: Date; endsAt: Date }): ExportedEvent {
-  return create(ExportedEventSchema, { eventId: e.eventId, title: e.title, startsAt: timestampFromDate(e.startsAt), endsAt: timestampFromDate(e.endsAt) });
+export function eventToProto(e: { eventId: string; title: string; startsAt: Date; endsAt: Date; source?: CalendarSourceName }): ExportedEvent {
+  return create(ExportedEventSchema, {
+    eventId: e.eventId,
+    title: e.title,
+    startsAt: timestampFromDate(e.startsAt),
+    endsAt: timestampFromDate(e.endsAt),
+    ...(e.source ? { source: calendarSourceToProto[e.source] } : {}),
+  });
+}
+
+const deviceStatusFromProto = {
+  [DeviceEventStatus.UNSPECIFIED]: 'confirmed',
+  [DeviceEventStatus.CONFIRMED]: 'confirmed',
+  [DeviceEventStatus.TENTATIVE]: 'tentative',
+  [DeviceEventStatus.CANCELLED]: 'cancelled',
+} as const satisfies Record<DeviceEventStatus, UploadedDeviceEvent['status']>;
+
+/** An uploaded phone event; a status this build does not know is refused (a newer app against an older service). */
+export function deviceEventFromProto(e: DeviceCalendarEvent): UploadedDeviceEvent {
+  const status = (deviceStatusFromProto as Partial<Record<number, UploadedDeviceEvent['status']>>)[e.status];
+  if (!status) throw new InvalidArgumentError('status must be CONFIRMED, TENTATIVE or CANCELLED', { reason: 'invalid_status' });
+  return {
+    eventId: e.eventId,
+    title: e.title,
+    allDay: e.allDay,
+    status,
+    ...(e.start ? { start: timestampDate(e.start) } : {}),
+    ...(e.end ? { end: timestampDate(e.end) } : {}),
+  };
+}
+
+const calendarOutcomeToProto = { stored: CalendarEventOutcome.STORED, ignored: CalendarEventOutcome.IGNORED, rejected: CalendarEventOutcome.REJECTED } as const;
+
+export function calendarAnswerToProto(a: EventAnswer): CalendarEventResult {
+  return create(CalendarEventResultSchema, { eventId: a.eventId, outcome: calendarOutcomeToProto[a.outcome], reason: a.outcome === 'stored' ? '' : a.reason });
 }
 
 /** Unspecified (or unknown) → undefined: device-token.ts refuses it with `invalid_platform`. */

@@ -13,6 +13,7 @@ import {
   DisconnectResponseSchema,
   ExportUserDataResponseSchema,
   HandleCalendarNotificationResponseSchema,
+  HandleGraphNotificationResponseSchema,
   HandleWhoopWebhookResponseSchema,
   InjectHighStakesEventResponseSchema,
   InjectHrvDropResponseSchema,
@@ -20,6 +21,7 @@ import {
   ListConnectionsResponseSchema,
   RedeemConnectionResponseSchema,
   StartConnectionResponseSchema,
+  UploadCalendarEventsResponseSchema,
   UploadHrvSamplesResponseSchema,
 } from '@omtobe/proto/integrations/v1';
 import { completeConnection } from '../connections/complete-connection.ts';
@@ -30,13 +32,18 @@ import { exportUserData, listConnections } from '../connections/user-data.ts';
 import { injectHighStakesEvent } from '../mock/mock-calendar.ts';
 import { injectHrvDrop, mockOf } from '../mock/mock-hrv.ts';
 import { handleCalendarNotification } from '../providers/google/calendar-notification.ts';
+import { uploadCalendarEvents } from '../providers/device/upload-calendar-events.ts';
+import { handleGraphWebhook } from '../providers/microsoft/graph-notifications.ts';
+import { microsoftOf } from '../providers/microsoft/microsoft-service.ts';
 import { uploadSamples } from '../providers/healthkit/upload-samples.ts';
 import { handleWhoopWebhook } from '../providers/whoop/whoop-webhook.ts';
 import { deleteDevice, listDevices, registerDevice } from '../push/devices.ts';
 import type { Service } from '../service.ts';
 import {
   answerToProto,
+  calendarAnswerToProto,
   connectionToProto,
+  deviceEventFromProto,
   deviceToProto,
   environmentFromProto,
   eventToProto,
@@ -84,6 +91,12 @@ export function integrationsRoutes(svc: Service) {
         );
         return create(UploadHrvSamplesResponseSchema, { results: answers.map(answerToProto) });
       },
+      async uploadCalendarEvents(req) {
+        const userId = requireUserId(req.userId);
+        const window = { ...(req.windowStart ? { start: timestampDate(req.windowStart) } : {}), ...(req.windowEnd ? { end: timestampDate(req.windowEnd) } : {}) };
+        const answer = await uploadCalendarEvents(svc, userId, window, req.events.map(deviceEventFromProto));
+        return create(UploadCalendarEventsResponseSchema, { results: answer.results.map(calendarAnswerToProto), withdrawn: answer.withdrawn });
+      },
       async startConnection(req) {
         const started = await startConnection(svc, requireUserId(req.userId), providerFromProto(req.provider));
         return create(StartConnectionResponseSchema, { authorizationUrl: started.authorizationUrl, expiresAt: timestampFromDate(started.expiresAt) });
@@ -127,6 +140,16 @@ export function integrationsRoutes(svc: Service) {
           messageNumber: req.messageNumber,
         });
         return create(HandleCalendarNotificationResponseSchema, { syncStarted: result.syncStarted });
+      },
+      async handleGraphNotification(req) {
+        const ms = microsoftOf(svc);
+        if (req.body.length > 64 * 1024) throw new InvalidArgumentError('notification body too large', { reason: 'body_too_large' });
+        // Graph's handshake always carries a token: an empty one is no handshake (and then no notification either).
+        const answer = await handleGraphWebhook(ms, {
+          ...(req.validationToken === '' ? {} : { validationToken: req.validationToken }),
+          body: Buffer.from(req.body).toString('utf8'),
+        });
+        return create(HandleGraphNotificationResponseSchema, { status: answer.status, contentType: answer.contentType, body: answer.body });
       },
       async exportUserData(req) {
         const data = await exportUserData(svc, requireUserId(req.userId));

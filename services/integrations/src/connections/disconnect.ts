@@ -1,9 +1,11 @@
 import { publishWithdrawals } from '../ingest/hrv-samples.ts';
 import { publishRemovals } from '../ingest/calendar-items.ts';
+import { graphSubscriptionChannels } from '../providers/microsoft/microsoft-revocation.ts';
 import { deleteChannelsOf } from '../store/channels.repo.ts';
 import { deleteConnection, lockConnection } from '../store/connections.repo.ts';
 import type { ProviderName } from '../store/database.ts';
 import { deleteEventsFrom } from '../store/events.repo.ts';
+import { deleteGraphSubscriptionsOf } from '../store/graph-subscriptions.repo.ts';
 import { deleteSamplesFrom } from '../store/samples.repo.ts';
 import type { Service } from '../service.ts';
 import { queueRevocation } from './revocation-queue.ts';
@@ -18,13 +20,15 @@ export async function disconnect(svc: Service, userId: string, provider: Provide
   const removed = await svc.db.transaction().execute(async (trx) => {
     const connection = await lockConnection(trx, userId, provider);
     if (!connection) return false;
-    const channels = provider === 'google_calendar' ? await deleteChannelsOf(trx, userId) : [];
+    // Google's push channels and Graph's subscriptions are stopped at the provider by the revocation worker.
+    const channels =
+      provider === 'google_calendar' ? await deleteChannelsOf(trx, userId) : provider === 'microsoft' ? graphSubscriptionChannels(await deleteGraphSubscriptionsOf(trx, userId)) : [];
     await queueRevocation(trx, svc.cipher, svc.logger, connection, channels, now);
     await deleteConnection(trx, userId, provider);
     if (provider === 'whoop') {
       await publishWithdrawals(trx, userId, await deleteSamplesFrom(trx, userId, 'whoop'), now);
     } else {
-      await publishRemovals(trx, userId, (await deleteEventsFrom(trx, userId, 'google')).map((e) => e.event_id), now);
+      await publishRemovals(trx, userId, (await deleteEventsFrom(trx, userId, provider === 'microsoft' ? 'microsoft' : 'google')).map((e) => e.event_id), now);
     }
     return true;
   });

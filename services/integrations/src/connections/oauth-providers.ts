@@ -1,5 +1,6 @@
 import { FailedPreconditionError } from '@omtobe/platform';
 import type { ProviderName } from '../store/database.ts';
+import { microsoftOAuthProvider } from '../providers/microsoft/microsoft-oauth.ts';
 import type { Service } from '../service.ts';
 import type { Tokens } from './token-vault.ts';
 
@@ -11,8 +12,8 @@ export interface OAuthProvider {
    * documents PKCE.
    */
   pkce: boolean;
-  /** `codeChallenge` is given exactly when `pkce`. */
-  authorizationUrl(state: string, codeChallenge?: string): string;
+  /** `codeChallenge` is given exactly when `pkce`. A promise where the library reads the authority's metadata first (msal). */
+  authorizationUrl(state: string, codeChallenge?: string): string | Promise<string>;
   /** Exchanges the code (with the verifier when `pkce`); `providerUserId` is the provider's account id where webhooks need it. */
   complete(code: string, codeVerifier?: string): Promise<{ tokens: Tokens; providerUserId: string | null }>;
 }
@@ -38,6 +39,7 @@ export function oauthProvider(svc: Service, provider: ProviderName): OAuthProvid
       complete: async (code, codeVerifier) => ({ tokens: await api.exchangeCode(code, required(codeVerifier, 'code verifier')), providerUserId: null }),
     };
   }
+  if (provider === 'microsoft' && svc.microsoft) return microsoftOAuthProvider(svc.microsoft);
   throw new FailedPreconditionError(`${provider} is not configured on this server`, { reason: 'provider_not_configured' });
 }
 

@@ -18,7 +18,8 @@ export async function queueRevocation(
   cipher: TokenCipher,
   logger: Logger,
   connection: Pick<ConnectionRow, 'user_id' | 'provider' | 'access_token' | 'refresh_token'>,
-  channels: ChannelRow[],
+  /** Google push channels, or Graph subscriptions as `graphSubscriptionChannels` gives them, to stop with the grant. */
+  channels: ReadonlyArray<Pick<ChannelRow, 'channel_id' | 'resource_id'>>,
   now: Date,
 ): Promise<void> {
   let tokens: { accessToken: string; refreshToken: string };

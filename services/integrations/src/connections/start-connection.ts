@@ -28,5 +28,5 @@ export async function startConnection(svc: Service, userId: string, provider: Pr
       code_verifier: pkce ? svc.cipher.encrypt(pkce.verifier, verifierContext(stateHash)) : null,
     });
   });
-  return { authorizationUrl: oauth.authorizationUrl(state, pkce?.challenge), expiresAt };
+  return { authorizationUrl: await oauth.authorizationUrl(state, pkce?.challenge), expiresAt };
 }

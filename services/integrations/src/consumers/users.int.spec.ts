@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { HighStakesEventUpsertedSchema, HrvSampleRecordedSchema, Provider } from '@omtobe/proto/integrations/v1';
 import { PromptTransitionKind } from '@omtobe/proto/state-engine/v1';
-import { connectGoogle, connectWhoop } from '../../test/flows.ts';
+import { connectGoogle, connectMicrosoft, connectWhoop } from '../../test/flows.ts';
 import { apnsToken, publishTransition, registerIos, transition } from '../../test/push-flows.ts';
 import { startHarness, topics, type Harness } from '../../test/harness.ts';
 import { schema } from '../store/database.ts';
@@ -27,7 +27,8 @@ async function rowsOf(h: Harness, userId: string): Promise<Record<string, number
 }
 
 /**
- * A user with something in every table: HealthKit samples, WHOOP and Google connections with data, a push channel, a
+ * A user with something in every table: HealthKit samples, WHOOP, Google and Microsoft connections with data, a push
+ * channel and a Graph subscription, a
  * pending OAuth state, a grant waiting for the app to redeem it, a phone and a push still owed to it (APNs keeps answering 500).
  */
 async function seed(h: Harness, userId: string, whoopUserId: string): Promise<void> {
@@ -36,6 +37,7 @@ async function seed(h: Harness, userId: string, whoopUserId: string): Promise<vo
   h.whoop.addRecovery(whoopUserId, { sleepId: `sleep-${userId}`, createdAt: at(-10), scoreState: 'SCORED', rmssd: 45 });
   await connectWhoop(h, userId, whoopUserId);
   await connectGoogle(h, userId);
+  await connectMicrosoft(h, userId);
   await h.client.startConnection({ userId, provider: Provider.WHOOP });
   // A second Google consent called back but not yet redeemed by the app: a grant kept aside.
   const again = new URL((await h.client.startConnection({ userId, provider: Provider.GOOGLE_CALENDAR })).authorizationUrl);
@@ -54,6 +56,7 @@ describe('users.v1', () => {
   beforeAll(async () => {
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
     h.google.put({ id: 'board', summary: 'Board Meeting', start: at(1), end: at(2) });
+    h.graph.put({ id: 'AAMk-review', subject: 'Quarterly Review', start: at(3), end: at(4) });
   });
   afterAll(async () => {
     await h?.close();
@@ -71,11 +74,12 @@ describe('users.v1', () => {
     await seed(h, 'keep-me', '302');
     await h.published(HighStakesEventUpsertedSchema, (m) => m.userId === 'erase-me', 1);
     const before = await rowsOf(h, 'erase-me');
-    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'devices', 'hrv_samples', 'known_users', 'oauth_grants', 'oauth_states', 'push_deliveries']);
+    expect(Object.keys(before)).toEqual(['calendar_channels', 'calendar_events', 'connections', 'devices', 'graph_subscriptions', 'hrv_samples', 'known_users', 'oauth_grants', 'oauth_states', 'push_deliveries']);
     expect(Object.values(before).every((n) => n > 0)).toBe(true);
     const googleRefresh = h.google.requestsTo('/token').length;
     expect(googleRefresh).toBeGreaterThan(0);
 
+    const [graphSubscription] = (await sql<{ subscription_id: string }>`select subscription_id from graph_subscriptions where user_id = 'erase-me'`.execute(h.svc.db)).rows;
     await h.deliver(topics.users, 'erase-me', UserDeletedSchema, create(UserDeletedSchema, { userId: 'erase-me', deletedAt: timestampFromDate(now0) }));
 
     expect(Object.values(await rowsOf(h, 'erase-me')).every((n) => n === 0)).toBe(true);
@@ -89,11 +93,13 @@ describe('users.v1', () => {
     // The revocation queue names no user: only the provider and re-encrypted tokens.
     const queued = await sql<{ provider: string }>`select provider from revocations order by provider`.execute(h.svc.db);
     // The connections' grants and the one waiting for redemption.
-    expect(queued.rows.map((r) => r.provider)).toEqual(['google_calendar', 'google_calendar', 'whoop']);
+    expect(queued.rows.map((r) => r.provider)).toEqual(['google_calendar', 'google_calendar', 'microsoft', 'whoop']);
     const queueText = await sql<{ t: string }>`select string_agg(r::text, ' ') as t from revocations r`.execute(h.svc.db);
     expect(queueText.rows[0]!.t).not.toContain('erase-me');
 
-    expect(await h.runRevocations()).toBe(3);
+    expect(await h.runRevocations()).toBe(4);
+    // Microsoft has no revocation endpoint: the user's Graph subscription is deleted with a fresh token, the grant dropped.
+    expect(h.graph.deletedSubscriptions).toEqual([graphSubscription!.subscription_id]);
     expect(h.whoop.revoked).toEqual(['301']);
     expect(h.google.revoked).toHaveLength(2);
     expect(h.google.stopped).toHaveLength(1);
@@ -102,6 +108,6 @@ describe('users.v1', () => {
 
     // A replayed UserDeleted changes nothing; the other user still syncs.
     await h.deliver(topics.users, 'erase-me', UserDeletedSchema, create(UserDeletedSchema, { userId: 'erase-me' }));
-    expect((await h.client.listConnections({ userId: 'keep-me' })).connections).toHaveLength(2);
+    expect((await h.client.listConnections({ userId: 'keep-me' })).connections).toHaveLength(3);
   });
 });

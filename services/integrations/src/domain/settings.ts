@@ -1,3 +1,5 @@
+import type { MicrosoftSettings } from '../providers/microsoft/microsoft-settings.ts';
+
 /**
  * The numbers and switches the service runs by, resolved from configuration once at startup
  * (config.ts builds them). Durations are milliseconds. A provider section is absent when that
@@ -9,6 +11,7 @@ export interface Settings {
   readonly hrv: HrvSettings;
   /** How long an ended high-stakes event is kept. */
   readonly eventRetentionMs: number;
+  readonly deviceCalendar: DeviceCalendarSettings;
   /** How long the `state` of an authorization URL is accepted. */
   readonly oauthStateTtlMs: number;
   /** The app's URL the callback redirects to with `provider` and the one-time redemption `code`. */
@@ -21,6 +24,7 @@ export interface Settings {
   readonly maxInlineRetryWaitMs: number;
   readonly whoop?: WhoopSettings;
   readonly google?: GoogleSettings;
+  readonly microsoft?: MicrosoftSettings;
   readonly mock?: MockSettings;
   readonly push: PushSettings;
 }
@@ -64,6 +68,16 @@ export interface HrvSettings {
   readonly clockSkewToleranceMs: number;
   /** Samples older than this are not accepted and are purged. */
   readonly retentionMs: number;
+}
+
+/** The phone's own calendars, uploaded by the app (UploadCalendarEvents). */
+export interface DeviceCalendarSettings {
+  /** Most events one upload may carry. */
+  readonly maxBatch: number;
+  /** The longest window one upload may cover. */
+  readonly maxWindowMs: number;
+  /** A window may end at most this far ahead (CALENDAR_WINDOW_DAYS: events further ahead are of no interest yet). */
+  readonly horizonMs: number;
 }
 
 export interface WhoopSettings {

@@ -5,9 +5,9 @@ import { CalendarSource, HighStakesEventRemovedSchema, HighStakesEventUpsertedSc
 import { decideCalendarItem, type CalendarItem, type CalendarRules } from '../domain/calendar-decision.ts';
 import type { CalendarSourceName } from '../store/database.ts';
 import type { Db } from '../store/db.ts';
-import { deleteEvent, findEvents, liveEventIds, upsertEvent } from '../store/events.repo.ts';
+import { deleteEvent, findEvents, liveEventIds, liveEventIdsOverlapping, upsertEvent } from '../store/events.repo.ts';
 
-const sourceToProto: Record<CalendarSourceName, CalendarSource> = { google: CalendarSource.GOOGLE, mock: CalendarSource.MOCK };
+export const calendarSourceToProto: Record<CalendarSourceName, CalendarSource> = { google: CalendarSource.GOOGLE, mock: CalendarSource.MOCK, device: CalendarSource.DEVICE, microsoft: CalendarSource.MICROSOFT };
 
 export interface AppliedItems {
   upserted: number;
@@ -49,7 +49,7 @@ export async function applyCalendarItems(
           title: action.title,
           startsAt: timestampFromDate(action.startsAt),
           endsAt: timestampFromDate(action.endsAt),
-          source: sourceToProto[source],
+          source: calendarSourceToProto[source],
         }),
         occurredAt: now,
       });
@@ -88,6 +88,25 @@ export async function removeUnlisted(
 ): Promise<number> {
   const { userId, source } = target;
   const unlisted = (await liveEventIds(trx, userId, source, now)).filter((eventId) => !listed.has(eventId) && !spare(eventId));
+  for (const eventId of unlisted) await deleteEvent(trx, userId, source, eventId);
+  await publishRemovals(trx, userId, unlisted, now);
+  return unlisted.length;
+}
+
+/**
+ * For a listing that is the whole truth for a window only (the phone's calendars, uploaded a window at a time):
+ * removes (and publishes the removal of) the user's stored events of that source that overlap the window, have not
+ * ended and that the listing no longer shows. Events outside the window are not its business. Returns how many.
+ */
+export async function removeUnlistedInWindow(
+  trx: Db,
+  target: { userId: string; source: CalendarSourceName },
+  listed: ReadonlySet<string>,
+  window: { start: Date; end: Date },
+  now: Date,
+): Promise<number> {
+  const { userId, source } = target;
+  const unlisted = (await liveEventIdsOverlapping(trx, userId, source, now, window)).filter((eventId) => !listed.has(eventId));
   for (const eventId of unlisted) await deleteEvent(trx, userId, source, eventId);
   await publishRemovals(trx, userId, unlisted, now);
   return unlisted.length;

@@ -2,7 +2,7 @@ import { deviceTokenContext, tokenTag } from '../domain/device-token.ts';
 import type { PushIntent } from '../domain/push-message.ts';
 import { nextStep, type NextStep, type SendOutcome } from '../domain/push-outcome.ts';
 import { deleteDevices, devicesByIds, type DeviceRow } from '../store/devices.repo.ts';
-import { claimDueDeliveries, finishPendingOfDevices, recordAttempt, type DeliveryRow } from '../store/push-deliveries.repo.ts';
+import { claimDueDeliveries, finishPendingOfDevices, leasedToAnother, recordAttempt, type DeliveryRow } from '../store/push-deliveries.repo.ts';
 import type { Service } from '../service.ts';
 import type { PushSenders } from './senders.ts';
 
@@ -41,31 +41,40 @@ export function createPushDispatcher(svc: Deps, senders: PushSenders): PushDispa
   const apply = async (row: DeliveryRow, device: DeviceRow | undefined, step: NextStep, counted: boolean) => {
     const now = svc.clock.now();
     const context = { user_id: row.user_id, delivery_id: row.delivery_id, transition_id: row.transition_id, push: row.kind, attempts: row.attempts + (counted ? 1 : 0) };
+    // The lease it was claimed with: the record is this replica's only while the row still holds it.
+    const claim = { deliveryId: row.delivery_id, leaseUntil: row.lease_until! };
+    const change = { status: step.status, now, counted, ...(step.status === 'pending' ? { dueAt: step.dueAt } : {}), ...('error' in step ? { error: step.error } : {}) };
+    /** Not recorded because another replica claimed the row after this one's lease ended (not because the row was finished meanwhile). */
+    const lost = async (db: typeof svc.db, recorded: boolean) => !recorded && (await leasedToAnother(db, row.delivery_id, claim.leaseUntil));
+    const leaseLost =
+      step.status === 'device_gone'
+        ? await svc.db.transaction().execute(async (trx) => {
+            if (await lost(trx, await recordAttempt(trx, claim, change))) return true;
+            if (device) {
+              await deleteDevices(trx, [device.device_id]);
+              await finishPendingOfDevices(trx, [device.device_id], 'device_gone', now);
+            }
+            return false;
+          })
+        : await lost(svc.db, await recordAttempt(svc.db, claim, change));
+    if (leaseLost) {
+      logger.warn({ ...context, outcome: step.status }, 'push outlived its lease: another replica owns the row now, this outcome is dropped');
+      return;
+    }
     switch (step.status) {
       case 'sent':
-        await recordAttempt(svc.db, row.delivery_id, { status: 'sent', now, counted });
         logger.info({ ...context, platform: device?.platform }, 'push sent');
         return;
       case 'device_gone':
-        await svc.db.transaction().execute(async (trx) => {
-          await recordAttempt(trx, row.delivery_id, { status: 'device_gone', now, error: step.error, counted });
-          if (device) {
-            await deleteDevices(trx, [device.device_id]);
-            await finishPendingOfDevices(trx, [device.device_id], 'device_gone', now);
-          }
-        });
         logger.warn({ ...context, device_id: row.device_id, error: step.error }, 'device removed: the push service no longer knows its token');
         return;
       case 'pending':
-        await recordAttempt(svc.db, row.delivery_id, { status: 'pending', now, dueAt: step.dueAt, error: step.error, counted });
         logger.warn({ ...context, error: step.error, retry_at: step.dueAt.toISOString() }, 'push failed; trying again later');
         return;
       case 'expired':
-        await recordAttempt(svc.db, row.delivery_id, { status: 'expired', now, error: step.error, counted });
         logger.info({ ...context, ...(step.error ? { error: step.error } : {}) }, 'push expired undelivered');
         return;
       case 'dead':
-        await recordAttempt(svc.db, row.delivery_id, { status: 'dead', now, error: step.error, counted });
         // The dead letter: the row stays (PUSH_DEAD_RETENTION_DAYS) with its last error.
         logger.error({ ...context, device_id: row.device_id, error: step.error }, 'push given up (dead letter)');
         return;

@@ -25,14 +25,23 @@ export function deleteChannelsOf(db: Db, userId: string): Promise<ChannelRow[]> 
   return db.deleteFrom('calendar_channels').where('user_id', '=', userId).returningAll().execute();
 }
 
-/** Users with a channel expiring before `before` (renewal candidates). */
-export async function usersWithExpiringChannels(db: Db, before: Date, limit: number): Promise<string[]> {
-  const rows = await db
+/**
+ * Each user's newest channel (the one notifications come through) when it expires by `by`, a page at a time in
+ * user order after `afterUserId`: the candidates for renewal, which the caller judges by the renewal rule
+ * (providers/google/calendar-channels.ts `channelRenewalDue`, whose margin is never more than the configured one).
+ */
+export function newestChannelsExpiringBy(
+  db: Db,
+  by: Date,
+  limit: number,
+  afterUserId?: string,
+): Promise<Array<Pick<ChannelRow, 'user_id' | 'created_at' | 'expires_at'>>> {
+  let newest = db
     .selectFrom('calendar_channels')
-    .select('user_id')
-    .groupBy('user_id')
-    .having((eb) => eb.fn.max('expires_at'), '<', before)
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.user_id);
+    .distinctOn('user_id')
+    .select(['user_id', 'created_at', 'expires_at'])
+    .orderBy('user_id')
+    .orderBy('expires_at', 'desc');
+  if (afterUserId !== undefined) newest = newest.where('user_id', '>', afterUserId);
+  return db.selectFrom(newest.as('newest')).selectAll().where('expires_at', '<=', by).orderBy('user_id').limit(limit).execute();
 }

@@ -110,6 +110,11 @@ export async function usersOfProviderAccount(db: Db, provider: ProviderName, pro
 /**
  * Ends a claimed sync: plans the next one at `next` unless a sync was requested while this one ran
  * (then that request stands), or at `next` regardless when `force` (a provider's Retry-After).
+ *
+ * Only while the claim is still the caller's: `leaseUntil`, the lease it claimed, is the row's lease until the
+ * claim finishes, a successor claims the connection once the lease has ended (its own lease then ends later, so
+ * it never equals this one), or a reconnection clears it. A replica whose sync outlived its lease changes nothing
+ * then — neither the successor's lease nor the outcome the successor writes. Returns whether it finished.
  */
 export async function finishSync(
   db: Db,
@@ -117,9 +122,9 @@ export async function finishSync(
   next: Date | null,
   changes: Updateable<ConnectionsTable>,
   force = false,
-): Promise<void> {
+): Promise<boolean> {
   const keepRequest = sql<boolean>`sync_due_at < ${claim.leaseUntil}`;
-  await db
+  const result = await db
     .updateTable('connections')
     .set({
       ...changes,
@@ -128,5 +133,7 @@ export async function finishSync(
     })
     .where('user_id', '=', claim.userId)
     .where('provider', '=', claim.provider)
-    .execute();
+    .where('sync_lease_until', '=', claim.leaseUntil)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

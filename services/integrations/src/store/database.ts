@@ -1,14 +1,16 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DevClockTables } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
+import type { GraphSubscriptionsTable } from './microsoft.table.ts';
 
 /** The integrations service's schema. */
 export const schema = 'integrations';
 
 export type HrvMetricName = 'sdnn' | 'rmssd';
 export type HrvSourceName = 'healthkit' | 'whoop' | 'mock';
-export type CalendarSourceName = 'google' | 'mock';
-export type ProviderName = 'whoop' | 'google_calendar';
+/** Where a stored high-stakes event came from (`device`: the phone's own calendars, UploadCalendarEvents). */
+export type CalendarSourceName = 'google' | 'mock' | 'device' | 'microsoft';
+export type ProviderName = 'whoop' | 'google_calendar' | 'microsoft';
 
 /** Users this service has heard of (users.v1): the mock providers serve them; nothing else is kept. */
 export interface KnownUsersTable {
@@ -127,6 +129,8 @@ export interface RevocationsTable {
   attempts: Generated<number>;
   due_at: Date;
   lease_until: Date | null;
+  /** When a provider's rate limit first held this revocation back (null: never); bounds how long rate limits may. */
+  rate_limited_since: Date | null;
 }
 
 export interface ChannelRef {
@@ -189,4 +193,5 @@ export interface Database extends OutboxTables, InboxTables, DevClockTables, Era
   calendar_channels: CalendarChannelsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   revocations: RevocationsTable;
+  graph_subscriptions: GraphSubscriptionsTable;
 }

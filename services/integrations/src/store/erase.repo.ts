@@ -3,7 +3,7 @@ import type { Database } from './database.ts';
 import type { Db } from './db.ts';
 
 /** Every table of the schema that holds rows of a user, by its user column. */
-const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'oauth_grants', 'calendar_channels', 'devices', 'push_deliveries'];
+const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'oauth_grants', 'calendar_channels', 'graph_subscriptions', 'devices', 'push_deliveries'];
 
 /**
  * Erasure: every row of the user (devices and their pushes, dead letters included), and the user's events still waiting in the outbox (they may carry

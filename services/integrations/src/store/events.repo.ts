@@ -42,6 +42,22 @@ export async function liveEventIds(db: Db, userId: string, source: CalendarSourc
   return rows.map((r) => r.event_id);
 }
 
+/** Ids of stored events of a source that have not ended and overlap `window` (start inclusive, end exclusive). */
+export async function liveEventIdsOverlapping(db: Db, userId: string, source: CalendarSourceName, now: Date, window: { start: Date; end: Date }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('calendar_events')
+    .select('event_id')
+    .where('user_id', '=', userId)
+    .where('source', '=', source)
+    .where('ends_at', '>', now)
+    .where('ends_at', '>', window.start)
+    .where('starts_at', '<', window.end)
+    .orderBy('starts_at')
+    .orderBy('event_id')
+    .execute();
+  return rows.map((r) => r.event_id);
+}
+
 export function deleteEventsFrom(db: Db, userId: string, source: CalendarSourceName): Promise<Array<{ event_id: string }>> {
   return db.deleteFrom('calendar_events').where('user_id', '=', userId).where('source', '=', source).returning('event_id').execute();
 }

@@ -66,11 +66,13 @@ export function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: n
 
 /**
  * Records a try's result. Only a row still pending changes: one cancelled (a withdrawn brake) or erased while its
- * send was under way stays as it is.
+ * send was under way stays as it is. And only under the lease it was claimed with (`leaseUntil`): a replica whose
+ * send outlived its lease (another replica may have claimed the row since, with a lease ending later) neither
+ * clears that replica's lease nor overwrites its outcome. Returns whether it was recorded.
  */
 export async function recordAttempt(
   db: Db,
-  deliveryId: string,
+  claim: { deliveryId: string; leaseUntil: Date },
   change: { status: PushStatus; now: Date; dueAt?: Date; error?: string; counted: boolean },
 ): Promise<boolean> {
   const result = await db
@@ -83,8 +85,9 @@ export async function recordAttempt(
       ...(change.error !== undefined ? { last_error: change.error } : {}),
       ...(change.status !== 'pending' ? { finished_at: change.now } : {}),
     }))
-    .where('delivery_id', '=', deliveryId)
+    .where('delivery_id', '=', claim.deliveryId)
     .where('status', '=', 'pending')
+    .where('lease_until', '=', claim.leaseUntil)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
@@ -98,6 +101,12 @@ export async function purgeFinishedDeliveries(db: Db, finishedBefore: Date, dead
     .executeTakeFirst();
   const dead = await db.deleteFrom('push_deliveries').where('status', '=', 'dead').where('finished_at', '<', deadBefore).executeTakeFirst();
   return Number(finished.numDeletedRows) + Number(dead.numDeletedRows);
+}
+
+/** Whether the row is still pending under another lease than `leaseUntil` (an unrecorded try lost its lease; otherwise the row was finished meanwhile). */
+export async function leasedToAnother(db: Db, deliveryId: string, leaseUntil: Date): Promise<boolean> {
+  const row = await db.selectFrom('push_deliveries').select(['status', 'lease_until']).where('delivery_id', '=', deliveryId).executeTakeFirst();
+  return row?.status === 'pending' && row.lease_until?.getTime() !== leaseUntil.getTime();
 }
 
 export function deliveriesOf(db: Db, userId: string): Promise<DeliveryRow[]> {

@@ -28,14 +28,38 @@ export function claimDueRevocations(db: Db, now: Date, leaseUntil: Date, limit: 
     .execute();
 }
 
-export async function deleteRevocation(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('revocations').where('id', '=', id).execute();
+/**
+ * A claim of a revocation: its id and the lease it was claimed with. Finishing is conditional on that lease still
+ * being the row's — a successor claims only once the lease has ended, with a lease ending later — so a replica
+ * that outlived its lease (a slow batch) neither deletes nor reschedules a row another replica is working on.
+ */
+export type RevocationClaim = Pick<RevocationRow, 'id'> & { lease_until: Date | null };
+
+/** Done with (revoked, or given up): deleted while still claimed. Returns whether the claim was still ours. */
+export async function deleteRevocation(db: Db, claim: RevocationClaim): Promise<boolean> {
+  const result = await db.deleteFrom('revocations').where('id', '=', claim.id).where('lease_until', '=', leaseOf(claim)).executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
-export async function retryRevocationAt(db: Db, id: string, at: Date): Promise<void> {
-  await db
+/**
+ * Tried again at `at`: a failed attempt counts; a provider's rate limit does not, and stamps when rate limits began
+ * holding the row back (kept from the first). Returns whether the claim was still ours.
+ */
+export async function retryRevocationAt(db: Db, claim: RevocationClaim, at: Date, change: { counted: true } | { counted: false; rateLimitedAt: Date }): Promise<boolean> {
+  const result = await db
     .updateTable('revocations')
-    .set((eb) => ({ due_at: at, lease_until: null, attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+    .set((eb) => ({
+      due_at: at,
+      lease_until: null,
+      ...(change.counted ? { attempts: eb('attempts', '+', 1) } : { rate_limited_since: eb.fn.coalesce('rate_limited_since', eb.val(change.rateLimitedAt)) }),
+    }))
+    .where('id', '=', claim.id)
+    .where('lease_until', '=', leaseOf(claim))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+function leaseOf(claim: RevocationClaim): Date {
+  if (!claim.lease_until) throw new Error('a revocation is finished only under the lease it was claimed with');
+  return claim.lease_until;
 }

@@ -1,6 +1,7 @@
 import { expireGrants } from '../connections/oauth-grants.ts';
 import { openTokens, sealTokens } from '../connections/token-vault.ts';
-import { usersWithExpiringChannels } from '../store/channels.repo.ts';
+import { channelRenewalDue } from '../providers/google/calendar-channels.ts';
+import { newestChannelsExpiringBy } from '../store/channels.repo.ts';
 import { connectionsWithOtherKey, requestSync, updateConnection } from '../store/connections.repo.ts';
 import { purgeEndedEvents } from '../store/events.repo.ts';
 import { purgeExpiredStates } from '../store/oauth-states.repo.ts';
@@ -32,15 +33,32 @@ export async function purgeExpired(svc: Service): Promise<Record<string, number>
   };
 }
 
-/** Push channels about to expire are renewed by their user's next sync: ask for it now. */
-export async function renewExpiringChannels(svc: Service): Promise<number> {
+/**
+ * Push channels due for renewal are renewed by their user's next sync: ask for it now. Due by the rule the sync
+ * itself applies (`channelRenewalDue`): a channel Google granted less than twice the margin is due at half its
+ * life, not from birth — by the margin alone, such a channel would ask for a sync on every pass. At most
+ * `maxUsers` a pass; the rest are due the next.
+ */
+export async function renewExpiringChannels(svc: Service, maxUsers = 500): Promise<number> {
   const google = svc.settings.google;
   if (!google?.webhookUrl) return 0;
   const now = svc.clock.now();
-  const users = await usersWithExpiringChannels(svc.db, new Date(now.getTime() + google.channelRenewBeforeMs), 500);
-  for (const userId of users) await requestSync(svc.db, { userId, provider: 'google_calendar' }, now);
-  if (users.length > 0) svc.wake();
-  return users.length;
+  // The rule's margin is never more than the configured one: channels expiring beyond it are not due.
+  const by = new Date(now.getTime() + google.channelRenewBeforeMs);
+  let asked = 0;
+  let after: string | undefined;
+  while (asked < maxUsers) {
+    const page = await newestChannelsExpiringBy(svc.db, by, maxUsers, after);
+    for (const channel of page) {
+      if (asked >= maxUsers || !channelRenewalDue(channel, now, google.channelRenewBeforeMs)) continue;
+      await requestSync(svc.db, { userId: channel.user_id, provider: 'google_calendar' }, now);
+      asked += 1;
+    }
+    if (page.length < maxUsers) break;
+    after = page.at(-1)!.user_id;
+  }
+  if (asked > 0) svc.wake();
+  return asked;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { createDatabase, type Database as Pool } from '@omtobe/db';
 import { loadConfig } from '@omtobe/platform';
 import { eventually } from '@omtobe/testing';
@@ -12,6 +13,8 @@ import { sealTokens } from '../connections/token-vault.ts';
 import { createPushDispatcher, type PushDispatcher } from '../push/deliver-pushes.ts';
 import { planPushes } from '../push/plan-pushes.ts';
 import { createPushSenders } from '../push/senders.ts';
+import type { SendOutcome } from '../domain/push-outcome.ts';
+import type { PushSender } from '../push/senders.ts';
 import type { Service } from '../service.ts';
 import { claimDueConnections, finishSync, lockConnection, requestSync } from '../store/connections.repo.ts';
 import { schema, type Database } from '../store/database.ts';
@@ -31,6 +34,34 @@ const revokePath = '/developer/v2/user/access';
 const recoveryPath = '/developer/v2/recovery';
 
 const workerOptions = { intervalMs: 20, maintenanceEvery: 1_000, logger };
+
+/** A gate a replica's provider call waits at: `inside` once the call has reached it, `release` lets it go on. */
+function gate(): { inside: Promise<void>; reached: () => void; passed: Promise<void>; release: () => void } {
+  let reached!: () => void;
+  let release!: () => void;
+  const inside = new Promise<void>((resolve) => (reached = resolve));
+  const passed = new Promise<void>((resolve) => (release = resolve));
+  return { inside, reached, passed, release };
+}
+
+/** The replica with one WHOOP call held at a gate (then made, or failed with `fail`): a sync or a revocation still under way. */
+function heldWhoop(svc: Service, call: 'recoveries' | 'revokeAccess', fail?: Error) {
+  const api = svc.whoop!;
+  const held = gate();
+  const through = async <T>(run: () => Promise<T>): Promise<T> => {
+    held.reached();
+    await held.passed;
+    if (fail) throw fail;
+    return run();
+  };
+  const whoop =
+    call === 'recoveries'
+      ? { ...api, recoveries: (...args: Parameters<typeof api.recoveries>) => through(() => api.recoveries(...args)) }
+      : { ...api, revokeAccess: (...args: Parameters<typeof api.revokeAccess>) => through(() => api.revokeAccess(...args)) };
+  const lines: Array<Record<string, unknown> & { msg: string }> = [];
+  const captured = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { svc: { ...svc, whoop, logger: captured }, held, lines };
+}
 
 /** The replica with its WHOOP calls counted: which replica did the work. */
 function countingWhoop(svc: Service): { svc: Service; calls: { revokeAccess: number; recoveries: number } } {
@@ -144,6 +175,59 @@ describe('two background workers on one database', () => {
     h.clock.set(now0);
   });
 
+  describe('a revocation that outlived its lease', () => {
+    const revocation = async () =>
+      (await h.svc.db.selectFrom('revocations').select(['id', 'attempts', 'due_at', 'lease_until']).execute()).map((r) => ({ ...r }));
+
+    /** A's revocation is under way when its lease ends; B claims the row and is under way too. */
+    const lateA = async (prefix: string, fail?: Error) => {
+      h.clock.set(now0);
+      const [whoopId] = await queueGrants(prefix, 1);
+      const a = heldWhoop(h.svc, 'revokeAccess', fail);
+      const runA = runDueRevocations(a.svc);
+      await a.held.inside;
+      const [claimedByA] = await revocation();
+      expect(claimedByA!.lease_until).toEqual(new Date(now0.getTime() + h.svc.settings.workLeaseMs));
+      h.clock.set(new Date(claimedByA!.lease_until!.getTime() + 1));
+      const b = heldWhoop(replica, 'revokeAccess');
+      const runB = runDueRevocations(b.svc);
+      await b.held.inside;
+      const [claimedByB] = await revocation();
+      expect(claimedByB!.lease_until).toEqual(new Date(h.clock.now().getTime() + h.svc.settings.workLeaseMs));
+      return { whoopId: whoopId!, a, runA, b, runB, claimedByB: claimedByB! };
+    };
+
+    it("revoked late: A's delete leaves the row B is working on, and B finishes it", async () => {
+      const revokedBefore = h.whoop.revoked.length;
+      const { whoopId, a, runA, b, runB, claimedByB } = await lateA('60');
+      a.held.release();
+      expect(await runA).toBe(1);
+      expect(h.whoop.revoked.slice(revokedBefore)).toEqual([whoopId]);
+      // A revoked the grant, but the row is B's now: still there, B's lease untouched.
+      expect(await revocation()).toEqual([claimedByB]);
+      expect(a.lines.filter((l) => l.level === 40 && l.msg.includes('outlived its lease'))).toEqual([expect.objectContaining({ provider: 'whoop', outcome: 'revoked' })]);
+      expect(JSON.stringify(a.lines)).not.toMatch(/whoop-(access|refresh)/);
+      b.held.release();
+      expect(await runB).toBe(1);
+      expect(await revocation()).toEqual([]);
+      h.clock.set(now0);
+    });
+
+    it("failed late: A's retry neither counts an attempt nor clears B's lease nor moves B's row", async () => {
+      const { a, runA, b, runB, claimedByB } = await lateA('61', new Error('WHOOP revoke answered 502'));
+      a.held.release();
+      expect(await runA).toBe(1);
+      expect(await revocation()).toEqual([claimedByB]);
+      // Nobody else can take the row while B holds it.
+      expect(await claimDueRevocations(h.svc.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
+      expect(a.lines.filter((l) => l.level === 40 && l.msg.includes('outlived its lease'))).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+      b.held.release();
+      expect(await runB).toBe(1);
+      expect(await revocation()).toEqual([]);
+      h.clock.set(now0);
+    });
+  });
+
   describe('syncs', () => {
     const syncState = async (userIds: string[]) =>
       (
@@ -251,6 +335,38 @@ describe('two background workers on one database', () => {
       expect((await syncState([user!])).map((r) => r.lease)).toEqual([null]);
       h.clock.set(now0);
     });
+    it("finish nothing of the successor's once A's sync outlived its lease: neither B's lease nor its outcome", async () => {
+      h.clock.set(now0);
+      const [user] = await connected('late-sync', 56, 1);
+      const before = h.whoop.apiRequests(recoveryPath).length;
+      const leaseA = new Date(now0.getTime() + h.svc.settings.workLeaseMs);
+      // A's sync is waiting for WHOOP when its lease ends …
+      const a = heldWhoop(h.svc, 'recoveries');
+      const runA = runDueSyncs(a.svc);
+      await a.held.inside;
+      expect(await syncState([user!])).toEqual([{ user, due: leaseA, lease: leaseA, synced: null }]);
+      // … and B claims the connection and is syncing it.
+      const later = new Date(leaseA.getTime() + 1);
+      h.clock.set(later);
+      const leaseB = new Date(later.getTime() + h.svc.settings.workLeaseMs);
+      const b = heldWhoop(replica, 'recoveries');
+      const runB = runDueSyncs(b.svc);
+      await b.held.inside;
+      expect(await syncState([user!])).toEqual([{ user, due: leaseB, lease: leaseB, synced: null }]);
+      // A's late finish changes nothing: B still owns the connection, and no third replica may start beside it.
+      a.held.release();
+      expect(await runA).toBe(1);
+      expect(await syncState([user!])).toEqual([{ user, due: leaseB, lease: leaseB, synced: null }]);
+      expect(await claimDueConnections(h.svc.db, leaseB, new Date(leaseB.getTime() + 1_000), 10)).toEqual([]);
+      expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ user_id: user, provider: 'whoop', msg: expect.stringContaining('outlived its lease') })]);
+      expect(JSON.stringify(a.lines)).not.toMatch(/whoop-(access|refresh)/);
+      // B finishes as if A had never come back.
+      b.held.release();
+      expect(await runB).toBe(1);
+      expect(await syncState([user!])).toEqual([{ user, due: new Date(later.getTime() + h.svc.settings.whoop!.syncIntervalMs), lease: null, synced: later }]);
+      expect(h.whoop.apiRequests(recoveryPath)).toHaveLength(before + 2);
+      h.clock.set(now0);
+    });
   });
 
   describe('pushes', () => {
@@ -338,6 +454,53 @@ describe('two background workers on one database', () => {
       h.clock.set(new Date(leaseUntil.getTime() + 1));
       expect(await passes(dispatcherB)).toBe(1);
       expect(tokens.map((t) => h.apns.requestsFor(t).length)).toEqual([1, 1]);
+      h.clock.set(now0);
+    });
+
+    it("record nothing of the successor's once A's send outlived its lease: neither B's lease nor its outcome", async () => {
+      h.clock.set(now0);
+      await brakesDue('late-push', 9_200, 1);
+      const delivery = async () =>
+        (await h.svc.db.selectFrom('push_deliveries').select(['status', 'attempts', 'due_at', 'lease_until', 'last_error']).where('user_id', '=', 'late-push-0').execute()).map((r) => ({ ...r }));
+      /** A dispatcher whose sends wait at a gate, then end with `outcome`. */
+      const heldDispatcher = (svc: Service, outcome: SendOutcome) => {
+        const held = gate();
+        const sender: PushSender = {
+          name: 'held',
+          send: async () => {
+            held.reached();
+            await held.passed;
+            return outcome;
+          },
+          close: async () => undefined,
+        };
+        const lines: Array<Record<string, unknown> & { msg: string }> = [];
+        const captured = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+        return { dispatcher: createPushDispatcher({ ...svc, logger: captured }, { ios: sender, android: sender }), held, lines };
+      };
+      // A's send is under way when its lease ends (its answer, a 500, comes late) …
+      const a = heldDispatcher(h.svc, { kind: 'retry', reason: 'apns 500' });
+      const passA = await a.dispatcher.runOnce();
+      expect(passA.claimed).toBe(1);
+      await a.held.inside;
+      const [claimedByA] = await delivery();
+      // … and B claims the push and is sending it.
+      h.clock.set(new Date(claimedByA!.lease_until!.getTime() + 1));
+      const b = heldDispatcher(replica, { kind: 'sent' });
+      const passB = await b.dispatcher.runOnce();
+      expect(passB.claimed).toBe(1);
+      await b.held.inside;
+      const [claimedByB] = await delivery();
+      expect(claimedByB!.lease_until!.getTime()).toBeGreaterThan(claimedByA!.lease_until!.getTime());
+      // A's late retry changes nothing: no attempt counted, B's lease kept, the row not moved, nothing for a third replica.
+      a.held.release();
+      await passA.settled;
+      expect(await delivery()).toEqual([claimedByB]);
+      expect(await claimDueDeliveries(h.svc.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
+      expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ delivery_id: expect.any(String), outcome: 'pending', msg: expect.stringContaining('outlived its lease') })]);
+      b.held.release();
+      await passB.settled;
+      expect(await delivery()).toEqual([{ status: 'sent', attempts: 1, due_at: claimedByB!.due_at, lease_until: null, last_error: null }]);
       h.clock.set(now0);
     });
   });

@@ -1,6 +1,9 @@
 import { backoffMs, RateLimitedError } from '../domain/rate-limit.ts';
 import { syncGoogleCalendar } from '../providers/google/calendar-sync.ts';
 import { GoogleGrantError } from '../providers/google/google-api.ts';
+import { syncMicrosoftCalendar } from '../providers/microsoft/calendar-delta-sync.ts';
+import { MicrosoftGrantError } from '../providers/microsoft/microsoft-auth.ts';
+import { microsoftOf } from '../providers/microsoft/microsoft-service.ts';
 import { WhoopGrantError } from '../providers/whoop/whoop-api.ts';
 import { whoopSyncStart, syncWhoopRecoveries } from '../providers/whoop/whoop-sync.ts';
 import { ConnectionGoneError } from '../providers/whoop/whoop-tokens.ts';
@@ -31,28 +34,38 @@ async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date
   const { user_id: userId, provider } = connection;
   const claim = { userId, provider, leaseUntil };
   const log = svc.logger.child({ user_id: userId, provider });
+  /** Finishes the claim if it is still ours; a sync that outlived its lease leaves the row to its successor. */
+  const finish = async (next: Date | null, changes: Parameters<typeof finishSync>[3], force = false): Promise<void> => {
+    if (await finishSync(svc.db, claim, next, changes, force)) return;
+    log.warn({ lease_until: leaseUntil.toISOString() }, 'sync outlived its lease: the connection is no longer ours (another replica claimed it, or it was reconnected or disconnected); outcome dropped');
+  };
   try {
     let interval: number;
     if (provider === 'whoop') {
       const settings = svc.settings.whoop;
-      if (!settings) return await finishSync(svc.db, claim, null, {});
+      if (!settings) return await finish(null, {});
       const start = whoopSyncStart(svc.clock.now(), connection.last_synced_at, settings.backfillMs);
       const result = await syncWhoopRecoveries(svc, userId, start);
       log.info(result, 'WHOOP recoveries synced');
       interval = settings.syncIntervalMs;
+    } else if (provider === 'microsoft') {
+      if (!svc.microsoft) return await finish(null, {});
+      const result = await syncMicrosoftCalendar(microsoftOf(svc), userId);
+      log.info(result, 'Microsoft 365 calendar synced');
+      interval = svc.microsoft.settings.syncIntervalMs;
     } else {
       const settings = svc.settings.google;
-      if (!settings) return await finishSync(svc.db, claim, null, {});
+      if (!settings) return await finish(null, {});
       const result = await syncGoogleCalendar(svc, userId);
       log.info(result, 'calendar synced');
       interval = settings.syncIntervalMs;
     }
     const now = svc.clock.now();
-    await finishSync(svc.db, claim, new Date(now.getTime() + interval), { last_synced_at: now, sync_failures: 0 });
+    await finish(new Date(now.getTime() + interval), { last_synced_at: now, sync_failures: 0 });
   } catch (error) {
     const now = svc.clock.now();
     if (error instanceof ConnectionGoneError) return;
-    if (error instanceof WhoopGrantError || error instanceof GoogleGrantError) {
+    if (error instanceof WhoopGrantError || error instanceof GoogleGrantError || error instanceof MicrosoftGrantError) {
       // The connection stops syncing and ListConnections answers REAUTH_REQUIRED until the user connects again.
       const lost = error instanceof WhoopGrantError && error.afterLostAnswer;
       log.warn(
@@ -61,23 +74,23 @@ async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date
           ? 'WHOOP refused the refresh token after a refresh whose answer was lost (rotated there, never received): reauth required, the user must connect again'
           : 'the provider refused the grant: reauth required, the user must connect again',
       );
-      return finishSync(svc.db, claim, null, { status: 'reauth_required' });
+      return finish(null, { status: 'reauth_required' });
     }
     if (error instanceof RateLimitedError && error.retryAfterMs !== undefined) {
       // The provider named the time (Retry-After, WHOOP's X-RateLimit-Reset): that is when to come back, and a
       // limit shared by every user is no failure of this connection, so its backoff does not grow.
       log.warn({ retry_in_ms: error.retryAfterMs }, 'provider rate limit: sync rescheduled at its reset');
-      return finishSync(svc.db, claim, new Date(now.getTime() + error.retryAfterMs), {}, true);
+      return finish(new Date(now.getTime() + error.retryAfterMs), {}, true);
     }
     const failures = connection.sync_failures + 1;
     if (error instanceof RateLimitedError) {
       // No time named (Google's 403 rateLimitExceeded and the like): exponential backoff, as Google asks.
       const waitMs = backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
       log.warn({ retry_in_ms: waitMs, failures }, 'provider rate limit without a reset: sync backed off');
-      return finishSync(svc.db, claim, new Date(now.getTime() + waitMs), { sync_failures: failures }, true);
+      return finish(new Date(now.getTime() + waitMs), { sync_failures: failures }, true);
     }
     const waitMs = backoffMs(failures, { baseMs: 60_000, capMs: MAX_FAILURE_BACKOFF_MS });
     log.warn({ err: (error as Error).message, failures, retry_in_ms: waitMs }, 'sync failed');
-    await finishSync(svc.db, claim, new Date(now.getTime() + waitMs), { sync_failures: failures });
+    await finish(new Date(now.getTime() + waitMs), { sync_failures: failures });
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@omtobe/platform';
 import { tickMockCalendar } from '../mock/mock-calendar.ts';
 import { tickMockHrv } from '../mock/mock-hrv.ts';
 import type { Service } from '../service.ts';
+import { renewGraphSubscriptions } from '../providers/microsoft/graph-subscriptions.ts';
 import { purgeExpired, reencryptTokens, renewExpiringChannels } from './maintenance.ts';
 import { runDueRevocations } from './revocations.ts';
 import { runDueSyncs } from './sync.ts';
@@ -46,6 +47,7 @@ export async function runWorkOnce(svc: Service, options: { maintenance: boolean;
   if (options.maintenance) {
     await part('retention purge', () => purgeExpired(svc));
     await part('channel renewal', () => renewExpiringChannels(svc));
+    await part('graph subscription renewal', () => renewGraphSubscriptions(svc));
     await part('token re-encryption', () => reencryptTokens(svc));
   }
 }

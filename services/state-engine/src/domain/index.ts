@@ -10,6 +10,7 @@ export { isHighStakes } from '@omtobe/rules';
 // So is the time-zone validator (the gateway refuses what the engine could not apply).
 export { canonicalTimeZone } from '@omtobe/rules';
 export * from './brake.ts';
+export * from './meetings.ts';
 export * from './decisions.ts';
 export * from './reflection.ts';
 export * from './prompts.ts';

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { UnavailableError } from '@omtobe/platform';
-import { cycleDayShown, evaluateBrake, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
+import { cycleDayShown, evaluateBrake, oneEventPerMeeting, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
 import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
-import { currentReading, currentSnapshot, type Reading } from './snapshot.ts';
+import { currentReading, currentSnapshot, meetingPreferences, type Reading } from './snapshot.ts';
 
 export interface BrakeCheck {
   decision: BrakeDecision;
@@ -50,7 +50,7 @@ async function evaluate(engine: Engine, userId: string, now: Date): Promise<Brak
     {
       now,
       day,
-      activeEvents: events.map(toDomainEvent),
+      activeEvents: oneEventPerMeeting(events.map(toDomainEvent), meetingPreferences(state)),
       lockedEventIds: locked,
       ...(reading ? { latestSample: { valueMs: reading.valueMs, metric: reading.metric, measuredAt: reading.measuredAt } } : {}),
       ...(reading?.baseline ? { baseline: reading.baseline } : {}),

@@ -1,9 +1,9 @@
-import { canReflect, cycleDayShown, nextLocalMidnight, phaseOf, reflectionWindow, whyNotAnswerable, type Phase, type Prompt } from '../domain/index.ts';
+import { canReflect, cycleDayShown, nextLocalMidnight, oneEventPerMeeting, phaseOf, reflectionWindow, whyNotAnswerable, type Phase, type Prompt } from '../domain/index.ts';
 import type { HighStakesEventRow } from '../store/events.repo.ts';
 import type { Engine } from './engine.ts';
 import { storedPrompt } from './prompts.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentReading, currentSnapshot, shownBrakeOf, type Reading } from './snapshot.ts';
+import { currentReading, currentSnapshot, meetingPreferences, shownBrakeOf, type Reading } from './snapshot.ts';
 
 export interface StateView {
   userId: string;
@@ -37,7 +37,9 @@ export async function getState(engine: Engine, userId: string): Promise<StateVie
   const { state, readings } = snapshot;
   const tz = state.timezone;
   const midnight = nextLocalMidnight(now, tz);
-  const upcoming = snapshot.events.filter((e) => e.starts_at < midnight);
+  // One event per meeting (domain/meetings.ts): a meeting two calendars hold is listed once.
+  const meetings = new Set(oneEventPerMeeting(snapshot.events.map((e) => ({ id: e.event_id, startsAt: e.starts_at, endsAt: e.ends_at })), meetingPreferences(state)).map((e) => e.id));
+  const upcoming = snapshot.events.filter((e) => e.starts_at < midnight && meetings.has(e.event_id));
   const day = cycleDayShown(state.cycle_start_date, now, tz);
   // The pending brake as a decision would find it: only while it can still be answered.
   const stored = snapshot.pendingEvent?.event_id === state.pending_event_id ? snapshot.pendingEvent : undefined;

@@ -16,6 +16,7 @@ import {
   cycleDayShown,
   nextPromptInstant,
   noPrompt,
+  oneEventPerMeeting,
   promptAt,
   promptChanges,
   readingRequestsDue,
@@ -31,7 +32,7 @@ import { lockUserState, updateUserState, type UserState } from '../store/user-st
 import { toDomainEvent } from './check-brake.ts';
 import { registrationOf } from './registration.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentReading, readingsOf } from './snapshot.ts';
+import { currentReading, meetingPreferences, readingsOf } from './snapshot.ts';
 
 // The prompt depends on events running now and on those starting before the next local midnight (always a
 // candidate instant): a window surely longer than any local day holds every event that can matter.
@@ -65,7 +66,8 @@ export async function reconcilePrompt(trx: Db, userId: string, now: Date, rules:
     ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}),
     ...(reading ? { reading } : {}),
     readings,
-    events: snapshot.events.map(toDomainEvent),
+    // One event per meeting (domain/meetings.ts): the same meeting from two calendars brakes once.
+    events: oneEventPerMeeting(snapshot.events.map(toDomainEvent), meetingPreferences(state)),
     ...(state.cooling_until ? { coolingUntil: state.cooling_until } : {}),
     lockedEventIds: new Set(state.locked_event_ids),
     readingRequestedEventIds: new Set(state.reading_requested_event_ids),

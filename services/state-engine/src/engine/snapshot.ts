@@ -1,5 +1,5 @@
 import { NotFoundError } from '@omtobe/platform';
-import { latestReading, type Reading, type Rules, type ShownBrake } from '../domain/index.ts';
+import { latestReading, type MeetingPreferences, type Reading, type Rules, type ShownBrake } from '../domain/index.ts';
 import type { HrvLatest } from '../store/hrv.repo.ts';
 import { readUserSnapshot, type EventWindow, type UserSnapshot } from '../store/user-snapshot.repo.ts';
 import { lockUserState, type UserState } from '../store/user-states.repo.ts';
@@ -59,4 +59,18 @@ function toReading(row: HrvLatest): Reading {
 /** The pending brake as it was shown (event and day), from the user's row. */
 export function shownBrakeOf(state: Pick<UserState, 'pending_event_id' | 'pending_day'>): Partial<ShownBrake> {
   return { ...(state.pending_event_id ? { eventId: state.pending_event_id } : {}), ...(state.pending_day !== null ? { day: state.pending_day } : {}) };
+}
+
+/**
+ * Which of a meeting's events represents it (domain/meetings.ts): the locked one, the one whose brake is shown, the
+ * pending one, the one a reading was requested for — every reader of the user's events passes the same, so a check,
+ * a view and the published prompt name the same event.
+ */
+export function meetingPreferences(state: Pick<UserState, 'locked_event_ids' | 'prompt_kind' | 'prompt_event_id' | 'pending_event_id' | 'reading_requested_event_ids'>): MeetingPreferences {
+  return {
+    lockedEventIds: new Set(state.locked_event_ids),
+    shownEventId: state.prompt_kind === 'brake' ? (state.prompt_event_id ?? undefined) : undefined,
+    pendingEventId: state.pending_event_id ?? undefined,
+    readingRequestedEventIds: new Set(state.reading_requested_event_ids),
+  };
 }

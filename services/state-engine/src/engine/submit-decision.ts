@@ -10,7 +10,7 @@ import {
   type SubmitDecisionResponse,
 } from '@omtobe/proto/state-engine/v1';
 import { answerableBrake, applyDecision, cycleDayShown } from '../domain/index.ts';
-import { findEvent } from '../store/events.repo.ts';
+import { eventIdsOfMeeting, findEvent } from '../store/events.repo.ts';
 import { lockUserState, updateUserState } from '../store/user-states.repo.ts';
 import type { Engine } from './engine.ts';
 import { once } from './idempotency.ts';
@@ -51,11 +51,14 @@ export async function submitDecision(
         now,
         engine.rules,
       );
+      // Proceed holds for the meeting, not one calendar's copy of it (domain/meetings.ts): every event of the user
+      // with the same start and end is locked with it, so the lock outlives the copy it was shown for.
+      const copies = decision === 'proceed' && event ? await eventIdsOfMeeting(trx, userId, event.starts_at, event.ends_at) : [];
       await updateUserState(trx, userId, {
         pending_event_id: null,
         pending_day: null,
         cooling_until: next.coolingUntil ?? null,
-        locked_event_ids: [...next.lockedEventIds],
+        locked_event_ids: [...new Set([...next.lockedEventIds, ...copies])],
         updated_at: now,
       });
       const decisionId = randomUUID();

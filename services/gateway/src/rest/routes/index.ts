@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { UserRateLimits } from '../../limits/rate-limiter.ts';
 import type { RestOptions } from '../app.ts';
+import { calendarRoutes } from './calendar.ts';
 import { cycleRoutes } from './cycle.ts';
 import { devRoutes } from './dev.ts';
 import { deviceRoutes } from './devices.ts';
@@ -17,6 +18,7 @@ export async function registerRoutes(app: FastifyInstance, options: RestOptions 
   cycleRoutes(app, options);
   historyRoutes(app, options);
   providerRoutes(app, options);
+  calendarRoutes(app, options);
   deviceRoutes(app, options);
   streamRoutes(app, options);
   if (options.devIssuer) devRoutes(app, options, options.devIssuer);

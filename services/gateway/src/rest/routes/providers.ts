@@ -4,22 +4,31 @@ import type { FastifyInstance } from 'fastify';
 import {
   CompleteConnectionRequestSchema,
   HandleCalendarNotificationRequestSchema,
+  HandleGraphNotificationRequestSchema,
   HandleWhoopWebhookRequestSchema,
   HealthKitHrvSampleSchema,
   SampleOutcome,
 } from '@omtobe/proto/integrations/v1';
-import { CompleteProviderConnectionRequestSchema, ConnectProviderRequestSchema, DisconnectProviderRequestSchema, UploadHrvSamplesRequestSchema } from '@omtobe/proto/gateway/v1';
+import {
+  CompleteProviderConnectionRequestSchema,
+  ConnectProviderRequestSchema,
+  DisconnectProviderRequestSchema,
+  ListProviderConnectionsRequestSchema,
+  UploadHrvSamplesRequestSchema,
+} from '@omtobe/proto/gateway/v1';
 import {
   completeConnection,
   completeProviderConnection,
   connectProvider,
   disconnectProvider,
   handleCalendarNotification,
+  handleGraphNotification,
   handleWhoopWebhook,
+  listProviderConnections,
   uploadHrvSamples,
 } from '../../operations/providers.ts';
 import type { RestOptions } from '../app.ts';
-import { providerNames as providers } from '../json.ts';
+import { connectionJson, providerNames as providers } from '../json.ts';
 import { answers, authenticated, jsonBody, type ErrorStatus } from './responses.ts';
 import { ref } from './schemas.ts';
 
@@ -111,6 +120,25 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
       );
       const reply = await uploadHrvSamples(deps, { userId: request.userId, signal: request.hangUp }, create(UploadHrvSamplesRequestSchema, { samples }));
       return { results: reply.results.map((r) => ({ uuid: r.uuid, outcome: outcomeNames[r.outcome], reason: r.reason || null })) };
+    },
+  );
+
+  app.get(
+    '/api/v1/providers',
+    {
+      schema: {
+        operationId: 'listProviderConnections',
+        tags: ['providers'],
+        summary: 'The caller’s provider connections, and whether each still syncs',
+        description:
+          '`reauth_required`: the provider no longer honours the grant (revoked or expired there, or a refresh whose answer was lost), so ' +
+          'nothing syncs until the caller connects again with POST /api/v1/providers/{provider}/connect. Never carries tokens.',
+        response: answers({ success: { 200: ref('ConnectionList') }, errors: { ...authenticated, 404: true } }),
+      },
+    },
+    async (request) => {
+      const reply = await listProviderConnections(deps, { userId: request.userId, signal: request.hangUp }, create(ListProviderConnectionsRequestSchema, {}));
+      return { connections: reply.connections.map(connectionJson) };
     },
   );
 
@@ -283,4 +311,57 @@ export function providerRoutes(app: FastifyInstance, { deps, anonymousPerMinute 
       return reply.status(204).send();
     },
   );
+
+  // Graph posts its validation handshake as text/plain (empty body) and notifications as JSON: in this route's own
+  // scope, text/plain is taken as raw bytes too, and the raw body goes to integrations either way.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('text/plain');
+    scope.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body, done) => {
+      request.rawBody = body as Buffer;
+      done(null, undefined);
+    });
+    scope.post<{ Querystring: { validationToken?: string } }>(
+      '/api/v1/webhooks/microsoft',
+      {
+        config: { public: true, rateLimit: { max: anonymousPerMinute * 10, timeWindow: '1 minute' } },
+        schema: {
+          operationId: 'handleMicrosoftGraphNotification',
+          tags: ['webhooks'],
+          summary: 'Microsoft Graph change and lifecycle notifications (verified by clientState), and its validation handshake',
+          description:
+            'Called by Microsoft Graph, not by the app. With `validationToken` (on creating a subscription) the answer is 200 text/plain with the ' +
+            'token as sent; otherwise the body is a JSON `{ value: [...] }` of notifications, each carrying the clientState of its subscription: ' +
+            'one that does not match refuses the delivery (403), the others ask for a sync of their user (202).',
+          security: [],
+          querystring: {
+            type: 'object',
+            properties: { validationToken: { type: 'string', maxLength: 1024, description: 'Graph’s validation handshake token' } },
+          },
+          response: answers({
+            success: {
+              200: { description: 'The validation handshake: the token, as sent.', content: { 'text/plain': { schema: { type: 'string' } } } },
+              202: { type: 'null', description: 'Notifications accepted.' },
+            },
+            errors: {
+              ...jsonBody,
+              403: 'invalid_client_state: a notification’s clientState does not match its subscription.',
+              409: notConfigured,
+              422: 'invalid_notification or invalid_validation_token: not a delivery of Microsoft Graph.',
+              429: true,
+            },
+            rateLimited: true,
+          }),
+        },
+      },
+      async (request, reply) => {
+        const answer = await handleGraphNotification(
+          deps,
+          create(HandleGraphNotificationRequestSchema, { validationToken: request.query.validationToken ?? '', body: request.rawBody ?? Buffer.alloc(0) }),
+        );
+        // 200 (the handshake: the token, as text/plain) or 202 (notifications, no body): as integrations answered.
+        if (answer.status === 200) return reply.status(200).header('content-type', answer.contentType).send(answer.body);
+        return reply.status(202).send();
+      },
+    );
+  });
 }

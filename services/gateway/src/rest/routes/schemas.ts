@@ -64,7 +64,7 @@ export const sharedSchemas = [
   enumOf('DecisionType', 'The answer to the brake.', ['Proceed', 'Delay']),
   enumOf('ReflectionResponse', 'The answer to “In the past 7 days, did pausing help?”.', ['Yes', 'No', 'Skip']),
   enumOf('PromptKind', 'What the app should show: nothing, the brake or the reflection.', ['none', 'brake', 'reflection']),
-  enumOf('Provider', 'A data provider the user can connect.', ['whoop', 'google-calendar']),
+  enumOf('Provider', 'A data provider the user can connect (microsoft: Microsoft 365 calendars).', ['whoop', 'google-calendar', 'microsoft']),
   enumOf('ConnectionStatus', 'Whether a provider connection still syncs (reauth_required: connect again).', ['active', 'reauth_required']),
   enumOf('DevicePlatform', 'APNs (ios) or FCM (android).', ['ios', 'android']),
   enumOf('PushEnvironment', 'The APNs environment of an iOS token; always production on Android.', ['sandbox', 'production']),
@@ -231,6 +231,10 @@ export const sharedSchemas = [
   {
     $id: 'Connection',
     ...record('A provider connection (never its tokens).', { provider: nullableRef('Provider'), status: ref('ConnectionStatus'), connected_at: timestamp, last_synced_at: timestamp }),
+  },
+  {
+    $id: 'ConnectionList',
+    ...record('The caller’s provider connections; reauth_required ones no longer sync until the caller connects again.', { connections: { type: 'array', items: ref('Connection') } }),
   },
   {
     $id: 'HrvSample',

@@ -18,6 +18,14 @@ export function renewalMarginMs(channel: { created_at: Date; expires_at: Date },
 }
 
 /**
+ * The renewal rule, one for both callers: a sync (ensureChannel) replaces the channel, and the maintenance pass asks
+ * for that sync, once no more than its renewal margin is left.
+ */
+export function channelRenewalDue(channel: { created_at: Date; expires_at: Date }, now: Date, renewBeforeMs: number): boolean {
+  return channel.expires_at.getTime() - now.getTime() <= renewalMarginMs(channel, renewBeforeMs);
+}
+
+/**
  * Keeps one push channel open per user (when a webhook address is configured). Channels do not renew:
  * when the newest one expires within its renewal margin, a new one (new id, new secret token) is opened
  * first, then the older ones are stopped, so notifications never lapse. Its expiry is the one Google answered,
@@ -30,7 +38,7 @@ export async function ensureChannel(svc: Service, userId: string, session: Googl
   const now = svc.clock.now();
   const channels = await channelsOf(svc.db, userId);
   const newest = channels[0];
-  if (newest && newest.expires_at.getTime() - now.getTime() > renewalMarginMs(newest, settings.channelRenewBeforeMs)) return false;
+  if (newest && !channelRenewalDue(newest, now, settings.channelRenewBeforeMs)) return false;
 
   const id = randomUUID();
   const token = newOAuthState();

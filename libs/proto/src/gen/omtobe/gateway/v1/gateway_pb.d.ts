@@ -7,7 +7,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { CheckBrakeResponse, GetStateResponse as GetStateResponse$1, SubmitDecisionResponse, SubmitReflectionResponse } from "../../state_engine/v1/state_engine_pb.js";
 import type { Decision, ReflectionResponse } from "../../state_engine/v1/types_pb.js";
 import type { ExportUserDataResponse, ListDecisionsResponse, ListReflectionsResponse } from "../../decision_log/v1/decision_log_pb.js";
-import type { Device, DevicePlatform, ExportUserDataResponse as ExportUserDataResponse$1, HealthKitHrvSample, Provider, PushEnvironment, SampleResult } from "../../integrations/v1/integrations_pb.js";
+import type { CalendarEventResult, Connection, Device, DeviceCalendarEvent, DevicePlatform, ExportUserDataResponse as ExportUserDataResponse$1, HealthKitHrvSample, Provider, PushEnvironment, SampleResult } from "../../integrations/v1/integrations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { PromptTransition } from "../../state_engine/v1/events_pb.js";
 
@@ -401,6 +401,67 @@ export declare type UploadHrvSamplesResponse = Message<"omtobe.gateway.v1.Upload
 export declare const UploadHrvSamplesResponseSchema: GenMessage<UploadHrvSamplesResponse>;
 
 /**
+ * UploadCalendarEventsRequest is every event of the caller's phone calendars overlapping one window.
+ *
+ * @generated from message omtobe.gateway.v1.UploadCalendarEventsRequest
+ */
+export declare type UploadCalendarEventsRequest = Message<"omtobe.gateway.v1.UploadCalendarEventsRequest"> & {
+  /**
+   * The start of the window the phone listed.
+   *
+   * @generated from field: google.protobuf.Timestamp window_start = 1;
+   */
+  windowStart?: Timestamp | undefined;
+
+  /**
+   * The end of the window.
+   *
+   * @generated from field: google.protobuf.Timestamp window_end = 2;
+   */
+  windowEnd?: Timestamp | undefined;
+
+  /**
+   * Every event overlapping the window.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.DeviceCalendarEvent events = 3;
+   */
+  events: DeviceCalendarEvent[];
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.UploadCalendarEventsRequest.
+ * Use `create(UploadCalendarEventsRequestSchema)` to create a new message.
+ */
+export declare const UploadCalendarEventsRequestSchema: GenMessage<UploadCalendarEventsRequest>;
+
+/**
+ * UploadCalendarEventsResponse answers for every event.
+ *
+ * @generated from message omtobe.gateway.v1.UploadCalendarEventsResponse
+ */
+export declare type UploadCalendarEventsResponse = Message<"omtobe.gateway.v1.UploadCalendarEventsResponse"> & {
+  /**
+   * One result per event, in upload order.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.CalendarEventResult results = 1;
+   */
+  results: CalendarEventResult[];
+
+  /**
+   * How many kept events of the window the upload no longer listed (withdrawn).
+   *
+   * @generated from field: int32 withdrawn = 2;
+   */
+  withdrawn: number;
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.UploadCalendarEventsResponse.
+ * Use `create(UploadCalendarEventsResponseSchema)` to create a new message.
+ */
+export declare const UploadCalendarEventsResponseSchema: GenMessage<UploadCalendarEventsResponse>;
+
+/**
  * ConnectProviderRequest starts a provider's OAuth flow.
  *
  * @generated from message omtobe.gateway.v1.ConnectProviderRequest
@@ -533,6 +594,40 @@ export declare type DisconnectProviderResponse = Message<"omtobe.gateway.v1.Disc
  * Use `create(DisconnectProviderResponseSchema)` to create a new message.
  */
 export declare const DisconnectProviderResponseSchema: GenMessage<DisconnectProviderResponse>;
+
+/**
+ * ListProviderConnectionsRequest asks for the caller's provider connections.
+ *
+ * @generated from message omtobe.gateway.v1.ListProviderConnectionsRequest
+ */
+export declare type ListProviderConnectionsRequest = Message<"omtobe.gateway.v1.ListProviderConnectionsRequest"> & {
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.ListProviderConnectionsRequest.
+ * Use `create(ListProviderConnectionsRequestSchema)` to create a new message.
+ */
+export declare const ListProviderConnectionsRequestSchema: GenMessage<ListProviderConnectionsRequest>;
+
+/**
+ * ListProviderConnectionsResponse is the caller's provider connections (never their tokens).
+ *
+ * @generated from message omtobe.gateway.v1.ListProviderConnectionsResponse
+ */
+export declare type ListProviderConnectionsResponse = Message<"omtobe.gateway.v1.ListProviderConnectionsResponse"> & {
+  /**
+   * One per connected provider; REAUTH_REQUIRED ones no longer sync until the caller connects again.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.Connection connections = 1;
+   */
+  connections: Connection[];
+};
+
+/**
+ * Describes the message omtobe.gateway.v1.ListProviderConnectionsResponse.
+ * Use `create(ListProviderConnectionsResponseSchema)` to create a new message.
+ */
+export declare const ListProviderConnectionsResponseSchema: GenMessage<ListProviderConnectionsResponse>;
 
 /**
  * ExportMyDataRequest asks for everything held about the caller.
@@ -918,6 +1013,16 @@ export declare const GatewayService: GenService<{
     output: typeof UploadHrvSamplesResponseSchema;
   },
   /**
+   * UploadCalendarEvents sends a window of the phone's own calendars (REST: POST /api/v1/calendar/events).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.UploadCalendarEvents
+   */
+  uploadCalendarEvents: {
+    methodKind: "unary";
+    input: typeof UploadCalendarEventsRequestSchema;
+    output: typeof UploadCalendarEventsResponseSchema;
+  },
+  /**
    * ConnectProvider starts a provider's OAuth flow (REST: POST /api/v1/providers/{provider}/connect).
    *
    * @generated from rpc omtobe.gateway.v1.GatewayService.ConnectProvider
@@ -948,6 +1053,16 @@ export declare const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof DisconnectProviderRequestSchema;
     output: typeof DisconnectProviderResponseSchema;
+  },
+  /**
+   * ListProviderConnections lists the caller's provider connections and whether each still syncs (REST: GET /api/v1/providers).
+   *
+   * @generated from rpc omtobe.gateway.v1.GatewayService.ListProviderConnections
+   */
+  listProviderConnections: {
+    methodKind: "unary";
+    input: typeof ListProviderConnectionsRequestSchema;
+    output: typeof ListProviderConnectionsResponseSchema;
   },
   /**
    * ExportMyData returns everything held about the caller (REST: GET /api/v1/me/export).

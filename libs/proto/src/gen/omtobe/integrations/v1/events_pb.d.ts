@@ -115,7 +115,9 @@ export declare type HighStakesEventUpserted = Message<"omtobe.integrations.v1.Hi
   userId: string;
 
   /**
-   * Stable id of the event (one id per occurrence of a recurring event).
+   * Stable id of the event (one id per occurrence of a recurring event), unique among the user's events of every
+   * source: Google's ids as Google gives them, the phone's as `device:<the phone's id>`. Events of different
+   * sources with the same start and end are one meeting to the state engine (one brake, one lock).
    *
    * @generated from field: string event_id = 2;
    */
@@ -282,6 +284,20 @@ export enum CalendarSource {
    * @generated from enum value: CALENDAR_SOURCE_MOCK = 2;
    */
   MOCK = 2,
+
+  /**
+   * The phone's own calendars (EventKit, Android CalendarContract), uploaded by the app (UploadCalendarEvents).
+   *
+   * @generated from enum value: CALENDAR_SOURCE_DEVICE = 3;
+   */
+  DEVICE = 3,
+
+  /**
+   * Microsoft 365 (Outlook/Exchange Online) through Microsoft Graph.
+   *
+   * @generated from enum value: CALENDAR_SOURCE_MICROSOFT = 4;
+   */
+  MICROSOFT = 4,
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import type { HrvMetric, HrvSource } from "./events_pb.js";
+import type { CalendarSource, HrvMetric, HrvSource } from "./events_pb.js";
 
 /**
  * Describes the file omtobe/integrations/v1/integrations.proto.
@@ -147,6 +147,164 @@ export declare type UploadHrvSamplesResponse = Message<"omtobe.integrations.v1.U
  * Use `create(UploadHrvSamplesResponseSchema)` to create a new message.
  */
 export declare const UploadHrvSamplesResponseSchema: GenMessage<UploadHrvSamplesResponse>;
+
+/**
+ * DeviceCalendarEvent is one event (one occurrence of a recurring event) of the phone's calendars.
+ *
+ * @generated from message omtobe.integrations.v1.DeviceCalendarEvent
+ */
+export declare type DeviceCalendarEvent = Message<"omtobe.integrations.v1.DeviceCalendarEvent"> & {
+  /**
+   * The phone's stable id of the occurrence (EventKit eventIdentifier + occurrence date, CalendarContract
+   * Instances id), 1-512 characters without control characters.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * The title; classified in memory, stored only when the event is high-stakes.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * When it starts (required unless all-day).
+   *
+   * @generated from field: google.protobuf.Timestamp start = 3;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * When it ends, exclusive (required unless all-day; after start).
+   *
+   * @generated from field: google.protobuf.Timestamp end = 4;
+   */
+  end?: Timestamp | undefined;
+
+  /**
+   * All-day events never mark a meeting as running: they are ignored.
+   *
+   * @generated from field: bool all_day = 5;
+   */
+  allDay: boolean;
+
+  /**
+   * Its status.
+   *
+   * @generated from field: omtobe.integrations.v1.DeviceEventStatus status = 6;
+   */
+  status: DeviceEventStatus;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.DeviceCalendarEvent.
+ * Use `create(DeviceCalendarEventSchema)` to create a new message.
+ */
+export declare const DeviceCalendarEventSchema: GenMessage<DeviceCalendarEvent>;
+
+/**
+ * CalendarEventResult answers for one uploaded event.
+ *
+ * @generated from message omtobe.integrations.v1.CalendarEventResult
+ */
+export declare type CalendarEventResult = Message<"omtobe.integrations.v1.CalendarEventResult"> & {
+  /**
+   * The event's id, as uploaded.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * What happened to it.
+   *
+   * @generated from field: omtobe.integrations.v1.CalendarEventOutcome outcome = 2;
+   */
+  outcome: CalendarEventOutcome;
+
+  /**
+   * Why it was ignored or rejected (machine-readable, e.g. "not_high_stakes", "end_not_after_start"); empty when stored.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.CalendarEventResult.
+ * Use `create(CalendarEventResultSchema)` to create a new message.
+ */
+export declare const CalendarEventResultSchema: GenMessage<CalendarEventResult>;
+
+/**
+ * UploadCalendarEventsRequest is every event of the phone's calendars overlapping one window.
+ *
+ * @generated from message omtobe.integrations.v1.UploadCalendarEventsRequest
+ */
+export declare type UploadCalendarEventsRequest = Message<"omtobe.integrations.v1.UploadCalendarEventsRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The start of the window the phone listed.
+   *
+   * @generated from field: google.protobuf.Timestamp window_start = 2;
+   */
+  windowStart?: Timestamp | undefined;
+
+  /**
+   * The end of the window (after the start; the window at most DEVICE_CALENDAR_MAX_WINDOW_HOURS long).
+   *
+   * @generated from field: google.protobuf.Timestamp window_end = 3;
+   */
+  windowEnd?: Timestamp | undefined;
+
+  /**
+   * Every event overlapping the window, at most DEVICE_CALENDAR_MAX_BATCH (500).
+   *
+   * @generated from field: repeated omtobe.integrations.v1.DeviceCalendarEvent events = 4;
+   */
+  events: DeviceCalendarEvent[];
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.UploadCalendarEventsRequest.
+ * Use `create(UploadCalendarEventsRequestSchema)` to create a new message.
+ */
+export declare const UploadCalendarEventsRequestSchema: GenMessage<UploadCalendarEventsRequest>;
+
+/**
+ * UploadCalendarEventsResponse answers for every event, in upload order.
+ *
+ * @generated from message omtobe.integrations.v1.UploadCalendarEventsResponse
+ */
+export declare type UploadCalendarEventsResponse = Message<"omtobe.integrations.v1.UploadCalendarEventsResponse"> & {
+  /**
+   * One result per uploaded event.
+   *
+   * @generated from field: repeated omtobe.integrations.v1.CalendarEventResult results = 1;
+   */
+  results: CalendarEventResult[];
+
+  /**
+   * How many kept events of the window the upload no longer listed (withdrawn).
+   *
+   * @generated from field: int32 withdrawn = 2;
+   */
+  withdrawn: number;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.UploadCalendarEventsResponse.
+ * Use `create(UploadCalendarEventsResponseSchema)` to create a new message.
+ */
+export declare const UploadCalendarEventsResponseSchema: GenMessage<UploadCalendarEventsResponse>;
 
 /**
  * StartConnectionRequest begins a provider's OAuth flow.
@@ -604,6 +762,67 @@ export declare type HandleCalendarNotificationResponse = Message<"omtobe.integra
 export declare const HandleCalendarNotificationResponseSchema: GenMessage<HandleCalendarNotificationResponse>;
 
 /**
+ * HandleGraphNotificationRequest is one POST to the Microsoft Graph notification URL.
+ *
+ * @generated from message omtobe.integrations.v1.HandleGraphNotificationRequest
+ */
+export declare type HandleGraphNotificationRequest = Message<"omtobe.integrations.v1.HandleGraphNotificationRequest"> & {
+  /**
+   * The `validationToken` query parameter (URL-decoded) of the validation handshake; empty otherwise.
+   *
+   * @generated from field: string validation_token = 1;
+   */
+  validationToken: string;
+
+  /**
+   * The raw request body (JSON notifications; empty for the handshake), at most 64 KB.
+   *
+   * @generated from field: bytes body = 2;
+   */
+  body: Uint8Array;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.HandleGraphNotificationRequest.
+ * Use `create(HandleGraphNotificationRequestSchema)` to create a new message.
+ */
+export declare const HandleGraphNotificationRequestSchema: GenMessage<HandleGraphNotificationRequest>;
+
+/**
+ * HandleGraphNotificationResponse is the HTTP answer to give Graph.
+ *
+ * @generated from message omtobe.integrations.v1.HandleGraphNotificationResponse
+ */
+export declare type HandleGraphNotificationResponse = Message<"omtobe.integrations.v1.HandleGraphNotificationResponse"> & {
+  /**
+   * 200 for the validation handshake, 202 for notifications.
+   *
+   * @generated from field: uint32 status = 1;
+   */
+  status: number;
+
+  /**
+   * The Content-Type of the answer (text/plain).
+   *
+   * @generated from field: string content_type = 2;
+   */
+  contentType: string;
+
+  /**
+   * The body of the answer: the validation token for the handshake, empty otherwise.
+   *
+   * @generated from field: string body = 3;
+   */
+  body: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.HandleGraphNotificationResponse.
+ * Use `create(HandleGraphNotificationResponseSchema)` to create a new message.
+ */
+export declare const HandleGraphNotificationResponseSchema: GenMessage<HandleGraphNotificationResponse>;
+
+/**
  * ExportUserDataRequest asks for what integrations holds about one user.
  *
  * @generated from message omtobe.integrations.v1.ExportUserDataRequest
@@ -704,6 +923,13 @@ export declare type ExportedEvent = Message<"omtobe.integrations.v1.ExportedEven
    * @generated from field: google.protobuf.Timestamp ends_at = 4;
    */
   endsAt?: Timestamp | undefined;
+
+  /**
+   * Where it came from.
+   *
+   * @generated from field: omtobe.integrations.v1.CalendarSource source = 5;
+   */
+  source: CalendarSource;
 };
 
 /**
@@ -1131,6 +1357,13 @@ export enum Provider {
    * @generated from enum value: PROVIDER_GOOGLE_CALENDAR = 2;
    */
   GOOGLE_CALENDAR = 2,
+
+  /**
+   * Microsoft 365 calendars through Microsoft Graph (high-stakes events).
+   *
+   * @generated from enum value: PROVIDER_MICROSOFT = 3;
+   */
+  MICROSOFT = 3,
 }
 
 /**
@@ -1177,6 +1410,86 @@ export enum SampleOutcome {
  * Describes the enum omtobe.integrations.v1.SampleOutcome.
  */
 export declare const SampleOutcomeSchema: GenEnum<SampleOutcome>;
+
+/**
+ * DeviceEventStatus is an event's status on the phone (EventKit EKEventStatus, CalendarContract STATUS).
+ *
+ * @generated from enum omtobe.integrations.v1.DeviceEventStatus
+ */
+export enum DeviceEventStatus {
+  /**
+   * Not set: taken as CONFIRMED.
+   *
+   * @generated from enum value: DEVICE_EVENT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Confirmed (also EventKit's "none").
+   *
+   * @generated from enum value: DEVICE_EVENT_STATUS_CONFIRMED = 1;
+   */
+  CONFIRMED = 1,
+
+  /**
+   * Tentative: the meeting may still happen, so it is treated as confirmed.
+   *
+   * @generated from enum value: DEVICE_EVENT_STATUS_TENTATIVE = 2;
+   */
+  TENTATIVE = 2,
+
+  /**
+   * Cancelled: never kept; a kept one is withdrawn.
+   *
+   * @generated from enum value: DEVICE_EVENT_STATUS_CANCELLED = 3;
+   */
+  CANCELLED = 3,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.DeviceEventStatus.
+ */
+export declare const DeviceEventStatusSchema: GenEnum<DeviceEventStatus>;
+
+/**
+ * CalendarEventOutcome is what happened to one uploaded event.
+ *
+ * @generated from enum omtobe.integrations.v1.CalendarEventOutcome
+ */
+export enum CalendarEventOutcome {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: CALENDAR_EVENT_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * High-stakes: kept (and published when new or changed).
+   *
+   * @generated from enum value: CALENDAR_EVENT_OUTCOME_STORED = 1;
+   */
+  STORED = 1,
+
+  /**
+   * Not kept, nothing of it stored (reason: not_high_stakes, all_day, cancelled, ended); a kept one is withdrawn.
+   *
+   * @generated from enum value: CALENDAR_EVENT_OUTCOME_IGNORED = 2;
+   */
+  IGNORED = 2,
+
+  /**
+   * Refused; see the reason. Nothing changes for it.
+   *
+   * @generated from enum value: CALENDAR_EVENT_OUTCOME_REJECTED = 3;
+   */
+  REJECTED = 3,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.CalendarEventOutcome.
+ */
+export declare const CalendarEventOutcomeSchema: GenEnum<CalendarEventOutcome>;
 
 /**
  * ConnectionStatus is whether a connection still syncs.
@@ -1295,6 +1608,18 @@ export declare const IntegrationsService: GenService<{
     output: typeof UploadHrvSamplesResponseSchema;
   },
   /**
+   * UploadCalendarEvents takes a window of the phone's own calendars (EventKit, Android CalendarContract) as the
+   * whole truth for that window: the high-stakes events are kept and published, the others dropped unseen, and a
+   * kept event of the phone in the window that the upload no longer lists is withdrawn. Answers for each event.
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.UploadCalendarEvents
+   */
+  uploadCalendarEvents: {
+    methodKind: "unary";
+    input: typeof UploadCalendarEventsRequestSchema;
+    output: typeof UploadCalendarEventsResponseSchema;
+  },
+  /**
    * StartConnection begins a provider's OAuth flow and returns where to send the user.
    *
    * @generated from rpc omtobe.integrations.v1.IntegrationsService.StartConnection
@@ -1367,6 +1692,18 @@ export declare const IntegrationsService: GenService<{
     methodKind: "unary";
     input: typeof HandleCalendarNotificationRequestSchema;
     output: typeof HandleCalendarNotificationResponseSchema;
+  },
+  /**
+   * HandleGraphNotification takes one delivery to the Microsoft Graph notification URL: the validation handshake
+   * (answered with its token) or change and lifecycle notifications, checked by their clientState (PERMISSION_DENIED
+   * when one does not match). The answer is what to send Graph, as it is.
+   *
+   * @generated from rpc omtobe.integrations.v1.IntegrationsService.HandleGraphNotification
+   */
+  handleGraphNotification: {
+    methodKind: "unary";
+    input: typeof HandleGraphNotificationRequestSchema;
+    output: typeof HandleGraphNotificationResponseSchema;
   },
   /**
    * ExportUserData returns what integrations holds about one user (never tokens).

@@ -1,0 +1,23 @@
+import type { OAuthProvider } from '../../connections/oauth-providers.ts';
+import type { Microsoft } from './microsoft-service.ts';
+
+/**
+ * The Microsoft entry of connections/oauth-providers.ts: authorization code + PKCE (S256) through msal-node, offline
+ * access (msal asks for `offline_access` itself), scope `Calendars.Read`. msal builds the authorization URL after
+ * reading the authority's metadata, so it comes as a promise (the wiring lets `authorizationUrl` be async).
+ * `providerUserId` is null: notifications name a subscription, not an account.
+ */
+export type AsyncOAuthProvider = Omit<OAuthProvider, 'authorizationUrl'> & { authorizationUrl(state: string, codeChallenge?: string): Promise<string> };
+
+export function microsoftOAuthProvider(ms: Microsoft): AsyncOAuthProvider {
+  return {
+    pkce: true,
+    authorizationUrl: (state, codeChallenge) => ms.auth.authorizationUrl(state, required(codeChallenge, 'code challenge')),
+    complete: async (code, codeVerifier) => ({ tokens: await ms.auth.exchangeCode(code, required(codeVerifier, 'code verifier')), providerUserId: null }),
+  };
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined) throw new Error(`PKCE ${what} missing for Microsoft`);
+  return value;
+}
