@@ -294,6 +294,15 @@ describe('prompts delivered to phones, end to end', () => {
     await bob.client.ok('POST', '/api/v1/dev/advance-time', { minutes: 5 });
     await settle(bob.client);
     expect([kinds(apns.pushesTo(bob.ios)), kinds(fcm.pushesTo(bob.android))]).toEqual([['reading'], ['reading']]);
+
+    // The export lists both deliveries as sent (the console's pushes list reads it): the kind and event id, no title.
+    const exported = await bob.client.ok('GET', '/api/v1/me/export');
+    const deliveries = (exported.integrations as { push_deliveries: Array<Record<string, unknown>> }).push_deliveries;
+    expect(deliveries).toHaveLength(2);
+    for (const d of deliveries) {
+      expect(d).toMatchObject({ kind: 'reading', status: 'sent', attempts: 1, event_id: board.event_id, transition_id: iphone!.payload.transition_id, last_error: null });
+    }
+    expect(JSON.stringify(deliveries)).not.toContain('Northwind');
   }, 60_000);
 
   it.each(['state-engine', 'integrations'] as const)('loses no brake and pushes none twice when %s is killed (SIGKILL) right after the drop is uploaded', async (service) => {

@@ -150,7 +150,7 @@ describe('the development console, in a browser', () => {
       await visible('#brake-screen');
       await textIn('#feed', 'brake_raised');
       await textIn('#brake-event', 'Board Meeting');
-      await textIn('#pushes', 'brake');
+      await page.waitForSelector('#pushes li[data-kind="brake"]', wait); // the delivery log (the export), not the stream
       await textIn('#hrv-summary', '0.8 × mean');
       await page.waitForSelector('#hrv-summary[data-freshness="fresh"]', wait);
       await shot('1-brake');

@@ -129,7 +129,7 @@ async function load() {
     // The brake's reason in words comes from the check; over its per-user limit the last answer stays.
     api('POST', '/state/check').catch((e) => (e.status === 429 ? view.check : Promise.reject(e))),
     api('GET', '/dev/time'),
-    // The stored HRV samples and high-stakes events (and push deliveries, once integrations exports them).
+    // The stored HRV samples, high-stakes events and push deliveries.
     api('GET', '/me/export'),
     api('GET', '/decisions/history'),
     api('GET', '/reflections/history'),
@@ -228,6 +228,8 @@ function onStreamEvent(event, data) {
     return;
   }
   if (view.state) render();
+  // Integrations plans its pushes from the same transition, a moment later: a second look lists them.
+  if (event === 'transition' && pushingTransitions.has(data.kind) && view.devices.length > 0) setTimeout(() => refresh().catch(() => undefined), 2000);
   // The rest (the check's reason, samples, history) follows the transition.
   refresh().catch(showError($('sim-status')));
 }
@@ -461,35 +463,33 @@ function renderMeetings() {
   if (all.length === 0) list.append(el('li', { class: 'empty' }, 'None stored. Only high-stakes meetings are kept; others are dropped when they arrive.'));
 }
 
+/** What each kind of push is, as the phone receives it. */
 const pushKinds = {
-  brake_raised: 'brake: visible, time-sensitive',
-  reflection_opened: 'reflection: visible',
-  reading_requested: 'reading request: silent',
+  brake: 'brake: visible, time-sensitive',
+  reflection: 'reflection: visible',
+  reading: 'reading request: silent',
 };
+/** The prompt transitions integrations pushes to every registered phone. */
+const pushingTransitions = new Set(['brake_raised', 'reflection_opened', 'reading_requested']);
 
+/** The delivery log from the export: one row per push to one phone, what became of it. */
 function renderPushes() {
   const list = $('pushes');
-  const deliveries = view.exportDoc?.integrations?.push_deliveries;
+  const deliveries = view.exportDoc?.integrations?.push_deliveries ?? [];
   const devices = view.devices.length;
-  if (Array.isArray(deliveries)) {
-    setText($('pushes-note'), `Delivered by integrations to ${devices} registered phone(s), newest first.`);
-    list.replaceChildren(
-      ...deliveries
-        .toSorted((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
-        .map((d) => el('li', {}, `${dayAndTime(d.created_at)} · ${d.kind} → device …${String(d.device_id).slice(-8)} · ${d.status}`)),
-    );
-    return;
-  }
-  // The API does not list push deliveries yet: what is shown is each transition that pushes to every registered phone.
-  setText(
-    $('pushes-note'),
-    devices === 0
-      ? 'No phone registered: nothing is pushed.'
-      : `Pushed to ${devices} registered phone(s) for each of these transitions (heard on the live stream since this page opened; the delivery log itself is not in the API yet).`,
+  setText($('pushes-note'), devices === 0 ? 'No phone registered: nothing is pushed.' : `What integrations pushed to ${devices} registered phone(s), newest first.`);
+  list.replaceChildren(
+    ...deliveries
+      .toSorted((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+      .map((d) =>
+        el(
+          'li',
+          { 'data-kind': d.kind, 'data-status': d.status },
+          `${dayAndTime(d.created_at)} · ${pushKinds[d.kind] ?? d.kind}${d.event_id ? ` · ${titleOf(d.event_id)}` : ''} → phone …${String(d.device_id).slice(-8)} · ${d.status}`,
+        ),
+      ),
   );
-  const pushing = view.transitions.filter((t) => pushKinds[t.kind]);
-  list.replaceChildren(...pushing.map((t) => el('li', { 'data-kind': t.kind }, `${dayAndTime(t.occurred_at)} · ${pushKinds[t.kind]}${t.event ? ` · ${titleOf(t.event.id)}` : ''}`)));
-  if (pushing.length === 0 && devices > 0) list.append(el('li', { class: 'empty' }, 'None yet.'));
+  if (deliveries.length === 0 && devices > 0) list.append(el('li', { class: 'empty' }, 'None yet.'));
 }
 
 function renderHistory() {

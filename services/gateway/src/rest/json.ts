@@ -12,6 +12,9 @@ import {
   type Device,
   type ExportedEvent,
   type ExportedHrvSample,
+  type ExportedPushDelivery,
+  PushDeliveryStatus,
+  PushKind,
   type ExportUserDataResponse as IntegrationsExport,
 } from '@omtobe/proto/integrations/v1';
 import {
@@ -158,6 +161,38 @@ export function deviceJson(d: Device) {
   };
 }
 
+const pushKindNames: Record<PushKind, string | null> = {
+  [PushKind.UNSPECIFIED]: null,
+  [PushKind.BRAKE]: 'brake',
+  [PushKind.REFLECTION]: 'reflection',
+  [PushKind.READING]: 'reading',
+};
+const pushStatusNames: Record<PushDeliveryStatus, string | null> = {
+  [PushDeliveryStatus.UNSPECIFIED]: null,
+  [PushDeliveryStatus.PENDING]: 'pending',
+  [PushDeliveryStatus.SENT]: 'sent',
+  [PushDeliveryStatus.DEVICE_GONE]: 'device_gone',
+  [PushDeliveryStatus.EXPIRED]: 'expired',
+  [PushDeliveryStatus.CANCELLED]: 'cancelled',
+  [PushDeliveryStatus.DEAD]: 'dead',
+};
+
+export function pushDeliveryJson(p: ExportedPushDelivery) {
+  return {
+    id: p.deliveryId,
+    transition_id: p.transitionId,
+    device_id: p.deviceId,
+    kind: pushKindNames[p.kind],
+    event_id: p.eventId || null,
+    status: pushStatusNames[p.status],
+    attempts: p.attempts,
+    created_at: iso(p.createdAt),
+    finished_at: iso(p.finishedAt),
+    expires_at: iso(p.expiresAt),
+    last_error: p.lastError || null,
+  };
+}
+
 export function decisionJson(d: SubmitDecisionResponse) {
   return {
     status: 'decision_recorded',
@@ -230,6 +265,7 @@ export function exportJson(e: ExportMyDataResponse) {
       hrv_samples: (integrations.hrvSamples ?? []).map(hrvSampleJson),
       events: (integrations.events ?? []).map(eventJson),
       devices: (integrations.devices ?? []).map(deviceJson),
+      push_deliveries: (integrations.pushDeliveries ?? []).map(pushDeliveryJson),
     },
   };
 }

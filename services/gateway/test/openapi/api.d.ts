@@ -896,6 +896,8 @@ export interface components {
             devices: components["schemas"]["Device"][];
             events: components["schemas"]["Event"][];
             hrv_samples: components["schemas"]["HrvSample"][];
+            /** @description the pushes sent or planned to the caller’s phones, oldest first */
+            push_deliveries: components["schemas"]["PushDelivery"][];
         };
         /** @description The decision log’s records of the caller, newest first. */
         ExportedLog: {
@@ -1021,11 +1023,51 @@ export interface components {
             /** @description false when it was not connected */
             disconnected: boolean;
         };
+        /** @description One push of one prompt transition to one phone (no title, no HRV value). */
+        PushDelivery: {
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description UTC ISO-8601 with Z
+             */
+            created_at: string;
+            device_id: string;
+            /** @description the high-stakes event (brake, reading request); null otherwise */
+            event_id: string | null;
+            /**
+             * Format: date-time
+             * @description UTC ISO-8601 with Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO-8601 with Z; null when there is none
+             */
+            finished_at: string | null;
+            /** @description a UUID */
+            id: string;
+            kind: components["schemas"]["PushKind"];
+            /** @description the last failure as a status and reason code, e.g. "apns 500"; never a token */
+            last_error: string | null;
+            status: components["schemas"]["PushStatus"];
+            /** @description the prompt transition it announces */
+            transition_id: string;
+        };
         /**
          * @description The APNs environment of an iOS token; always production on Android.
          * @enum {string}
          */
         PushEnvironment: "sandbox" | "production";
+        /**
+         * @description What a push asks of the person: the brake, the reflection, or a fresh HRV reading.
+         * @enum {string}
+         */
+        PushKind: "brake" | "reflection" | "reading";
+        /**
+         * @description Where one push to one device stands.
+         * @enum {string}
+         */
+        PushStatus: "pending" | "sent" | "device_gone" | "expired" | "cancelled" | "dead";
         /** @description One logged reflection: only its time, answer and cycle start. */
         Reflection: {
             /**

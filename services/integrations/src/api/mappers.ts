@@ -12,6 +12,10 @@ import {
   DeviceSchema,
   PushEnvironment,
   type Device,
+  ExportedPushDeliverySchema,
+  PushDeliveryStatus,
+  PushKind,
+  type ExportedPushDelivery,
   ExportedEventSchema,
   ExportedHrvSampleSchema,
   Provider,
@@ -23,7 +27,7 @@ import {
   type SampleResult,
 } from '@omtobe/proto/integrations/v1';
 import { InvalidArgumentError } from '@omtobe/platform';
-import type { ConnectionView, UserData } from '../connections/user-data.ts';
+import type { ConnectionView, PushDeliveryView, UserData } from '../connections/user-data.ts';
 import type { DevicePlatformName, PushEnvironmentName } from '../domain/device-token.ts';
 import type { DeviceView } from '../push/devices.ts';
 import type { UploadedDeviceEvent } from '../domain/device-calendar.ts';
@@ -31,7 +35,7 @@ import { calendarSourceToProto } from '../ingest/calendar-items.ts';
 import { metricToProto, sourceToProto } from '../ingest/hrv-samples.ts';
 import type { EventAnswer } from '../providers/device/upload-calendar-events.ts';
 import type { SampleAnswer } from '../providers/healthkit/upload-samples.ts';
-import type { CalendarSourceName, ProviderName } from '../store/database.ts';
+import type { CalendarSourceName, ProviderName, PushKindName, PushStatus } from '../store/database.ts';
 
 export function providerFromProto(provider: Provider): ProviderName {
   if (provider === Provider.WHOOP) return 'whoop';
@@ -126,5 +130,31 @@ export function deviceToProto(d: DeviceView): Device {
     token: d.token,
     registeredAt: timestampFromDate(d.registeredAt),
     updatedAt: timestampFromDate(d.updatedAt),
+  });
+}
+
+const pushKinds: Record<PushKindName, PushKind> = { brake: PushKind.BRAKE, reflection: PushKind.REFLECTION, reading: PushKind.READING };
+const pushStatuses: Record<PushStatus, PushDeliveryStatus> = {
+  pending: PushDeliveryStatus.PENDING,
+  sent: PushDeliveryStatus.SENT,
+  device_gone: PushDeliveryStatus.DEVICE_GONE,
+  expired: PushDeliveryStatus.EXPIRED,
+  cancelled: PushDeliveryStatus.CANCELLED,
+  dead: PushDeliveryStatus.DEAD,
+};
+
+export function pushDeliveryToProto(p: PushDeliveryView): ExportedPushDelivery {
+  return create(ExportedPushDeliverySchema, {
+    deliveryId: p.deliveryId,
+    transitionId: p.transitionId,
+    deviceId: p.deviceId,
+    kind: pushKinds[p.kind],
+    eventId: p.eventId ?? '',
+    status: pushStatuses[p.status],
+    attempts: p.attempts,
+    createdAt: timestampFromDate(p.createdAt),
+    expiresAt: timestampFromDate(p.expiresAt),
+    ...(p.finishedAt ? { finishedAt: timestampFromDate(p.finishedAt) } : {}),
+    lastError: p.lastError ?? '',
   });
 }

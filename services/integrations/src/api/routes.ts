@@ -45,6 +45,7 @@ import {
   connectionToProto,
   deviceEventFromProto,
   deviceToProto,
+  pushDeliveryToProto,
   environmentFromProto,
   eventToProto,
   platformFromProto,
@@ -158,6 +159,7 @@ export function integrationsRoutes(svc: Service) {
           hrvSamples: data.samples.map(sampleToProto),
           events: data.events.map(eventToProto),
           devices: data.devices.map(deviceToProto),
+          pushDeliveries: data.pushes.map(pushDeliveryToProto),
         });
       },
       async registerDevice(req) {

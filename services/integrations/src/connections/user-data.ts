@@ -1,6 +1,7 @@
 import { connectionsOf } from '../store/connections.repo.ts';
-import type { CalendarSourceName, ConnectionStatus, HrvMetricName, HrvSourceName, ProviderName } from '../store/database.ts';
+import type { CalendarSourceName, ConnectionStatus, HrvMetricName, HrvSourceName, ProviderName, PushKindName, PushStatus } from '../store/database.ts';
 import { eventsOf } from '../store/events.repo.ts';
+import { deliveriesOf } from '../store/push-deliveries.repo.ts';
 import { samplesOf } from '../store/samples.repo.ts';
 import { listDevices, type DeviceView } from '../push/devices.ts';
 import type { Service } from '../service.ts';
@@ -18,6 +19,22 @@ export interface UserData {
   events: Array<{ eventId: string; source: CalendarSourceName; title: string; startsAt: Date; endsAt: Date }>;
   /** Registered devices, tokens included: a push token is the user's own data. */
   devices: DeviceView[];
+  /** The pushes planned for those devices and what became of them (what each said is its kind: no title, no HRV). */
+  pushes: PushDeliveryView[];
+}
+
+export interface PushDeliveryView {
+  deliveryId: string;
+  transitionId: string;
+  deviceId: string;
+  kind: PushKindName;
+  eventId?: string;
+  status: PushStatus;
+  attempts: number;
+  createdAt: Date;
+  finishedAt?: Date;
+  expiresAt: Date;
+  lastError?: string;
 }
 
 /** A user's connections, never with tokens. */
@@ -33,10 +50,29 @@ export async function listConnections(svc: Service, userId: string): Promise<Con
 
 /** Everything this service holds about a user (the export of a data-access request). Provider OAuth tokens are not the user's data to take away; their own devices' push tokens are. */
 export async function exportUserData(svc: Service, userId: string): Promise<UserData> {
-  const [connections, samples, events, devices] = await Promise.all([listConnections(svc, userId), samplesOf(svc.db, userId), eventsOf(svc.db, userId), listDevices(svc, userId)]);
+  const [connections, samples, events, devices, pushes] = await Promise.all([
+    listConnections(svc, userId),
+    samplesOf(svc.db, userId),
+    eventsOf(svc.db, userId),
+    listDevices(svc, userId),
+    deliveriesOf(svc.db, userId),
+  ]);
   return {
     connections,
     devices,
+    pushes: pushes.map((p) => ({
+      deliveryId: p.delivery_id,
+      transitionId: p.transition_id,
+      deviceId: p.device_id,
+      kind: p.kind,
+      status: p.status,
+      attempts: p.attempts,
+      createdAt: p.created_at,
+      expiresAt: p.expires_at,
+      ...(p.event_id ? { eventId: p.event_id } : {}),
+      ...(p.finished_at ? { finishedAt: p.finished_at } : {}),
+      ...(p.last_error ? { lastError: p.last_error } : {}),
+    })),
     samples: samples.map((s) => ({ sampleId: s.sample_id, metric: s.metric, source: s.source, valueMs: s.value_ms, measuredAt: s.measured_at })),
     events: events.map((e) => ({ eventId: e.event_id, source: e.source, title: e.title, startsAt: e.starts_at, endsAt: e.ends_at })),
   };

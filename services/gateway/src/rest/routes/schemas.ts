@@ -68,6 +68,8 @@ export const sharedSchemas = [
   enumOf('ConnectionStatus', 'Whether a provider connection still syncs (reauth_required: connect again).', ['active', 'reauth_required']),
   enumOf('DevicePlatform', 'APNs (ios) or FCM (android).', ['ios', 'android']),
   enumOf('PushEnvironment', 'The APNs environment of an iOS token; always production on Android.', ['sandbox', 'production']),
+  enumOf('PushKind', 'What a push asks of the person: the brake, the reflection, or a fresh HRV reading.', ['brake', 'reflection', 'reading']),
+  enumOf('PushStatus', 'Where one push to one device stands.', ['pending', 'sent', 'device_gone', 'expired', 'cancelled', 'dead']),
   {
     $id: 'Event',
     ...record('A high-stakes calendar event.', { id: { type: 'string' }, title: { type: 'string' }, starts_at: timestamp, ends_at: timestamp }),
@@ -212,6 +214,22 @@ export const sharedSchemas = [
       updated_at: timestamp,
     }),
   },
+  {
+    $id: 'PushDelivery',
+    ...record('One push of one prompt transition to one phone (no title, no HRV value).', {
+      id: { type: 'string', description: 'a UUID' },
+      transition_id: { type: 'string', description: 'the prompt transition it announces' },
+      device_id: { type: 'string' },
+      kind: ref('PushKind'),
+      event_id: { ...nullableString, description: 'the high-stakes event (brake, reading request); null otherwise' },
+      status: ref('PushStatus'),
+      attempts: { type: 'integer', minimum: 0 },
+      created_at: instant,
+      finished_at: timestamp,
+      expires_at: instant,
+      last_error: { ...nullableString, description: 'the last failure as a status and reason code, e.g. "apns 500"; never a token' },
+    }),
+  },
   { $id: 'DeviceList', ...record('The caller’s phones, oldest registration first.', { devices: { type: 'array', items: ref('Device') } }) },
   {
     $id: 'SampleResult',
@@ -251,6 +269,7 @@ export const sharedSchemas = [
       hrv_samples: { type: 'array', items: ref('HrvSample') },
       events: { type: 'array', items: ref('Event') },
       devices: { type: 'array', items: ref('Device') },
+      push_deliveries: { type: 'array', items: ref('PushDelivery'), description: 'the pushes sent or planned to the caller’s phones, oldest first' },
     }),
   },
   {

@@ -971,6 +971,13 @@ export declare type ExportUserDataResponse = Message<"omtobe.integrations.v1.Exp
    * @generated from field: repeated omtobe.integrations.v1.Device devices = 4;
    */
   devices: Device[];
+
+  /**
+   * The pushes planned for the user's devices and what became of them (kept as long as PUSH_*_RETENTION allows).
+   *
+   * @generated from field: repeated omtobe.integrations.v1.ExportedPushDelivery push_deliveries = 5;
+   */
+  pushDeliveries: ExportedPushDelivery[];
 };
 
 /**
@@ -978,6 +985,96 @@ export declare type ExportUserDataResponse = Message<"omtobe.integrations.v1.Exp
  * Use `create(ExportUserDataResponseSchema)` to create a new message.
  */
 export declare const ExportUserDataResponseSchema: GenMessage<ExportUserDataResponse>;
+
+/**
+ * ExportedPushDelivery is one push of one prompt transition to one device. It never holds a title or an HRV value.
+ *
+ * @generated from message omtobe.integrations.v1.ExportedPushDelivery
+ */
+export declare type ExportedPushDelivery = Message<"omtobe.integrations.v1.ExportedPushDelivery"> & {
+  /**
+   * Stable id of the delivery (a UUID).
+   *
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * The prompts.v1 transition it announces.
+   *
+   * @generated from field: string transition_id = 2;
+   */
+  transitionId: string;
+
+  /**
+   * The device it goes to.
+   *
+   * @generated from field: string device_id = 3;
+   */
+  deviceId: string;
+
+  /**
+   * Brake, reflection or reading request.
+   *
+   * @generated from field: omtobe.integrations.v1.PushKind kind = 4;
+   */
+  kind: PushKind;
+
+  /**
+   * The high-stakes event's id (brake and reading request); empty otherwise.
+   *
+   * @generated from field: string event_id = 5;
+   */
+  eventId: string;
+
+  /**
+   * Where it stands.
+   *
+   * @generated from field: omtobe.integrations.v1.PushDeliveryStatus status = 6;
+   */
+  status: PushDeliveryStatus;
+
+  /**
+   * How many sends were tried.
+   *
+   * @generated from field: uint32 attempts = 7;
+   */
+  attempts: number;
+
+  /**
+   * When it was planned.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 8;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * When it reached its status (unset while pending).
+   *
+   * @generated from field: google.protobuf.Timestamp finished_at = 9;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * After this instant it is never sent.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 10;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The last failure, as a status and reason code (e.g. "apns 500"); never a token.
+   *
+   * @generated from field: string last_error = 11;
+   */
+  lastError: string;
+};
+
+/**
+ * Describes the message omtobe.integrations.v1.ExportedPushDelivery.
+ * Use `create(ExportedPushDeliverySchema)` to create a new message.
+ */
+export declare const ExportedPushDeliverySchema: GenMessage<ExportedPushDelivery>;
 
 /**
  * InjectHrvDropRequest asks the mock HRV provider for a dropped sample now.
@@ -1523,6 +1620,107 @@ export enum ConnectionStatus {
  * Describes the enum omtobe.integrations.v1.ConnectionStatus.
  */
 export declare const ConnectionStatusSchema: GenEnum<ConnectionStatus>;
+
+/**
+ * PushKind is what a push asks of the person.
+ *
+ * @generated from enum omtobe.integrations.v1.PushKind
+ */
+export enum PushKind {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: PUSH_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The brake: does this decision need to be finalized now?
+   *
+   * @generated from enum value: PUSH_KIND_BRAKE = 1;
+   */
+  BRAKE = 1,
+
+  /**
+   * Day 7's reflection question.
+   *
+   * @generated from enum value: PUSH_KIND_REFLECTION = 2;
+   */
+  REFLECTION = 2,
+
+  /**
+   * A request for a fresh HRV reading before a high-stakes meeting.
+   *
+   * @generated from enum value: PUSH_KIND_READING = 3;
+   */
+  READING = 3,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.PushKind.
+ */
+export declare const PushKindSchema: GenEnum<PushKind>;
+
+/**
+ * PushDeliveryStatus is where one push to one device stands.
+ *
+ * @generated from enum omtobe.integrations.v1.PushDeliveryStatus
+ */
+export enum PushDeliveryStatus {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not sent yet (due, or waiting to retry).
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Accepted by APNs or FCM.
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_SENT = 2;
+   */
+  SENT = 2,
+
+  /**
+   * The device's token was refused for good; the device was removed.
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_DEVICE_GONE = 3;
+   */
+  DEVICE_GONE = 3,
+
+  /**
+   * Its moment passed before it could be sent.
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_EXPIRED = 4;
+   */
+  EXPIRED = 4,
+
+  /**
+   * Withdrawn before it was sent (the brake or reflection it announced ended).
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_CANCELLED = 5;
+   */
+  CANCELLED = 5,
+
+  /**
+   * Given up after repeated failures.
+   *
+   * @generated from enum value: PUSH_DELIVERY_STATUS_DEAD = 6;
+   */
+  DEAD = 6,
+}
+
+/**
+ * Describes the enum omtobe.integrations.v1.PushDeliveryStatus.
+ */
+export declare const PushDeliveryStatusSchema: GenEnum<PushDeliveryStatus>;
 
 /**
  * DevicePlatform is the push service a device is reached through.
