@@ -29,6 +29,10 @@ export function createHttpListener(handler: RequestHandler): HttpListener {
   const tcp = net.createServer();
   const h2 = http2.createServer();
   const h1 = http.createServer();
+  // An idle HTTP/1.1 connection is closed by its client first: Node's default 5 s races fetch (undici), which
+  // keeps a socket about 4 s and may send a request on it just as the server closes it ("other side closed").
+  // Envoy speaks HTTP/2 to the services, so this concerns direct HTTP/1.1 clients (tests, curl, development).
+  h1.keepAliveTimeout = 65_000;
   const sessions = new Set<http2.ServerHttp2Session>();
   const sniffing = new Set<net.Socket>();
   const h1Active = new Map<net.Socket, number>(); // requests running on each HTTP/1.1 connection
