@@ -9,9 +9,6 @@
 // partition of decisions.v1) has landed; provider revocations are counted once integrations' queue is empty.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
 // The fakes integrations' own tests use, imported as they are (not a package: services are not importable, and
@@ -20,6 +17,8 @@ import { eventually } from '@omtobe/testing';
 import { FakeGoogle } from '../../integrations/test/fakes/google-server.ts';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FakeGraph } from '../../integrations/test/fakes/graph-server.ts';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { fakeProviderEnv } from '../../integrations/test/fakes/provider-env.ts';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { FakeWhoop } from '../../integrations/test/fakes/whoop-server.ts';
 import type { AppClient, Json } from './app-client.ts';
@@ -72,7 +71,7 @@ describe('the provider edges through the gateway', () => {
   let whoop: FakeWhoop;
   let google: FakeGoogle;
   let graph: FakeGraph;
-  let graphCaDir: string;
+  let providers: Awaited<ReturnType<typeof fakeProviderEnv>> | undefined;
   let database: ReturnType<typeof openStackDatabase>;
   const tz = daytimeZone(new Date());
   let nextWhoopUser = 70_000 + Math.floor(Math.random() * 10_000);
@@ -81,35 +80,15 @@ describe('the provider edges through the gateway', () => {
 
   beforeAll(async () => {
     [whoop, google, graph] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeGraph.start()]);
-    graphCaDir = await mkdtemp(path.join(tmpdir(), 'graph-ca-'));
-    await writeFile(path.join(graphCaDir, 'ca.pem'), graph.caPem);
+    providers = await fakeProviderEnv({ whoop, google, graph });
     stack = await startTestStack({
       // Quiet mock providers: only what the tests upload, inject or put at the fakes exists.
       MOCK_HRV_BACKFILL_DAYS: '0',
       MOCK_HRV_INTERVAL_MINUTES: '10000000',
       MOCK_CALENDAR_DAYS: '0',
       WORKER_INTERVAL_MS: '1000',
-      WHOOP_CLIENT_ID: whoop.clientId,
-      WHOOP_CLIENT_SECRET: whoop.clientSecret,
-      WHOOP_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/whoop/callback',
-      WHOOP_BASE_URL: whoop.url,
-      GOOGLE_CLIENT_ID: google.clientId,
-      GOOGLE_CLIENT_SECRET: google.clientSecret,
-      GOOGLE_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/google-calendar/callback',
-      GOOGLE_API_ROOT_URL: `${google.url}/`,
-      GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-      GOOGLE_TOKEN_URL: `${google.url}/token`,
-      GOOGLE_REVOKE_URL: `${google.url}/revoke`,
-      // Where Google would post (an https address it accepts); the tests post to the gateway's port themselves.
-      GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/google-calendar',
-      MICROSOFT_CLIENT_ID: graph.clientId,
-      MICROSOFT_CLIENT_SECRET: graph.clientSecret,
-      MICROSOFT_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/microsoft/callback',
-      MICROSOFT_AUTHORITY: graph.authority,
-      MICROSOFT_KNOWN_AUTHORITIES: graph.authorityHost,
-      MICROSOFT_GRAPH_BASE_URL: graph.url,
-      MICROSOFT_CA_FILE: path.join(graphCaDir, 'ca.pem'),
-      MICROSOFT_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/microsoft',
+      // The fakes' addresses; Google and Microsoft would post to the gateway's public routes (the tests post themselves).
+      ...providers.env,
     });
     // Graph's deliveries (the validation handshake, notifications) go to the gateway's public route, as over the internet.
     graph.endpoint = async ({ query, body }) => {
@@ -127,7 +106,7 @@ describe('the provider edges through the gateway', () => {
     await database?.close();
     await stack?.stop();
     await Promise.all([whoop?.close(), google?.close(), graph?.close()]);
-    if (graphCaDir) await rm(graphCaDir, { recursive: true, force: true });
+    await providers?.remove();
   });
 
   async function connectWhoop(client: AppClient, whoopUserId: string): Promise<void> {

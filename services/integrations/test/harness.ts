@@ -2,9 +2,6 @@
 // WHOOP, Google, Microsoft (identity platform + Graph), APNs and FCM servers behind the real clients: its consumers, outbox relay and RPCs. Background
 // work runs when a test says so (runSyncs, runRevocations, runPushes), never on a timer.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Code, ConnectError, createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
@@ -32,6 +29,7 @@ import { runDueRevocations } from '../src/work/revocations.ts';
 import { runDueSyncs } from '../src/work/sync.ts';
 import { FakeGoogle } from './fakes/google-server.ts';
 import { FakeGraph } from './fakes/graph-server.ts';
+import { fakeProviderEnv } from './fakes/provider-env.ts';
 import { FakeWhoop } from './fakes/whoop-server.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -97,9 +95,7 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const database = await createTestDatabase('integrations');
   const [whoop, google, graph, apns, fcm] = await Promise.all([FakeWhoop.start(), FakeGoogle.start(), FakeGraph.start(), FakeApns.start(), FakeFcm.start()]);
-  // MICROSOFT_CA_FILE is a path, as in a deployment: the fake's CA goes to a file of the run.
-  const graphCaDir = await mkdtemp(path.join(tmpdir(), 'graph-ca-'));
-  await writeFile(path.join(graphCaDir, 'ca.pem'), graph.caPem);
+  const providers = await fakeProviderEnv({ whoop, google, graph });
   const tokenKeys = `test-key:${randomBytes(32).toString('base64')}`;
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig(configSchema, {
@@ -114,26 +110,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     OUTBOX_POLL_INTERVAL_MS: '200',
     MIGRATE_ON_START: 'true',
     TOKEN_ENCRYPTION_KEYS: tokenKeys,
-    WHOOP_CLIENT_ID: whoop.clientId,
-    WHOOP_CLIENT_SECRET: whoop.clientSecret,
-    WHOOP_REDIRECT_URI: 'https://api.omtobe.test/api/v1/integrations/whoop/callback',
-    WHOOP_BASE_URL: whoop.url,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_REDIRECT_URI: 'https://api.omtobe.test/api/v1/integrations/google/callback',
-    GOOGLE_API_ROOT_URL: `${google.url}/`,
-    GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-    GOOGLE_TOKEN_URL: `${google.url}/token`,
-    GOOGLE_REVOKE_URL: `${google.url}/revoke`,
-    GOOGLE_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/integrations/google/notifications',
-    MICROSOFT_CLIENT_ID: graph.clientId,
-    MICROSOFT_CLIENT_SECRET: graph.clientSecret,
-    MICROSOFT_REDIRECT_URI: 'https://api.omtobe.test/api/v1/providers/microsoft/callback',
-    MICROSOFT_AUTHORITY: graph.authority,
-    MICROSOFT_KNOWN_AUTHORITIES: graph.authorityHost,
-    MICROSOFT_GRAPH_BASE_URL: graph.url,
-    MICROSOFT_CA_FILE: path.join(graphCaDir, 'ca.pem'),
-    MICROSOFT_WEBHOOK_URL: 'https://api.omtobe.test/api/v1/webhooks/microsoft',
+    ...providers.env,
     ...apns.env(),
     ...fcm.env(),
     ...options.env,
@@ -262,7 +239,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await senders.close();
       await lifecycle.shutdown('test done');
       await Promise.all([whoop.close(), google.close(), graph.close(), apns.close(), fcm.close()]);
-      await rm(graphCaDir, { recursive: true, force: true });
+      await providers.remove();
       await database.drop();
     },
   };

@@ -4,6 +4,7 @@ import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema, Provider, type HighStakesEventUpserted } from '@omtobe/proto/integrations/v1';
 import { captureLogs, connectGoogle, freshProviders, rawConnection } from '../../../test/flows.ts';
+import { publicBase } from '../../../test/fakes/provider-env.ts';
 import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { tokenContext } from '../../domain/token-cipher.ts';
 import { renewExpiringChannels } from '../../work/maintenance.ts';
@@ -98,7 +99,7 @@ describe('Google Calendar through the real googleapis client', () => {
 
     expect(h.google.watches).toHaveLength(1);
     const watch = h.google.watches[0]!;
-    expect(watch.address).toBe('https://api.omtobe.test/api/v1/integrations/google/notifications');
+    expect(watch.address).toBe(`${publicBase}/api/v1/webhooks/google-calendar`);
     expect(Number(watch.expiration)).toBe(now0.getTime() + 7 * day);
     const stored = await sql<{ token_hash: string }>`select token_hash from calendar_channels`.execute(h.svc.db);
     expect(stored.rows).toHaveLength(1);

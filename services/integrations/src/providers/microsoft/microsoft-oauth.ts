@@ -4,12 +4,10 @@ import type { Microsoft } from './microsoft-service.ts';
 /**
  * The Microsoft entry of connections/oauth-providers.ts: authorization code + PKCE (S256) through msal-node, offline
  * access (msal asks for `offline_access` itself), scope `Calendars.Read`. msal builds the authorization URL after
- * reading the authority's metadata, so it comes as a promise (the wiring lets `authorizationUrl` be async).
+ * reading the authority's metadata, so it comes as a promise (OAuthProvider's `authorizationUrl` may be async).
  * `providerUserId` is null: notifications name a subscription, not an account.
  */
-export type AsyncOAuthProvider = Omit<OAuthProvider, 'authorizationUrl'> & { authorizationUrl(state: string, codeChallenge?: string): Promise<string> };
-
-export function microsoftOAuthProvider(ms: Microsoft): AsyncOAuthProvider {
+export function microsoftOAuthProvider(ms: Microsoft): OAuthProvider {
   return {
     pkce: true,
     authorizationUrl: (state, codeChallenge) => ms.auth.authorizationUrl(state, required(codeChallenge, 'code challenge')),

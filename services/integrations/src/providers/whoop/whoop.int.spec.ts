@@ -5,6 +5,7 @@ import { errorReasonHeader } from '@omtobe/platform';
 import { ConnectionStatus, HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource, Provider, type HrvSampleDeleted, type HrvSampleRecorded } from '@omtobe/proto/integrations/v1';
 import { eventually } from '@omtobe/testing';
 import { captureLogs, connectWhoop, freshProviders, knownUser, rawConnection, whoopDelivery } from '../../../test/flows.ts';
+import { publicBase } from '../../../test/fakes/provider-env.ts';
 import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { createTokenCipher, parseKeyring, TokenDecryptionError, tokenContext } from '../../domain/token-cipher.ts';
 import { withWhoopToken } from './whoop-tokens.ts';
@@ -72,7 +73,7 @@ describe('WHOOP', () => {
     const exchange = tokenRequests()[0]!;
     expect(exchange.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
     expect(new URLSearchParams(exchange.body).get('grant_type')).toBe('authorization_code');
-    expect(new URLSearchParams(exchange.body).get('redirect_uri')).toBe('https://api.omtobe.test/api/v1/integrations/whoop/callback');
+    expect(new URLSearchParams(exchange.body).get('redirect_uri')).toBe(`${publicBase}/api/v1/providers/whoop/callback`);
 
     // The state was used: a replayed callback is refused.
     const replay = h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode('101'), state: url.searchParams.get('state')!, error: '' });
