@@ -1,5 +1,5 @@
 // The edges of the system through the gateway's HTTP port, on one development stack whose integrations service
-// talks to the local fake WHOOP and Google (services/integrations/test/fakes): provider webhooks with their real
+// talks to the local fake WHOOP and Google (@omtobe/testing/fakes): provider webhooks with their real
 // signatures and headers, OAuth callbacks, a replayed Idempotency-Key, and an account's erasure read back from every
 // service's schema. Each test makes its own users; none depends on another having run.
 //
@@ -11,16 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
-// The fakes integrations' own tests use, imported as they are (not a package: services are not importable, and
-// these fakes are not in @omtobe/testing/fakes yet, where the APNs and FCM ones are shared from).
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { FakeGoogle } from '../../integrations/test/fakes/google-server.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { FakeGraph } from '../../integrations/test/fakes/graph-server.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { fakeProviderEnv } from '../../integrations/test/fakes/provider-env.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { FakeWhoop } from '../../integrations/test/fakes/whoop-server.ts';
+import { FakeGoogle, FakeGraph, fakeProviderEnv, FakeWhoop } from '@omtobe/testing/fakes';
 import type { AppClient, Json } from './app-client.ts';
 import {
   countRows,

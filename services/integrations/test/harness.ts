@@ -11,7 +11,7 @@ import { createKafka, startServiceEvents, topics, eventSchema, type HandledEvent
 import { createErrorInterceptor, createLifecycle, loadConfig } from '@omtobe/platform';
 import { IntegrationsService } from '@omtobe/proto/integrations/v1';
 import { createTestDatabase, eventually, isSentinel, produceSentinel, publishTestEvent, TestClock, testKafkaBrokers } from '@omtobe/testing';
-import { FakeApns, FakeFcm } from '@omtobe/testing/fakes';
+import { FakeApns, FakeFcm, FakeGoogle, FakeGraph, fakeProviderEnv, FakeWhoop } from '@omtobe/testing/fakes';
 import { integrationsRoutes } from '../src/api/routes.ts';
 import { configSchema, pushSendersFrom, settingsFrom } from '../src/config.ts';
 import { promptsConsumer } from '../src/consumers/prompts.ts';
@@ -27,10 +27,6 @@ import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
 import { runDueRevocations } from '../src/work/revocations.ts';
 import { runDueSyncs } from '../src/work/sync.ts';
-import { FakeGoogle } from './fakes/google-server.ts';
-import { FakeGraph } from './fakes/graph-server.ts';
-import { fakeProviderEnv } from './fakes/provider-env.ts';
-import { FakeWhoop } from './fakes/whoop-server.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

@@ -4,7 +4,7 @@
 // (work/sync.ts: claim, sync, finish), Graph's deliveries through HandleGraphNotification.
 import { sql } from 'kysely';
 import { microsoftOf, type MicrosoftService } from '../src/providers/microsoft/microsoft-service.ts';
-import type { FakeGraph } from './fakes/graph-server.ts';
+import type { FakeGraph } from '@omtobe/testing/fakes';
 import { connectMicrosoft } from './flows.ts';
 import { logger, startHarness, type Harness } from './harness.ts';
 

@@ -4,7 +4,7 @@ import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema, Provider, type HighStakesEventUpserted } from '@omtobe/proto/integrations/v1';
 import { captureLogs, connectGoogle, freshProviders, rawConnection } from '../../../test/flows.ts';
-import { publicBase } from '../../../test/fakes/provider-env.ts';
+import { publicBase } from '@omtobe/testing/fakes';
 import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { tokenContext } from '../../domain/token-cipher.ts';
 import { renewExpiringChannels } from '../../work/maintenance.ts';

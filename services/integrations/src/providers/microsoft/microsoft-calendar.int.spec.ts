@@ -5,7 +5,7 @@ import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighSta
 import { Code } from '@connectrpc/connect';
 import { refusal } from '../../../test/flows.ts';
 import { startMicrosoftHarness, type MicrosoftHarness } from '../../../test/microsoft-harness.ts';
-import { outlookMaxSubscriptionMs } from '../../../test/fakes/graph-server.ts';
+import { outlookMaxSubscriptionMs } from '@omtobe/testing/fakes';
 import { openTokens } from '../../connections/token-vault.ts';
 import { renewGraphSubscriptions } from './graph-subscriptions.ts';
 import { handleGraphWebhook } from './graph-notifications.ts';

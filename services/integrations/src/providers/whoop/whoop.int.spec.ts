@@ -5,7 +5,7 @@ import { errorReasonHeader } from '@omtobe/platform';
 import { ConnectionStatus, HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource, Provider, type HrvSampleDeleted, type HrvSampleRecorded } from '@omtobe/proto/integrations/v1';
 import { eventually } from '@omtobe/testing';
 import { captureLogs, connectWhoop, freshProviders, knownUser, rawConnection, whoopDelivery } from '../../../test/flows.ts';
-import { publicBase } from '../../../test/fakes/provider-env.ts';
+import { publicBase } from '@omtobe/testing/fakes';
 import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { createTokenCipher, parseKeyring, TokenDecryptionError, tokenContext } from '../../domain/token-cipher.ts';
 import { withWhoopToken } from './whoop-tokens.ts';

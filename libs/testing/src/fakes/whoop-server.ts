@@ -1,4 +1,4 @@
-import { json, bearerOf, fakeToken, startFakeServer, type FakeServer, type RecordedRequest } from '@omtobe/testing/fakes';
+import { json, bearerOf, fakeToken, startFakeServer, type FakeServer, type RecordedRequest } from './index.ts';
 import type { ServerResponse } from 'node:http';
 
 export interface FakeRecovery {

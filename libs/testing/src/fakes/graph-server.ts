@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import https, { type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { bearerOf, fakeToken, json, makeTestCertificate, type RecordedRequest } from '@omtobe/testing/fakes';
+import { bearerOf, fakeToken, json, makeTestCertificate, type RecordedRequest } from './index.ts';
 
 /** One calendar event as the fake holds it; times are instants. */
 export interface FakeGraphEvent {

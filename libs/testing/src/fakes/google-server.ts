@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from '@omtobe/testing/fakes';
+import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './index.ts';
 
 export interface FakeEvent {
   id: string;
