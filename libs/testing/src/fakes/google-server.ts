@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './index.ts';
+import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './http-server.ts';
 
 export interface FakeEvent {
   id: string;

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import https, { type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { bearerOf, fakeToken, json, makeTestCertificate, type RecordedRequest } from './index.ts';
+import { bearerOf, fakeToken, json, type RecordedRequest } from './http-server.ts';
+import { makeTestCertificate } from './tls.ts';
 
 /** One calendar event as the fake holds it; times are instants. */
 export interface FakeGraphEvent {

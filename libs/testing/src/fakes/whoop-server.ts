@@ -1,4 +1,4 @@
-import { json, bearerOf, fakeToken, startFakeServer, type FakeServer, type RecordedRequest } from './index.ts';
+import { bearerOf, fakeToken, json, startFakeServer, type FakeServer, type RecordedRequest } from './http-server.ts';
 import type { ServerResponse } from 'node:http';
 
 export interface FakeRecovery {
