@@ -6,3 +6,4 @@ export * from './eventually.ts';
 export * from './kafka/publish-event.ts';
 export * from './network/tcp-proxy.ts';
 export * from './kafka/sentinel.ts';
+export * from './time-zones.ts';

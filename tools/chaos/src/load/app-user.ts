@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { zoneWhereLocalHourIn } from '@omtobe/testing';
 import { isRetryable, isSuccess } from './calls.ts';
 import type { Answer, GatewayClient } from './gateway-client.ts';
 
@@ -71,7 +72,11 @@ export class AppUser {
   /** Resolves once the brake shows for this user; throws after `timeoutMs`. */
   async setUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    await this.must('register', () => this.post('register', '/users', { email: `${this.id}@chaos.example`, timezone: 'Europe/London' }));
+    // A zone where it is night now: the development mock calendar gives every user meetings in the day (11:00–12:00,
+    // 15:00–15:45 local), and a brake shown for one of those is rightly refused once it ends (409 no_pending_brake:
+    // the meeting is over); the load brakes only for the meeting it injects, and no local midnight moves its days.
+    const timezone = zoneWhereLocalHourIn(new Date(), 1, 7);
+    await this.must('register', () => this.post('register', '/users', { email: `${this.id}@chaos.example`, timezone }));
     // 503 registration_in_progress until the state engine has consumed the registration from users.v1.
     await this.must('cycle-day', () => this.post('cycle-day', '/dev/cycle-day', { day: 4 }));
     this.milestones.known = Date.now();

@@ -1,0 +1,27 @@
+// Tests that run on real time and care about the user's local hour (a cycle day must not roll over at midnight
+// mid-test; the development mock calendar's meetings must not overlap the one a test injects) pick the user's zone
+// by the hour it is there now.
+
+/**
+ * Named zones first (what a person would register with), then the fixed Etc/GMT zones from −12 to +14 hours, which
+ * no daylight-saving change moves: whatever the instant, some zone is at any given local hour. (Etc/GMT+5 is UTC−5.)
+ */
+const candidateZones = [
+  'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Dubai',
+  ...Array.from({ length: 27 }, (_, i) => i - 12).map((hours) => (hours === 0 ? 'Etc/GMT' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`)),
+];
+
+function localHour(zone: string, now: Date): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(now));
+}
+
+/**
+ * A zone where the local hour is now in [fromHour, toHour) — `preferred` when it qualifies. Throws when none does
+ * (a window narrower than the zones' spacing), rather than handing back a zone that breaks the test's premise.
+ */
+export function zoneWhereLocalHourIn(now: Date, fromHour: number, toHour: number, preferred?: string): string {
+  const candidates = preferred === undefined ? candidateZones : [preferred, ...candidateZones];
+  const zone = candidates.find((z) => localHour(z, now) >= fromHour && localHour(z, now) < toHour);
+  if (zone === undefined) throw new Error(`no zone at a local hour in [${fromHour}, ${toHour}) at ${now.toISOString()}`);
+  return zone;
+}
