@@ -1,17 +1,18 @@
 // The decision log's composition root: config → telemetry → logger → database (and, in development, the clock
 // kept there) → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
 import { loadDevClock, openServiceDatabase } from '@omtobe/db';
-import { decisionLogCallers } from './api/callers.ts';
+import { callerCheck } from './api/callers.ts';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
 import { decisionsSubscription } from './consumers/decisions.ts';
 import { usersSubscription } from './consumers/users.ts';
-import { createDecisionLogMetrics } from './metrics.ts';
-import { startRetentionJob } from './retention-job.ts';
+import type { Deps } from './operations/deps.ts';
+import { createDecisionLogMetrics } from './operations/metrics.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
+import { startRetention } from './work/retention.ts';
 
 const config = loadConfig();
 const telemetry = startTelemetry({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -30,6 +31,7 @@ await runService({
     // is the development clock (advance time moves it; its offset outlives a restart), so the purge judges the
     // records by the clock that stamped them.
     const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
+    const deps: Deps = { db, metrics, clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}) };
     await startServiceEvents<Database>({
       config,
       logger,
@@ -37,13 +39,11 @@ await runService({
       health,
       db,
       pool,
-      subscriptions: [decisionsSubscription({ metrics }), usersSubscription({ metrics })],
+      subscriptions: [decisionsSubscription(deps), usersSubscription(deps)],
       honourErasures: true,
     });
     if (config.DECISION_LOG_RETENTION_DAYS !== undefined) {
-      const retention = startRetentionJob({
-        db,
-        clock: devClock ?? systemClock,
+      const retention = startRetention(deps, {
         logger: logger.child({ component: 'retention' }),
         retentionDays: config.DECISION_LOG_RETENTION_DAYS,
         intervalMs: config.DECISION_LOG_RETENTION_INTERVAL_MS,
@@ -51,9 +51,9 @@ await runService({
       lifecycle.onStop('retention purge', () => retention.stop());
     }
     const port = await startServing(lifecycle, {
-      routes: decisionLogRoutes({ db, ...(devClock ? { devClock } : {}) }),
+      routes: decisionLogRoutes(deps),
       // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
-      interceptors: [serviceAuthInterceptorFrom(config, { policies: [decisionLogCallers(config.OMTOBE_MODE)], logger })],
+      interceptors: [callerCheck(config, logger)],
       reflection: config.OMTOBE_MODE === 'development',
       port: config.PORT,
       host: config.HOST,

@@ -4,14 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { create, toBinary, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Producer } from 'kafkajs';
-import { createKafka, headerNames, startServiceEvents, type HandledEvent, type Topic } from '@omtobe/events';
+import type { Logger } from 'pino';
+import { createKafka, headerNames, startServiceEvents, topics, type HandledEvent, type Topic } from '@omtobe/events';
 import { createLifecycle } from '@omtobe/platform';
-import { CycleResetReason, Decision, type DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
+import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
+import { CycleResetReason, Decision, DecisionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { testKafkaBrokers } from '@omtobe/testing';
 import { decisionsSubscription } from '../src/consumers/decisions.ts';
 import { usersSubscription } from '../src/consumers/users.ts';
-import type { DecisionLogMetrics } from '../src/metrics.ts';
-import { silentLogger, type TestDb } from './support.ts';
+import type { DecisionLogMetrics } from '../src/operations/metrics.ts';
+import { silentLogger, testDeps, type TestDb } from './support.ts';
 
 export interface Envelope {
   eventId?: string;
@@ -63,13 +65,37 @@ export function decisionRecorded(
   } satisfies MessageInitShape<typeof DecisionRecordedSchema>;
 }
 
+/**
+ * Sends events to the topics under `prefix` with the user as key; `producer` is read at each send (tests
+ * connect it in beforeAll).
+ */
+export function eventSender(producer: () => Producer, prefix: string) {
+  const send = <Desc extends DescMessage>(topic: Topic, schema: Desc, init: MessageInitShape<Desc>, envelope: Envelope) =>
+    produceEvent(producer(), prefix, topic, schema, init, envelope);
+  return {
+    send,
+    decision: (userId: string, decisionId: string, decidedAt: Date, overrides: Parameters<typeof decisionRecorded>[3] = {}, envelope: Omit<Envelope, 'key'> = {}) =>
+      send(topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, decisionId, decidedAt, overrides), { key: userId, ...envelope }),
+    userDeleted: (userId: string, deletedAt: Date, registeredAt?: Date, envelope: Omit<Envelope, 'key'> = {}) =>
+      send(
+        topics.users,
+        UserDeletedSchema,
+        { userId, deletedAt: timestampFromDate(deletedAt), ...(registeredAt ? { registeredAt: timestampFromDate(registeredAt) } : {}) },
+        { key: userId, ...envelope },
+      ),
+  };
+}
+
 export interface Consumers {
   handled: HandledEvent[];
   stop(): Promise<boolean>;
 }
 
 /** The decision log's subscriptions as main.ts wires them, as one member of `groupId`. */
-export async function startConsumers(t: TestDb, options: { prefix: string; groupId: string; metrics: DecisionLogMetrics }): Promise<Consumers> {
+export async function startConsumers(
+  t: TestDb,
+  options: { prefix: string; groupId: string; metrics: DecisionLogMetrics; logger?: Logger },
+): Promise<Consumers> {
   const handled: HandledEvent[] = [];
   const lifecycle = createLifecycle({ logger: silentLogger });
   await startServiceEvents({
@@ -83,11 +109,11 @@ export async function startConsumers(t: TestDb, options: { prefix: string; group
       INBOX_RETENTION_DAYS: 14,
       KAFKA_CONSUMER_DOWN_GRACE_MS: 30_000,
     },
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     lifecycle,
     db: t.db,
     pool: t.pool,
-    subscriptions: [decisionsSubscription({ metrics: options.metrics }), usersSubscription({ metrics: options.metrics })],
+    subscriptions: [decisionsSubscription, usersSubscription].map((subscribe) => subscribe(testDeps(t.db, { metrics: options.metrics }))),
     onHandled: (event) => handled.push(event),
     honourErasures: true,
   });

@@ -1,11 +1,16 @@
-// Shared by the decision log's integration tests: a migrated database of its own per test file.
+// Shared by the decision log's tests: a migrated database of its own per test file, the service's `deps`, and
+// records to store.
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import type pg from 'pg';
 import { createDatabase, migrateToLatest } from '@omtobe/db';
+import { systemClock } from '@omtobe/platform';
 import { createTestDatabase } from '@omtobe/testing';
 import type { DecisionRecord, ReflectionRecord } from '../src/domain/records.ts';
+import type { Deps } from '../src/operations/deps.ts';
+import type { DecisionLogMetrics } from '../src/operations/metrics.ts';
 import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
 
@@ -32,6 +37,25 @@ export async function openTestDb(name: string): Promise<TestDb> {
       await database.drop();
     },
   };
+}
+
+/** The file's own database for its tests: filled in before they run (beforeAll), dropped after them (afterAll). */
+export function useTestDb(name: string): TestDb {
+  const t = {} as TestDb;
+  beforeAll(async () => {
+    Object.assign(t, await openTestDb(name));
+  });
+  afterAll(async () => {
+    await t.close?.();
+  });
+  return t;
+}
+
+const uncounted: DecisionLogMetrics = { decisionRecorded() {}, reflectionRecorded() {}, cycleReset() {}, userErased() {} };
+
+/** The service's `deps` as main.ts builds them, over `db`: real time and no counting unless overridden. */
+export function testDeps(db: Kysely<Database>, overrides: Partial<Deps> = {}): Deps {
+  return { db, metrics: uncounted, clock: systemClock, ...overrides };
 }
 
 export function decision(overrides: Partial<DecisionRecord> = {}): DecisionRecord {

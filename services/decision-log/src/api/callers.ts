@@ -1,4 +1,5 @@
-import { callerPolicy, type CallerPolicy } from '@omtobe/platform';
+import type { Interceptor } from '@connectrpc/connect';
+import { callerPolicy, serviceAuthInterceptorFrom, type CallerPolicy, type Logger, type ServiceKeysConfig } from '@omtobe/platform';
 import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
 
 /**
@@ -15,4 +16,9 @@ export function decisionLogCallers(mode: 'development' | 'production'): CallerPo
     getSummary: [],
     advanceDevClock: development,
   });
+}
+
+/** The server's check of the caller: only the callers the allow-list names, each with a valid service token. */
+export function callerCheck(config: ServiceKeysConfig, logger: Logger): Interceptor {
+  return serviceAuthInterceptorFrom(config, { policies: [decisionLogCallers(config.OMTOBE_MODE)], logger });
 }

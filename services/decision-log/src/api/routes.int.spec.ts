@@ -1,33 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, createClient, type Client } from '@connectrpc/connect';
+import { Code, createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { loadDevClock } from '@omtobe/db';
 import { errorReasonHeader, HealthRegistry, createServer, type Server } from '@omtobe/platform';
 import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
 import { eventually } from '@omtobe/testing';
 import { Decision, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
-import { decision, minutesAfter, openTestDb, reflection, silentLogger, type TestDb } from '../../test/support.ts';
+import { expectInvalid, rejection } from '../../test/connect.ts';
+import { decision, minutesAfter, openTestDb, reflection, silentLogger, testDeps, type TestDb } from '../../test/support.ts';
 import { encodePageToken } from '../domain/page-token.ts';
 import { insertDecision } from '../store/decisions.repo.ts';
 import { insertReflection } from '../store/reflections.repo.ts';
 import { decisionLogRoutes } from './routes.ts';
-
-async function rejection(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function expectInvalid(call: Promise<unknown>, reason: string): Promise<void> {
-  const error = await rejection(call);
-  expect(error.code).toBe(Code.InvalidArgument);
-  expect(error.metadata.get(errorReasonHeader)).toBe(reason);
-}
 
 describe('DecisionLogService over Connect (a real server on a free port)', () => {
   let t: TestDb;
@@ -36,7 +22,7 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
 
   beforeAll(async () => {
     t = await openTestDb('decision_log_api');
-    server = createServer({ routes: decisionLogRoutes({ db: t.db }), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
+    server = createServer({ routes: decisionLogRoutes(testDeps(t.db)), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
     const port = await server.listen();
     client = createClient(DecisionLogService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: '1.1' }));
   });
@@ -51,7 +37,7 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
     expect(refused.metadata.get(errorReasonHeader)).toBe('development_only');
 
     const devClock = await loadDevClock(t.db);
-    const dev = createServer({ routes: decisionLogRoutes({ db: t.db, devClock }), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
+    const dev = createServer({ routes: decisionLogRoutes(testDeps(t.db, { devClock })), port: 0, host: '127.0.0.1', logger: silentLogger, health: new HealthRegistry() });
     try {
       const devClient = createClient(DecisionLogService, createConnectTransport({ baseUrl: `http://127.0.0.1:${await dev.listen()}`, httpVersion: '1.1' }));
       const moved = await devClient.advanceDevClock({ offset: durationFromMs(3_600_000) });
@@ -65,21 +51,10 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
     }
   });
 
-  it('requires a user id by the rule every service applies (@omtobe/rules) for history and export', async () => {
-    await expectInvalid(client.listDecisions({ userId: '' }), 'invalid_user_id');
-    await expectInvalid(client.listReflections({ userId: '  ' }), 'invalid_user_id');
-    await expectInvalid(client.listReflections({ userId: 'alice smith' }), 'invalid_user_id');
-    await expectInvalid(client.exportUserData({ userId: 'x'.repeat(129) }), 'invalid_user_id');
-  });
-
-  it('refuses malformed, tampered and foreign page tokens', async () => {
+  // Refused tokens are checked in memory (routes.spec.ts); they never reach the store.
+  it('accepts a genuine page token', async () => {
     const userId = 'token-user';
     const valid = encodePageToken('decisions', { time: new Date('2025-01-08T10:00:00Z'), id: randomUUID() });
-    const tampered = Buffer.from(Buffer.from(valid, 'base64url').toString().replace(/^1\./, '9.')).toString('base64url');
-    for (const pageToken of ['garbage!', 'Zm9v', `${valid}x`, tampered, encodePageToken('reflections', { time: new Date(), id: randomUUID() })]) {
-      await expectInvalid(client.listDecisions({ userId, pageToken }), 'invalid_page_token');
-    }
-    await expectInvalid(client.listReflections({ userId, pageToken: valid }), 'invalid_page_token');
     // The genuine token is accepted (an empty page: this user has nothing older).
     expect((await client.listDecisions({ userId, pageToken: valid })).decisions).toEqual([]);
   });
@@ -97,14 +72,6 @@ describe('DecisionLogService over Connect (a real server on a free port)', () =>
     expect(rest.nextPageToken).toBe('');
     expect(capped.decisions[0]!.decidedAt).toEqual(timestampFromDate(minutesAfter('2025-01-08T00:00:00Z', 129)));
     expect(rest.decisions.at(-1)!.decidedAt).toEqual(timestampFromDate(new Date('2025-01-08T00:00:00Z')));
-  });
-
-  it('refuses a summary without from or to, or with from not before to', async () => {
-    const at = (iso: string) => timestampFromDate(new Date(iso));
-    await expectInvalid(client.getSummary({ to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
-    await expectInvalid(client.getSummary({ from: at('2025-01-01T00:00:00Z') }), 'invalid_range');
-    await expectInvalid(client.getSummary({ from: at('2025-01-02T00:00:00Z'), to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
-    await expectInvalid(client.getSummary({ from: at('2025-01-03T00:00:00Z'), to: at('2025-01-02T00:00:00Z') }), 'invalid_range');
   });
 
   it('answers a summary with the counts of the range', async () => {

@@ -1,94 +1,64 @@
 import { create } from '@bufbuild/protobuf';
 import { durationFromMs, durationMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import type { Kysely } from 'kysely';
-import { advanceDevClock, type DevClock } from '@omtobe/db';
 import {
   AdvanceDevClockResponseSchema,
   DecisionLogService,
   ExportUserDataResponseSchema,
-  GetSummaryResponseSchema,
   ListDecisionsResponseSchema,
   ListReflectionsResponseSchema,
 } from '@omtobe/proto/decision-log/v1';
-import { decodePageToken, encodePageToken, type PageKind } from '../domain/page-token.ts';
-import { resolvePageSize, type Page } from '../domain/paging.ts';
+import { requireUserId } from '@omtobe/rules';
+import { decodePageToken, type PageKind } from '../domain/page-token.ts';
+import { resolvePageSize } from '../domain/paging.ts';
 import { summaryRange } from '../domain/summary-range.ts';
-import { requireUserId } from '../domain/user-id.ts';
-import type { Database } from '../store/database.ts';
-import { allDecisions, listDecisions } from '../store/decisions.repo.ts';
-import { allReflections, listReflections } from '../store/reflections.repo.ts';
-import { summarize } from '../store/summary.repo.ts';
-import { decisionMessage, reflectionMessage } from './entries.ts';
+import type { Deps } from '../operations/deps.ts';
+import { moveDevClock } from '../operations/dev-clock.ts';
+import { exportUserData } from '../operations/export.ts';
+import { decisionHistory, reflectionHistory, type HistoryQuery } from '../operations/history.ts';
+import { summary } from '../operations/summary.ts';
+import { decisionMessage, nextPageToken, reflectionMessage, summaryMessage } from './mappers.ts';
 
-export interface DecisionLogRoutesDeps {
-  db: Kysely<Database>;
-  /** Present only in development mode: AdvanceDevClock refuses without it. */
-  devClock?: DevClock;
-}
-
-/** The decision log's RPCs: validate the request, ask the store, shape the answer. Errors are domain errors. */
-export function decisionLogRoutes(deps: DecisionLogRoutesDeps) {
-  const { db } = deps;
+/** The decision log's RPCs: validate the request, run the operation, map the answer. Errors are domain errors. */
+export function decisionLogRoutes(deps: Deps) {
   return (router: ConnectRouter) => {
     router.service(DecisionLogService, {
       async listDecisions(request) {
-        const userId = requireUserId(request.userId);
-        const page = await listDecisions(db, userId, pageRequest('decisions', request));
+        const page = await decisionHistory(deps, historyQuery('decisions', request));
         return create(ListDecisionsResponseSchema, {
           decisions: page.entries.map(decisionMessage),
-          nextPageToken: nextToken('decisions', page, (e) => ({ time: e.decidedAt, id: e.decisionId })),
+          nextPageToken: nextPageToken('decisions', page.next),
         });
       },
 
       async listReflections(request) {
-        const userId = requireUserId(request.userId);
-        const page = await listReflections(db, userId, pageRequest('reflections', request));
+        const page = await reflectionHistory(deps, historyQuery('reflections', request));
         return create(ListReflectionsResponseSchema, {
           reflections: page.entries.map(reflectionMessage),
-          nextPageToken: nextToken('reflections', page, (e) => ({ time: e.answeredAt, id: e.reflectionId })),
+          nextPageToken: nextPageToken('reflections', page.next),
         });
       },
 
       async exportUserData(request) {
-        const userId = requireUserId(request.userId);
-        // One snapshot: the two lists must describe the same moment.
-        const [decisions, reflections] = await db
-          .transaction()
-          .setIsolationLevel('repeatable read')
-          .setAccessMode('read only')
-          .execute((trx) => Promise.all([allDecisions(trx, userId), allReflections(trx, userId)]));
+        const data = await exportUserData(deps, requireUserId(request.userId));
         return create(ExportUserDataResponseSchema, {
-          decisions: decisions.map(decisionMessage),
-          reflections: reflections.map(reflectionMessage),
+          decisions: data.decisions.map(decisionMessage),
+          reflections: data.reflections.map(reflectionMessage),
         });
       },
 
       async getSummary(request) {
-        const summary = await summarize(db, summaryRange(request.from, request.to));
-        return create(GetSummaryResponseSchema, {
-          proceedCount: BigInt(summary.proceedCount),
-          delayCount: BigInt(summary.delayCount),
-          delayFollowedByBrakeCount: BigInt(summary.delayFollowedByBrakeCount),
-          reflectionYesCount: BigInt(summary.reflectionYesCount),
-          reflectionNoCount: BigInt(summary.reflectionNoCount),
-          reflectionSkipCount: BigInt(summary.reflectionSkipCount),
-        });
+        return summaryMessage(await summary(deps, summaryRange(request.from, request.to)));
       },
 
       async advanceDevClock(request) {
-        const moved = await advanceDevClock(deps.devClock, request.offset ? durationMs(request.offset) : 0);
+        const moved = await moveDevClock(deps, request.offset ? durationMs(request.offset) : 0);
         return create(AdvanceDevClockResponseSchema, { offset: durationFromMs(moved.offsetMs), now: timestampFromDate(moved.now) });
       },
     });
   };
 }
 
-function pageRequest(kind: PageKind, request: { pageSize: number; pageToken: string }) {
-  return { limit: resolvePageSize(request.pageSize), after: decodePageToken(kind, request.pageToken) };
-}
-
-function nextToken<T>(kind: PageKind, page: Page<T>, cursorOf: (entry: T) => { time: Date; id: string }): string {
-  const last = page.entries.at(-1);
-  return page.hasMore && last !== undefined ? encodePageToken(kind, cursorOf(last)) : '';
+function historyQuery(kind: PageKind, request: { userId: string; pageSize: number; pageToken: string }): HistoryQuery {
+  return { userId: requireUserId(request.userId), limit: resolvePageSize(request.pageSize), after: decodePageToken(kind, request.pageToken) };
 }

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Producer } from 'kafkajs';
 import { createKafka, deadLetterTopicName, headerNames, headerValue, topics } from '@omtobe/events';
-import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
 import {
   CycleResetReason,
   CycleResetSchema,
@@ -13,7 +12,8 @@ import {
   ReflectionResponse,
 } from '@omtobe/proto/state-engine/v1';
 import { eventually, isSentinel, produceSentinel, readUntil, testKafkaBrokers } from '@omtobe/testing';
-import { connectProducer, decisionRecorded, produceEvent, recordingMetrics, startConsumers, type Consumers } from '../../test/events.ts';
+import pino from 'pino';
+import { connectProducer, decisionRecorded, eventSender, recordingMetrics, startConsumers, type Consumers } from '../../test/events.ts';
 import { decision, minutesAfter, openTestDb, reflection, silentLogger, type TestDb } from '../../test/support.ts';
 import { allDecisions, insertDecision } from '../store/decisions.repo.ts';
 import { allReflections, insertReflection } from '../store/reflections.repo.ts';
@@ -31,11 +31,15 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
   const groupId = `decision-log-test-${randomUUID().slice(0, 8)}`;
   const recorded = recordingMetrics();
   let consumers: Consumers;
+  const sender = eventSender(() => producer, prefix);
+  // The consumers' warnings and errors, to see how often an event was tried.
+  const logged: Array<{ msg: string; event_id?: string; err?: { message?: string } }> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
 
   beforeAll(async () => {
     t = await openTestDb('decision_log_consumers');
     producer = await connectProducer();
-    consumers = await startConsumers(t, { prefix, groupId, metrics: recorded.metrics });
+    consumers = await startConsumers(t, { prefix, groupId, metrics: recorded.metrics, logger });
   });
   afterAll(async () => {
     await consumers?.stop();
@@ -59,9 +63,8 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
       cycleStart: timestampFromDate(new Date('2025-01-06T00:00:00.000Z')),
     };
     const send = {
-      decision: (eventId?: string) => produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionEvent, { key: userId, eventId }),
-      reflection: (eventId?: string) =>
-        produceEvent(producer, prefix, topics.decisions, ReflectionRecordedSchema, reflectionEvent, { key: userId, eventId }),
+      decision: (eventId?: string) => sender.send(topics.decisions, DecisionRecordedSchema, decisionEvent, { key: userId, eventId }),
+      reflection: (eventId?: string) => sender.send(topics.decisions, ReflectionRecordedSchema, reflectionEvent, { key: userId, eventId }),
     };
 
     const decisionEventId = await send.decision();
@@ -70,9 +73,7 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     const reflectionEventId = await send.reflection();
     await send.reflection(reflectionEventId);
     const reflectionAgain = await send.reflection();
-    const resetId = await produceEvent(
-      producer,
-      prefix,
+    const resetId = await sender.send(
       topics.decisions,
       CycleResetSchema,
       { userId, reason: CycleResetReason.REFLECTED, previousCycleStart: timestampFromDate(new Date('2025-01-06T00:00:00Z')) },
@@ -100,7 +101,7 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     const rows = [0, 20, 40, 60].map((m) => ({ id: randomUUID(), at: minutesAfter(base, m) }));
     const ids: string[] = [];
     for (const row of rows.toReversed()) {
-      ids.push(await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, row.id, row.at), { key: userId }));
+      ids.push(await sender.decision(userId, row.id, row.at));
     }
     await eventually(() => handledIds(consumers), handledAll(consumers, ids));
     expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual(rows.toReversed().map((r) => r.id));
@@ -114,25 +115,11 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
       await insertReflection(t.db, reflection({ userId }));
     }
     // One more decision for the leaving user arrives through the topic just before the erasure.
-    const viaTopic = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z'), { decision: Decision.PROCEED }),
-      { key: leaving },
-    );
+    const viaTopic = await sender.decision(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z'), { decision: Decision.PROCEED });
     await eventually(() => handledIds(consumers), handledAll(consumers, [viaTopic]));
     expect(await count(t, 'decision_logs', leaving)).toBe(2);
 
-    const erasure = await produceEvent(
-      producer,
-      prefix,
-      topics.users,
-      UserDeletedSchema,
-      { userId: leaving, deletedAt: timestampFromDate(new Date()) },
-      { key: leaving },
-    );
+    const erasure = await sender.userDeleted(leaving, new Date());
     await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
     expect(await count(t, 'decision_logs', leaving)).toBe(0);
     expect(await count(t, 'reflection_logs', leaving)).toBe(0);
@@ -140,14 +127,7 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     expect(await count(t, 'reflection_logs', staying)).toBe(1);
 
     // A redelivered copy of the erased decision's event finds its id in the inbox: the row does not come back.
-    const replayed = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z')),
-      { key: leaving, eventId: viaTopic },
-    );
+    const replayed = await sender.decision(leaving, randomUUID(), new Date('2025-01-10T10:00:00.000Z'), {}, { eventId: viaTopic });
     await eventually(() => consumers.handled.filter((h) => h.eventId === replayed).length, (n) => n === 2);
     expect(await count(t, 'decision_logs', leaving)).toBe(0);
   });
@@ -159,29 +139,13 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     const firstLife = new Date('2025-01-02T09:00:00.000Z');
     const erasedAt = new Date('2025-01-10T10:00:00.000Z');
     const secondLife = minutesAfter(erasedAt, 5);
-    const erasure = await produceEvent(
-      producer,
-      prefix,
-      topics.users,
-      UserDeletedSchema,
-      { userId, deletedAt: timestampFromDate(erasedAt), registeredAt: timestampFromDate(firstLife) },
-      { key: userId, occurredAt: erasedAt },
-    );
+    const erasure = await sender.userDeleted(userId, erasedAt, firstLife, { occurredAt: erasedAt });
     await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
 
     const lateDecisionAt = minutesAfter(erasedAt, 1);
-    const lateDecision = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(userId, randomUUID(), lateDecisionAt, { registeredAt: firstLife }),
-      { key: userId, occurredAt: lateDecisionAt },
-    );
+    const lateDecision = await sender.decision(userId, randomUUID(), lateDecisionAt, { registeredAt: firstLife }, { occurredAt: lateDecisionAt });
     const lateReflectionAt = minutesAfter(erasedAt, 2);
-    const lateReflection = await produceEvent(
-      producer,
-      prefix,
+    const lateReflection = await sender.send(
       topics.decisions,
       ReflectionRecordedSchema,
       {
@@ -197,14 +161,7 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
     // The same person registers again and decides: a later registration, kept.
     const keptId = randomUUID();
     const keptAt = minutesAfter(secondLife, 3 * 24 * 60);
-    const kept = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(userId, keptId, keptAt, { registeredAt: secondLife }),
-      { key: userId, occurredAt: keptAt },
-    );
+    const kept = await sender.decision(userId, keptId, keptAt, { registeredAt: secondLife }, { occurredAt: keptAt });
     await eventually(() => handledIds(consumers), handledAll(consumers, [lateDecision, lateReflection, kept]));
 
     const erasedFlags = (id: string) => consumers.handled.filter((h) => h.eventId === id).map((h) => h.erased);
@@ -216,45 +173,28 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
   it('judges events that name no registration (older producers) by when they occurred', async () => {
     const userId = 'unstamped-user';
     const erasedAt = new Date('2025-01-10T10:00:00.000Z');
-    const erasure = await produceEvent(
-      producer,
-      prefix,
-      topics.users,
-      UserDeletedSchema,
-      { userId, deletedAt: timestampFromDate(erasedAt), registeredAt: timestampFromDate(new Date('2025-01-02T09:00:00.000Z')) },
-      { key: userId, occurredAt: erasedAt },
-    );
+    const erasure = await sender.userDeleted(userId, erasedAt, new Date('2025-01-02T09:00:00.000Z'), { occurredAt: erasedAt });
     await eventually(() => handledIds(consumers), handledAll(consumers, [erasure]));
     const before = minutesAfter(erasedAt, -1);
     const after = minutesAfter(erasedAt, 60);
     const afterId = randomUUID();
     const ids = [
-      await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, randomUUID(), before), { key: userId, occurredAt: before }),
-      await produceEvent(producer, prefix, topics.decisions, DecisionRecordedSchema, decisionRecorded(userId, afterId, after), { key: userId, occurredAt: after }),
+      await sender.decision(userId, randomUUID(), before, {}, { occurredAt: before }),
+      await sender.decision(userId, afterId, after, {}, { occurredAt: after }),
     ];
     await eventually(() => handledIds(consumers), handledAll(consumers, ids));
     expect((await allDecisions(t.db, userId)).map((d) => d.decisionId)).toEqual([afterId]);
   });
 
-  it('parks an event that breaks the contract and goes on with the user\'s next event', async () => {
+  it('parks an event that breaks the contract at its first attempt, with the reason, and goes on with the user\'s next event', async () => {
     const userId = 'bad-event-user';
-    const bad = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(userId, randomUUID(), new Date('2025-01-08T10:00:00.000Z'), { cycleDay: 9 }),
-      { key: userId },
-    );
+    const bad = await sender.decision(userId, randomUUID(), new Date('2025-01-08T10:00:00.000Z'), { cycleDay: 9 });
+    // A user id the rule refuses (@omtobe/rules), keyed like the rest so it lands on the same partition.
+    const badUser = await sender.send(topics.decisions, DecisionRecordedSchema, decisionRecorded('not a user id', randomUUID(), new Date('2025-01-08T10:10:00.000Z')), {
+      key: userId,
+    });
     const goodId = randomUUID();
-    const good = await produceEvent(
-      producer,
-      prefix,
-      topics.decisions,
-      DecisionRecordedSchema,
-      decisionRecorded(userId, goodId, new Date('2025-01-08T10:20:00.000Z')),
-      { key: userId },
-    );
+    const good = await sender.decision(userId, goodId, new Date('2025-01-08T10:20:00.000Z'));
     // Last on the user's partition, an event type the topic does not carry: parked after everything above, so
     // the user's dead letters before it are all there are.
     const sentinel = await produceSentinel(producer, prefix + topics.decisions.name, userId);
@@ -263,9 +203,15 @@ describe('decision-log consumers against the broker and PostgreSQL', () => {
 
     const kafka = createKafka({ brokers: testKafkaBrokers(), clientId: 'dlq-reader', logger: silentLogger });
     const letters = await readUntil(kafka, deadLetterTopicName(prefix + topics.decisions.name), (m) => isSentinel(m, sentinel));
-    const parked = letters
-      .filter((m) => m.key?.toString() === userId)
-      .map((m) => `${headerValue(m.headers, headerNames.eventId)}:${headerValue(m.headers, 'dlq-reason')}`);
-    expect(parked).toEqual([`${bad}:handler_failed`]);
+    const mine = letters.filter((m) => m.key?.toString() === userId);
+    const parked = mine.map((m) => `${headerValue(m.headers, headerNames.eventId)}:${headerValue(m.headers, 'dlq-reason')}`);
+    expect(parked).toEqual([`${bad}:handler_failed`, `${badUser}:handler_failed`]);
+    expect(mine.map((m) => headerValue(m.headers, 'dlq-error'))).toEqual([
+      expect.stringMatching(/cycle_day 9 is outside 1-7/),
+      expect.stringMatching(/user_id may hold only/),
+    ]);
+    // Never retried: a contract breach fails the same way every time (PermanentEventError).
+    const about = (eventId: string) => logged.filter((line) => line.event_id === eventId).map((line) => line.msg);
+    expect([bad, badUser].map(about)).toEqual([['event sent to the dead-letter topic'], ['event sent to the dead-letter topic']]);
   });
 });

@@ -2,10 +2,10 @@ import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { on, topics, type TopicHandlers } from '@omtobe/events';
 import { CycleResetSchema, DecisionRecordedSchema, ReflectionRecordedSchema } from '@omtobe/proto/state-engine/v1';
 import { decisionFromEvent, reflectionFromEvent } from '../domain/event-records.ts';
-import type { DecisionLogMetrics } from '../metrics.ts';
+import type { Deps } from '../operations/deps.ts';
+import { recordCycleReset, recordDecision, recordReflection } from '../operations/records.ts';
 import type { Database } from '../store/database.ts';
-import { insertDecision } from '../store/decisions.repo.ts';
-import { insertReflection } from '../store/reflections.repo.ts';
+import { fromContract } from './contract.ts';
 
 // Where each event names the registration of its user: after an erasure, events of the erased registration are
 // dropped by the consumer whenever they arrive (@omtobe/events erasedBy); a later registration's are kept.
@@ -17,24 +17,20 @@ const registration = { registration: (event: { registeredAt?: Timestamp }) => ev
  * another event id, or events of one user arriving out of order after a rebalance, change nothing —
  * history is read ordered by time, never by arrival.
  */
-export function decisionsSubscription(deps: { metrics: DecisionLogMetrics }): TopicHandlers<Database> {
-  const { metrics } = deps;
+export function decisionsSubscription(deps: Deps): TopicHandlers<Database> {
   return {
     topic: topics.decisions,
     handlers: [
       on(DecisionRecordedSchema, async (event, { trx, logger }) => {
-        const record = decisionFromEvent(event);
-        if (await insertDecision(trx, record)) metrics.decisionRecorded(record.decision);
-        else logger.debug({ decision_id: record.decisionId }, 'decision already recorded');
+        const record = fromContract(decisionFromEvent, event);
+        if (!(await recordDecision(deps, trx, record))) logger.debug({ decision_id: record.decisionId }, 'decision already recorded');
       }, registration),
       on(ReflectionRecordedSchema, async (event, { trx, logger }) => {
-        const record = reflectionFromEvent(event);
-        if (await insertReflection(trx, record)) metrics.reflectionRecorded(record.response);
-        else logger.debug({ reflection_id: record.reflectionId }, 'reflection already recorded');
+        const record = fromContract(reflectionFromEvent, event);
+        if (!(await recordReflection(deps, trx, record))) logger.debug({ reflection_id: record.reflectionId }, 'reflection already recorded');
       }, registration),
-      // Nothing to keep: the reflection (if any) arrived as its own event. Counted for operators only.
       on(CycleResetSchema, async (event) => {
-        metrics.cycleReset(event.reason);
+        recordCycleReset(deps, event.reason);
       }, registration),
     ],
   };

@@ -1,6 +1,7 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Decision, ReflectionResponse, type DecisionRecorded, type ReflectionRecorded } from '@omtobe/proto/state-engine/v1';
 import { InvalidArgumentError } from '@omtobe/platform';
+import { userIdProblem } from '@omtobe/rules';
 import { firstCycleDay, lastCycleDay, type DecisionRecord, type DecisionValue, type ReflectionRecord, type ReflectionValue } from './records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,8 +19,8 @@ const responseByEnum: ReadonlyMap<ReflectionResponse, ReflectionValue> = new Map
 
 /**
  * The row a DecisionRecorded event stands for. An event that breaks the contract (unspecified answer,
- * day outside 1–7, no time, an id that is not a UUID) is refused rather than stored half-right: the
- * consumer then parks it in the dead-letter topic where an operator sees it.
+ * day outside 1–7, no time, an id that is not a UUID or a user id) is refused rather than stored half-right:
+ * the consumer then parks it in the dead-letter topic at once, where an operator sees it.
  */
 export function decisionFromEvent(event: DecisionRecorded): DecisionRecord {
   const decision = decisionByEnum.get(event.decision);
@@ -62,8 +63,10 @@ function requireUuid(value: string, field: string): string {
   return value.toLowerCase();
 }
 
+// The rule every service applies to user ids (@omtobe/rules), reported as a contract breach of the event.
 function requireUserId(value: string): string {
-  if (value === '') throw invalid('user_id is empty');
+  const problem = userIdProblem(value);
+  if (problem !== undefined) throw invalid(`user_id ${problem}`);
   return value;
 }
 

@@ -1,4 +1,4 @@
-import type { DevClockTables } from '@omtobe/db';
+import type { DevClockTables, Queryable } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
 import type { DecisionLogsTable } from './decision-logs.table.ts';
 import type { ReflectionLogsTable } from './reflection-logs.table.ts';
@@ -10,3 +10,6 @@ export interface Database extends OutboxTables, InboxTables, ErasureTables, DevC
   decision_logs: DecisionLogsTable;
   reflection_logs: ReflectionLogsTable;
 }
+
+/** What a repository takes first: the database or a transaction of it (a locking read takes `Transaction<Database>`). */
+export type Db = Queryable<Database>;

@@ -1,63 +1,35 @@
-import type { Kysely } from 'kysely';
 import type { PageCursor } from '../domain/page-token.ts';
 import type { Page } from '../domain/paging.ts';
 import type { DecisionEntry, DecisionRecord } from '../domain/records.ts';
-import type { Database } from './database.ts';
+import type { Db } from './database.ts';
+import { historyPage, insertOnce, wholeHistory, type HistoryLog } from './logs.ts';
 
-/**
- * Stores a decision once: true when this call added the row, false when it was there already. The
- * conflict guard is the second line of defence behind the consumer's inbox — it catches the same
- * decision arriving under a new event id (a producer retry that re-enqueued it).
- */
-export async function insertDecision(db: Kysely<Database>, record: DecisionRecord): Promise<boolean> {
-  const inserted = await db
-    .insertInto('decision_logs')
-    .values({
-      decision_id: record.decisionId,
-      user_id: record.userId,
-      decided_at: record.decidedAt,
-      decision: record.decision,
-      cycle_day: record.cycleDay,
-    })
-    .onConflict((oc) => oc.column('decision_id').doNothing())
-    .returning('decision_id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+/** decision_logs as the shared log queries (logs.ts) see it. */
+export const decisionLog: HistoryLog<'decision_logs', DecisionEntry> = {
+  table: 'decision_logs',
+  time: 'decided_at',
+  id: 'decision_id',
+  columns: ['decision_id', 'decided_at', 'decision', 'cycle_day'],
+  toEntry: (row) => ({ decisionId: row.decision_id, decidedAt: row.decided_at, decision: row.decision, cycleDay: row.cycle_day }),
+};
+
+/** Stores a decision once: true when this call added the row (see insertOnce for why the guard). */
+export function insertDecision(db: Db, record: DecisionRecord): Promise<boolean> {
+  return insertOnce(db, decisionLog, {
+    decision_id: record.decisionId,
+    user_id: record.userId,
+    decided_at: record.decidedAt,
+    decision: record.decision,
+    cycle_day: record.cycleDay,
+  });
 }
 
 /** One page of a user's decisions, newest first, strictly after `after` in that order. */
-export async function listDecisions(
-  db: Kysely<Database>,
-  userId: string,
-  page: { limit: number; after?: PageCursor | undefined },
-): Promise<Page<DecisionEntry>> {
-  const { after } = page;
-  const rows = await db
-    .selectFrom('decision_logs')
-    .select(['decision_id', 'decided_at', 'decision', 'cycle_day'])
-    .where('user_id', '=', userId)
-    .$if(after !== undefined, (q) =>
-      q.where(({ eb, refTuple, tuple }) => eb(refTuple('decided_at', 'decision_id'), '<', tuple(after!.time, after!.id))),
-    )
-    .orderBy('decided_at', 'desc')
-    .orderBy('decision_id', 'desc')
-    .limit(page.limit + 1) // one more than asked: tells whether a next page exists
-    .execute();
-  return { entries: rows.slice(0, page.limit).map(toEntry), hasMore: rows.length > page.limit };
+export function listDecisions(db: Db, userId: string, page: { limit: number; after?: PageCursor | undefined }): Promise<Page<DecisionEntry>> {
+  return historyPage(db, decisionLog, userId, page);
 }
 
 /** Every decision of a user, newest first (export). */
-export async function allDecisions(db: Kysely<Database>, userId: string): Promise<DecisionEntry[]> {
-  const rows = await db
-    .selectFrom('decision_logs')
-    .select(['decision_id', 'decided_at', 'decision', 'cycle_day'])
-    .where('user_id', '=', userId)
-    .orderBy('decided_at', 'desc')
-    .orderBy('decision_id', 'desc')
-    .execute();
-  return rows.map(toEntry);
-}
-
-function toEntry(row: { decision_id: string; decided_at: Date; decision: DecisionEntry['decision']; cycle_day: number }): DecisionEntry {
-  return { decisionId: row.decision_id, decidedAt: row.decided_at, decision: row.decision, cycleDay: row.cycle_day };
+export function allDecisions(db: Db, userId: string): Promise<DecisionEntry[]> {
+  return wholeHistory(db, decisionLog, userId);
 }

@@ -1,36 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './database.ts';
+import type { Db } from './database.ts';
+import { decisionLog } from './decisions.repo.ts';
+import { deleteOlderThan } from './logs.ts';
+import { reflectionLog } from './reflections.repo.ts';
 
-/**
- * Deletes rows recorded before `cutoff`, in batches, so one purge of a large backlog never holds long
- * locks or one huge transaction. Returns the number of rows deleted per log.
- */
-export async function purgeOlderThan(
-  db: Kysely<Database>,
-  cutoff: Date,
-  batchSize = 5_000,
-): Promise<{ decisions: number; reflections: number }> {
-  let decisions = 0;
-  for (;;) {
-    const result = await db
-      .deleteFrom('decision_logs')
-      .where('decision_id', 'in', (eb) => eb.selectFrom('decision_logs').select('decision_id').where('decided_at', '<', cutoff).limit(batchSize))
-      .executeTakeFirst();
-    const deleted = Number(result.numDeletedRows);
-    decisions += deleted;
-    if (deleted < batchSize) break;
-  }
-  let reflections = 0;
-  for (;;) {
-    const result = await db
-      .deleteFrom('reflection_logs')
-      .where('reflection_id', 'in', (eb) =>
-        eb.selectFrom('reflection_logs').select('reflection_id').where('answered_at', '<', cutoff).limit(batchSize),
-      )
-      .executeTakeFirst();
-    const deleted = Number(result.numDeletedRows);
-    reflections += deleted;
-    if (deleted < batchSize) break;
-  }
+/** Deletes rows recorded before `cutoff` from both logs, in batches. Returns the number of rows deleted per log. */
+export async function purgeOlderThan(db: Db, cutoff: Date, batchSize = 5_000): Promise<{ decisions: number; reflections: number }> {
+  const decisions = await deleteOlderThan(db, decisionLog, cutoff, batchSize);
+  const reflections = await deleteOlderThan(db, reflectionLog, cutoff, batchSize);
   return { decisions, reflections };
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
-import { openTestDb, type TestDb } from '../../test/support.ts';
+import { useTestDb } from '../../test/support.ts';
 
 /**
  * The promise of seed 000 and ARCHITECTURE.md "Minimal data", checked against the real schema: the logs hold
@@ -46,13 +46,7 @@ const allowed: Record<string, Record<string, string>> = {
 };
 
 describe('schema decision_log', () => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await openTestDb('decision_log_schema');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestDb('decision_log_schema');
 
   it('holds exactly the allowed tables and columns', async () => {
     const { rows } = await sql<{ table_name: string; column_name: string; data_type: string }>`

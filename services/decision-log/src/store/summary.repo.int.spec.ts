@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { decision, minutesAfter, openTestDb, reflection, type TestDb } from '../../test/support.ts';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { decision, minutesAfter, reflection, useTestDb } from '../../test/support.ts';
 import { insertDecision } from './decisions.repo.ts';
 import { insertReflection } from './reflections.repo.ts';
 import { summarize } from './summary.repo.ts';
@@ -9,9 +9,8 @@ const to = new Date('2025-01-13T00:00:00.000Z');
 const day3 = '2025-01-08T10:00:00.000Z';
 
 describe('summarize', () => {
-  let t: TestDb;
+  const t = useTestDb('decision_log_summary');
   beforeAll(async () => {
-    t = await openTestDb('decision_log_summary');
     const rows = [
       // a: Delay, brake again 20 min later (Proceed) on the same day → followed
       decision({ userId: 'a', decidedAt: new Date(day3), decision: 'Delay', cycleDay: 3 }),
@@ -43,9 +42,6 @@ describe('summarize', () => {
     ] as const) {
       await insertReflection(t.db, reflection({ response, answeredAt: new Date(at) }));
     }
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   it('counts answers in [from, to) and the Delays the brake followed on the same cycle day', async () => {

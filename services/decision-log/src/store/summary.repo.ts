@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { brakeFollowUpWindowMs, type SummaryRange } from '../domain/summary-range.ts';
-import type { Database } from './database.ts';
+import type { Db } from './database.ts';
 
 export interface Summary {
   proceedCount: number;
@@ -18,7 +18,7 @@ export interface Summary {
  * the cooling period. The follow-up may fall after `to` (it is the outcome of a Delay inside the range),
  * so the window scans up to `to` + the follow-up window.
  */
-export async function summarize(db: Kysely<Database>, range: SummaryRange): Promise<Summary> {
+export async function summarize(db: Db, range: SummaryRange): Promise<Summary> {
   const { from, to } = range;
   const scanTo = new Date(to.getTime() + brakeFollowUpWindowMs);
   const window = `${brakeFollowUpWindowMs} milliseconds`;

@@ -1,7 +1,7 @@
 import { addErasureRegistration, createErasuresTable, createInboxTable, createOutboxTable } from '@omtobe/events';
 import { createDevClockTable, type Migrations } from '@omtobe/db';
-import { createDecisionLogs } from './0003-create-decision-logs.ts';
-import { createReflectionLogs } from './0004-create-reflection-logs.ts';
+import { createDecisionLogs } from './0003-decision-logs.ts';
+import { createReflectionLogs } from './0004-reflection-logs.ts';
 
 /** Every migration of schema `decision_log`, applied in name order. Frozen once released: add, never edit. */
 export const migrations: Migrations = {

@@ -1,6 +1,6 @@
 import { metrics, type Meter } from '@opentelemetry/api';
 import { CycleResetReason } from '@omtobe/proto/state-engine/v1';
-import type { DecisionValue, ReflectionValue } from './domain/records.ts';
+import type { DecisionValue, ReflectionValue } from '../domain/records.ts';
 
 /** The decision log's key metrics as OpenTelemetry counters (the seed's "decision distribution", reflection answers). */
 export interface DecisionLogMetrics {
@@ -23,22 +23,11 @@ const resetReasons: Readonly<Record<CycleResetReason, string>> = {
  * cardinality, and personal data). Call after telemetry started: the API has no proxy meter provider.
  */
 export function createDecisionLogMetrics(meter: Meter = metrics.getMeter('decision-log')): DecisionLogMetrics {
-  const decisions = meter.createCounter('decision_log.decisions.recorded', {
-    description: 'Decisions recorded, by answer (Proceed or Delay)',
-    unit: '{decision}',
-  });
-  const reflections = meter.createCounter('decision_log.reflections.recorded', {
-    description: 'Day 7 reflections recorded, by answer (Yes, No or Skip)',
-    unit: '{reflection}',
-  });
-  const resets = meter.createCounter('decision_log.cycle_resets', {
-    description: 'Cycles that ended, by reason (reflected or expired)',
-    unit: '{cycle}',
-  });
-  const erasures = meter.createCounter('decision_log.users.erased', {
-    description: 'Users whose rows were erased',
-    unit: '{user}',
-  });
+  const counter = (name: string, description: string, unit: string) => meter.createCounter(name, { description, unit });
+  const decisions = counter('decision_log.decisions.recorded', 'Decisions recorded, by answer (Proceed or Delay)', '{decision}');
+  const reflections = counter('decision_log.reflections.recorded', 'Day 7 reflections recorded, by answer (Yes, No or Skip)', '{reflection}');
+  const resets = counter('decision_log.cycle_resets', 'Cycles that ended, by reason (reflected or expired)', '{cycle}');
+  const erasures = counter('decision_log.users.erased', 'Users whose rows were erased', '{user}');
   return {
     decisionRecorded: (decision) => decisions.add(1, { decision }),
     reflectionRecorded: (response) => reflections.add(1, { response }),

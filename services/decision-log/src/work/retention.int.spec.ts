@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import type { Clock } from '@omtobe/platform';
 import { eventually, TestClock } from '@omtobe/testing';
-import { decision, openTestDb, reflection, silentLogger, type TestDb } from '../test/support.ts';
-import { startRetentionJob } from './retention-job.ts';
-import { insertDecision } from './store/decisions.repo.ts';
-import { insertReflection } from './store/reflections.repo.ts';
-import { purgeOlderThan } from './store/retention.repo.ts';
+import { decision, reflection, silentLogger, testDeps, useTestDb, type TestDb } from '../../test/support.ts';
+import { insertDecision } from '../store/decisions.repo.ts';
+import { insertReflection } from '../store/reflections.repo.ts';
+import { purgeOlderThan } from '../store/retention.repo.ts';
+import { startRetention } from './retention.ts';
 
 const count = async (t: TestDb) => ({
   decisions: (await t.db.selectFrom('decision_logs').select('decision_id').execute()).length,
@@ -12,13 +13,9 @@ const count = async (t: TestDb) => ({
 });
 
 describe('retention', () => {
-  let t: TestDb;
-  beforeAll(async () => {
-    t = await openTestDb('decision_log_retention');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestDb('decision_log_retention');
+  const start = (clock: Clock, retentionDays: number, intervalMs: number) =>
+    startRetention(testDeps(t.db, { clock }), { logger: silentLogger, retentionDays, intervalMs });
 
   it('purges rows older than the retention, by the injected clock, and keeps the rest', async () => {
     await insertDecision(t.db, decision({ decidedAt: new Date('2025-01-01T11:59:59.999Z') }));
@@ -26,7 +23,7 @@ describe('retention', () => {
     await insertReflection(t.db, reflection({ answeredAt: new Date('2024-12-01T00:00:00.000Z') }));
     await insertReflection(t.db, reflection({ answeredAt: new Date('2025-01-20T00:00:00.000Z') }));
     const clock = new TestClock('2025-01-31T12:00:00.000Z');
-    const job = startRetentionJob({ db: t.db, clock, logger: silentLogger, retentionDays: 30, intervalMs: 50 });
+    const job = start(clock, 30, 50);
     try {
       // The first run happens at start: exactly 30 days before now is kept.
       await eventually(() => count(t), (c) => c.decisions === 1 && c.reflections === 1);
@@ -49,12 +46,12 @@ describe('retention', () => {
       return counted;
     };
     const stoppedClock = countingClock();
-    const stopped = startRetentionJob({ db: t.db, clock: stoppedClock, logger: silentLogger, retentionDays: 36_500, intervalMs: 20 });
+    const stopped = start(stoppedClock, 36_500, 20);
     await stopped.stop();
     const runsAtStop = stoppedClock.runs;
     // A job with the same interval, still running, shows how much time passed: several intervals.
     const referenceClock = countingClock();
-    const reference = startRetentionJob({ db: t.db, clock: referenceClock, logger: silentLogger, retentionDays: 36_500, intervalMs: 20 });
+    const reference = start(referenceClock, 36_500, 20);
     try {
       await eventually(() => referenceClock.runs, (runs) => runs >= 5);
     } finally {
