@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,8 @@ import pino, { type Logger } from 'pino';
 import { createDatabase } from '@omtobe/db';
 import { eventually, isSentinel, produceSentinel, readUntil, startTcpProxy, viaProxy } from '@omtobe/testing';
 import { deadLetterTopicName, EventConsumer, headerNames, headerValue, on, topics, type EventConsumerOptions, type HandledEvent } from './index.ts';
-import { openHarness, schema, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
+import { schema, silentLogger, type Harness, type TestDB } from '../test/harness.ts';
+import { useHarness } from '../test/use-harness.ts';
 
 const usersTopic = (h: Harness) => h.prefix + topics.users.name;
 
@@ -83,13 +84,7 @@ function recordingLogger(): { logger: Logger; lines: Array<{ msg: string }> } {
 }
 
 describe('event consumer', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it('sees an event again after a crash between its effect and its offset commit, with no second effect', async () => {
     const groupId = `crash-${randomUUID()}`;

@@ -1,80 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
-import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import { context } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { isTransientFailure } from '@omtobe/platform';
+import { applyEvents, type ApplyOptions, type EventOutcome } from './apply-events.ts';
 import { ConsumerSupervision } from './consumer-supervision.ts';
 import { sendToDeadLetter, type DeadLetterReason } from './dead-letter.ts';
 import { decodeDelivery, type Delivery } from './delivery.ts';
+import type { TopicHandlers } from './handlers.ts';
 import { headerNames, headerValue } from './headers.ts';
-import { erasedBy, erasuresOf, lockUsersShared, type Erasure, type ErasureTables } from './erasures.ts';
-import { claimEvent, claimEvents, type InboxTables } from './inbox.ts';
-import type { Topic } from './topics.ts';
-
-/**
- * Thrown by a handler for an event that can never succeed (it breaks the contract): the event goes to the
- * dead-letter topic at once instead of being retried.
- */
-export class PermanentEventError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentEventError';
-  }
-}
-
-/** What a handler gets: the decoded event, its envelope, and the transaction its effect must use. */
-export interface EventContext<DB> {
-  eventId: string;
-  occurredAt: Date;
-  key: string;
-  trx: Transaction<DB>;
-  logger: Logger;
-  /**
-   * Runs `work` once in this transaction, after its last event and before it commits, however many of its
-   * events ask with the same `key` (the first one asked wins; all must mean the same work). For state derived
-   * from many events, such as a baseline: a batch of samples of one user recomputes it once.
-   */
-  deferOnce(key: string, work: () => Promise<void>): void;
-}
-
-export type EventHandler<DB, Desc extends DescMessage = DescMessage> = (
-  event: MessageShape<Desc>,
-  ctx: EventContext<DB>,
-) => Promise<void>;
-
-/** Handlers for one topic, by event message; an event without a handler is acknowledged and ignored. */
-export interface TopicHandlers<DB> {
-  topic: Topic;
-  handlers: ReadonlyArray<HandlerBinding<DB>>;
-}
-
-export interface HandlerBinding<DB> {
-  schema: DescMessage;
-  handle: EventHandler<DB, DescMessage>;
-  /** The registration of the user the event belongs to, for erasure tombstones (see BindingOptions). */
-  registration?: (event: MessageShape<DescMessage>) => Timestamp | undefined;
-}
-
-export interface BindingOptions<Desc extends DescMessage> {
-  /**
-   * Where the event names the registration of its user it belongs to (e.g. `registered_at`): with erasure
-   * tombstones, an event of the erased registration or an earlier one is dropped whenever it occurred
-   * (erasures.ts `erasedBy`). Events that name none are judged by when they occurred.
-   */
-  registration?: (event: MessageShape<Desc>) => Timestamp | undefined;
-}
-
-/** Binds a handler to its event message with the message's type checked. */
-export function on<DB, Desc extends DescMessage>(schema: Desc, handle: EventHandler<DB, Desc>, options: BindingOptions<Desc> = {}): HandlerBinding<DB> {
-  return {
-    schema,
-    handle: handle as unknown as EventHandler<DB, DescMessage>,
-    ...(options.registration ? { registration: options.registration as (event: MessageShape<DescMessage>) => Timestamp | undefined } : {}),
-  };
-}
+import type { InboxTables } from './inbox.ts';
+import { retrySteps, type RetryPolicy } from './retry-policy.ts';
 
 export interface EventConsumerOptions<DB> {
   kafka: Kafka;
@@ -115,19 +50,13 @@ export interface EventConsumerOptions<DB> {
   honourErasures?: boolean;
 }
 
-export interface HandledEvent {
+export interface HandledEvent extends EventOutcome {
   topic: string;
   partition: number;
   offset: string;
   eventId: string;
   eventType: string;
-  /** True when the inbox already had the event: redelivered, no second effect. */
-  duplicate: boolean;
-  /** True when the event was dropped because its user was erased (see EventConsumerOptions.honourErasures). */
-  erased: boolean;
 }
-
-type Outcome = Pick<HandledEvent, 'duplicate' | 'erased'>;
 
 /** What a batch's handling needs from kafkajs while it waits and retries. */
 interface BatchControl {
@@ -148,12 +77,14 @@ export class EventConsumer<DB> {
   private readonly supervision: ConsumerSupervision;
   private readonly options: EventConsumerOptions<DB>;
   private readonly byTopic: Map<string, TopicHandlers<DB>>;
+  private readonly retryPolicy: RetryPolicy;
   private stopping = false;
 
   constructor(options: EventConsumerOptions<DB>) {
     this.options = options;
     const prefix = options.topicPrefix ?? '';
     this.byTopic = new Map(options.subscriptions.map((s) => [prefix + s.topic.name, s]));
+    this.retryPolicy = { maxAttempts: options.maxAttempts ?? 5, retryBaseMs: options.retryBaseMs ?? 100, maxRetryDelayMs: options.maxRetryDelayMs ?? 5_000 };
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.supervision = new ConsumerSupervision({
       create: () =>
@@ -236,117 +167,48 @@ export class EventConsumer<DB> {
     for (const delivery of deliveries) await this.handleOne(topic, partition, delivery, control);
   }
 
-  /** One transaction for all: one inbox claim, one erasure lookup, the handlers in order, deferred work, commit. */
-  private async handleTogether(topic: string, partition: number, deliveries: Array<Delivery<DB>>): Promise<Outcome[]> {
-    return this.options.db.transaction().execute(async (trx) => {
-      const claimed = await claimEvents(trx, this.options.groupId, deliveries.map((d) => d.eventId));
-      const erasures = this.options.honourErasures ? await this.erasuresHeld(trx, deliveries.map((d) => d.key)) : new Map<string, Erasure>();
-      const deferred = new Map<string, () => Promise<void>>();
-      const outcomes: Outcome[] = [];
-      for (const delivery of deliveries) {
-        // A second copy of an event in the same chunk is a duplicate of the first.
-        if (!claimed.delete(delivery.eventId)) {
-          outcomes.push({ duplicate: true, erased: false });
-          continue;
-        }
-        if (erasedBy(erasures.get(delivery.key), delivery)) {
-          this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
-          outcomes.push({ duplicate: false, erased: true });
-          continue;
-        }
-        await this.runHandler(topic, partition, delivery, trx, deferred);
-        outcomes.push({ duplicate: false, erased: false });
-      }
-      for (const work of deferred.values()) await work();
-      return outcomes;
-    });
+  /** All in one transaction (see apply-events.ts); throws when any handler does, and nothing is committed. */
+  private handleTogether(topic: string, partition: number, deliveries: Array<Delivery<DB>>): Promise<EventOutcome[]> {
+    return this.options.db.transaction().execute((trx) => applyEvents(trx, deliveries, this.applyOptions(topic, partition)));
   }
 
   /**
-   * One event in its own transaction, retried with backoff; parked when its handler keeps failing. A database
-   * that is unreachable is no fault of the event: those tries are not counted, and the event waits for the
-   * database for as long as this member owns the partition (parking it would lose it for the service).
+   * One event in its own transaction, tried again as retry-policy.ts decides; parked when its handler keeps
+   * failing. While the database is unreachable the event waits for it as long as this member owns the partition.
    */
   private async handleOne(topic: string, partition: number, delivery: Delivery<DB>, control: BatchControl): Promise<void> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    let unavailable = 0;
-    for (let attempt = 1; ; attempt += 1) {
+    const nextStep = retrySteps(this.retryPolicy);
+    for (;;) {
       try {
-        const outcome = await this.options.db.transaction().execute(async (trx): Promise<Outcome> => {
-          if (!(await claimEvent(trx, this.options.groupId, delivery.eventId))) {
-            this.logger(topic, partition, delivery.message).debug('event already handled');
-            return { duplicate: true, erased: false };
-          }
-          if (this.options.honourErasures && erasedBy((await this.erasuresHeld(trx, [delivery.key])).get(delivery.key), delivery)) {
-            this.logger(topic, partition, delivery.message).info('event of an erased user dropped');
-            return { duplicate: false, erased: true };
-          }
-          const deferred = new Map<string, () => Promise<void>>();
-          await this.runHandler(topic, partition, delivery, trx, deferred);
-          for (const work of deferred.values()) await work();
-          return { duplicate: false, erased: false };
-        });
-        this.handled(topic, partition, delivery, outcome);
+        const [outcome] = await this.handleTogether(topic, partition, [delivery]);
+        this.handled(topic, partition, delivery, outcome!);
         return;
       } catch (err) {
         if (this.stopping) throw err; // not committed: the next owner of the partition retries it
-        if (isTransientFailure(err) && !(err instanceof PermanentEventError)) {
-          attempt -= 1;
-          unavailable += 1;
-          const wait = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryBaseMs ?? 100) * 2 ** Math.min(unavailable - 1, 16));
-          this.logger(topic, partition, delivery.message).warn({ err, tries: unavailable, retry_in_ms: wait }, 'database unavailable; the event waits for it');
-          await control.heartbeat();
-          if (!control.owned()) throw err;
-          await delay(wait);
-          continue;
+        const step = nextStep(err);
+        if (step.action === 'park') return this.park(topic, partition, delivery.message, 'handler_failed', err);
+        const logger = this.logger(topic, partition, delivery.message);
+        if (step.action === 'wait_for_database') {
+          logger.warn({ err, tries: step.tries, retry_in_ms: step.waitMs }, 'database unavailable; the event waits for it');
+        } else {
+          logger.warn({ err, attempt: step.attempt, retry_in_ms: step.waitMs }, 'event handler failed; retrying');
         }
-        if (attempt >= maxAttempts || err instanceof PermanentEventError) {
-          return this.park(topic, partition, delivery.message, 'handler_failed', err);
-        }
-        const wait = (this.options.retryBaseMs ?? 100) * 2 ** (attempt - 1);
-        this.logger(topic, partition, delivery.message).warn({ err, attempt, retry_in_ms: wait }, 'event handler failed; retrying');
         await control.heartbeat();
-        await delay(wait);
+        if (step.action === 'wait_for_database' && !control.owned()) throw err;
+        await delay(step.waitMs);
       }
     }
   }
 
-  private runHandler(
-    topic: string,
-    partition: number,
-    d: Delivery<DB>,
-    trx: Transaction<DB & InboxTables>,
-    deferred: Map<string, () => Promise<void>>,
-  ): Promise<void> {
-    let logger: Logger | undefined;
-    const makeLogger = () => this.logger(topic, partition, d.message);
-    const ctx: EventContext<DB> = {
-      eventId: d.eventId,
-      occurredAt: d.occurredAt,
-      key: d.key,
-      trx: trx as unknown as Transaction<DB>,
-      // Made only when a handler logs: most never do, and a child logger per event is not free.
-      get logger() {
-        return (logger ??= makeLogger());
-      },
-      deferOnce(key, work) {
-        if (!deferred.has(key)) deferred.set(key, work);
-      },
+  private applyOptions(topic: string, partition: number): ApplyOptions {
+    return {
+      groupId: this.options.groupId,
+      honourErasures: this.options.honourErasures ?? false,
+      loggerFor: (message) => this.logger(topic, partition, message),
     };
-    return context.with(d.parent, () => d.binding.handle(d.event, ctx));
   }
 
-  /**
-   * The users' erasures, with the users' locks held shared until the transaction ends: an erasure under way is
-   * waited for (and then seen), and one that starts later waits for these events and deletes their rows too.
-   */
-  private async erasuresHeld(trx: Transaction<DB & InboxTables>, userIds: readonly string[]): Promise<Map<string, Erasure>> {
-    const db = trx as unknown as Kysely<ErasureTables>;
-    await lockUsersShared(db, userIds);
-    return erasuresOf(db, userIds);
-  }
-
-  private handled(topic: string, partition: number, d: Delivery<DB>, outcome: Outcome): void {
+  private handled(topic: string, partition: number, d: Delivery<DB>, outcome: EventOutcome): void {
     this.options.onHandled?.({ topic, partition, offset: d.message.offset, eventId: d.eventId, eventType: d.eventType, ...outcome });
   }
 

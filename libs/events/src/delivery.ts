@@ -2,7 +2,7 @@ import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/proto
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { context, propagation, type Context } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
-import type { HandlerBinding, TopicHandlers } from './consumer.ts';
+import type { HandlerBinding, TopicHandlers } from './handlers.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
 import { headerNames, headerValue, stringHeaders } from './headers.ts';
 import { eventSchema } from './topics.ts';

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { sql, type Kysely } from 'kysely';
 import { eventually } from '@omtobe/testing';
 import { erasuresOf, lockUsersShared, recordErasure, type ErasureTables } from './index.ts';
-import { openHarness, type Harness } from '../test/harness.ts';
+import type { Harness } from '../test/harness.ts';
+import { useHarness } from '../test/use-harness.ts';
 
 /** A promise and the function that settles it: to hold a transaction open until the test lets it go. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -19,13 +20,7 @@ const waitingForAdvisoryLocks = async (h: Harness) =>
 const effectsOf = async (h: Harness, userId: string) => (await h.db.selectFrom('effects').select('event_id').where('user_id', '=', userId).execute()).length;
 
 describe('erasure and events of the same user, at the same time', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it('an erasure waits for an event being applied, then deletes what it wrote', async () => {
     const applying = gate();
@@ -86,13 +81,7 @@ describe('erasure and events of the same user, at the same time', () => {
 });
 
 describe('the tombstone of a user erased more than once', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   const erase = (userId: string, erasedAt: string, registeredAt?: string) =>
     h.db.transaction().execute((trx) => recordErasure(trx, userId, { erasedAt: new Date(erasedAt), ...(registeredAt ? { registeredAt: new Date(registeredAt) } : {}) }));

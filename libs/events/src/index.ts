@@ -4,6 +4,7 @@ export * from './kafka.ts';
 export * from './outbox.ts';
 export * from './outbox-relay.ts';
 export * from './inbox.ts';
+export * from './handlers.ts';
 export * from './consumer.ts';
 export * from './dead-letter.ts';
 export * from './migrations.ts';

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { enqueueEvent, headerNames, headerValue, OutboxRelay, topics } from './index.ts';
-import { consumeUntil, openHarness, silentLogger, type Harness } from '../test/harness.ts';
+import { consumeUntil, silentLogger, type Harness } from '../test/harness.ts';
+import { useHarness } from '../test/use-harness.ts';
 
 function timezoneChanged(userId: string, timezone: string) {
   return create(UserTimezoneChangedSchema, { userId, timezone, changedAt: timestampFromDate(new Date()) });
@@ -24,13 +25,7 @@ async function enqueue(h: Harness, userId: string, label: string): Promise<void>
 const labelOf = (r: { message: { value: Buffer | null } }) => fromBinary(UserTimezoneChangedSchema, r.message.value!).timezone;
 
 describe('outbox relay', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it('publishes a committed event once and never one whose transaction rolled back', async () => {
     await expect(

@@ -2,16 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { Health } from '@omtobe/proto/grpc/health/v1';
 import { StateEngineService } from '@omtobe/proto/state-engine/v1';
-import {
-  AlreadyExistsError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  UnavailableError,
-  type DomainError,
-} from './errors.ts';
+import * as errors from './errors.ts';
 import { createErrorInterceptor, createLoggingInterceptor, errorReasonHeader } from './interceptors.ts';
 import { captureLogs, rejection } from '../test/support.ts';
 
@@ -36,14 +27,14 @@ function clientThrowing(error: () => unknown) {
   return { state: createClient(StateEngineService, transport), health: createClient(Health, transport), lines };
 }
 
-const cases: [string, () => DomainError, Code][] = [
-  ['InvalidArgumentError', () => new InvalidArgumentError('bad'), Code.InvalidArgument],
-  ['NotFoundError', () => new NotFoundError('bad'), Code.NotFound],
-  ['AlreadyExistsError', () => new AlreadyExistsError('bad'), Code.AlreadyExists],
-  ['FailedPreconditionError', () => new FailedPreconditionError('bad'), Code.FailedPrecondition],
-  ['PermissionDeniedError', () => new PermissionDeniedError('bad'), Code.PermissionDenied],
-  ['ResourceExhaustedError', () => new ResourceExhaustedError('bad'), Code.ResourceExhausted],
-  ['UnavailableError', () => new UnavailableError('bad'), Code.Unavailable],
+const cases: [string, () => errors.DomainError, Code][] = [
+  ['InvalidArgumentError', () => new errors.InvalidArgumentError('bad'), Code.InvalidArgument],
+  ['NotFoundError', () => new errors.NotFoundError('bad'), Code.NotFound],
+  ['AlreadyExistsError', () => new errors.AlreadyExistsError('bad'), Code.AlreadyExists],
+  ['FailedPreconditionError', () => new errors.FailedPreconditionError('bad'), Code.FailedPrecondition],
+  ['PermissionDeniedError', () => new errors.PermissionDeniedError('bad'), Code.PermissionDenied],
+  ['ResourceExhaustedError', () => new errors.ResourceExhaustedError('bad'), Code.ResourceExhausted],
+  ['UnavailableError', () => new errors.UnavailableError('bad'), Code.Unavailable],
 ];
 
 describe('error interceptor', () => {
@@ -65,7 +56,7 @@ describe('error interceptor', () => {
   });
 
   it('sends the reason as a header', async () => {
-    const { state } = clientThrowing(() => new FailedPreconditionError('no brake is pending', { reason: 'NO_PENDING_BRAKE' }));
+    const { state } = clientThrowing(() => new errors.FailedPreconditionError('no brake is pending', { reason: 'NO_PENDING_BRAKE' }));
     const error = await rejection(state.getState({}));
     expect(error.metadata.get(errorReasonHeader)).toBe('NO_PENDING_BRAKE');
   });
@@ -117,11 +108,11 @@ describe('logging interceptor', () => {
   });
 
   it("logs the caller's mistakes at debug and the server's failures at warn", async () => {
-    const mistake = loggedAt('debug', () => new NotFoundError('no such user'));
+    const mistake = loggedAt('debug', () => new errors.NotFoundError('no such user'));
     await rejection(mistake.client.getState({}));
     expect(mistake.lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ level: 'debug', rpc, code: 'not_found' });
 
-    const failure = loggedAt('info', () => new UnavailableError('database down'));
+    const failure = loggedAt('info', () => new errors.UnavailableError('database down'));
     await rejection(failure.client.getState({}));
     expect(failure.lines.find((l) => l.msg === 'rpc finished')).toMatchObject({ level: 'warn', rpc, code: 'unavailable' });
   });

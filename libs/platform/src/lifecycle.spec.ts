@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HealthRegistry } from './health.ts';
-import { createLifecycle, runService } from './lifecycle.ts';
+import { createLifecycle, runService, type RunServiceOptions } from './lifecycle.ts';
 import { captureLogs } from '../test/support.ts';
 
 describe('createLifecycle', () => {
@@ -48,20 +48,20 @@ describe('createLifecycle', () => {
   });
 });
 
+/** runService without process handlers, its exit codes recorded instead of exiting. */
+async function runTestService(start: RunServiceOptions['start']) {
+  const { logger, lines } = captureLogs();
+  const exits: number[] = [];
+  const service = await runService({ name: 'test', logger, handleProcessEvents: false, exit: (code) => void exits.push(code), start });
+  return { service, exits, lines };
+}
+
 describe('runService', () => {
   it('exits 0 after a clean stop', async () => {
-    const { logger } = captureLogs();
-    const exits: number[] = [];
     const stopped: string[] = [];
-    const service = await runService({
-      name: 'test',
-      logger,
-      handleProcessEvents: false,
-      exit: (code) => void exits.push(code),
-      start(lifecycle) {
-        lifecycle.onStop('a', () => void stopped.push('a'));
-        lifecycle.onStop('b', () => void stopped.push('b'));
-      },
+    const { service, exits } = await runTestService((lifecycle) => {
+      lifecycle.onStop('a', () => void stopped.push('a'));
+      lifecycle.onStop('b', () => void stopped.push('b'));
     });
     expect(exits).toEqual([]);
     expect(await service.shutdown('SIGTERM')).toBe(0);
@@ -70,35 +70,20 @@ describe('runService', () => {
   });
 
   it('exits 1 after a failed stop', async () => {
-    const { logger } = captureLogs();
-    const exits: number[] = [];
-    const service = await runService({
-      name: 'test',
-      logger,
-      handleProcessEvents: false,
-      exit: (code) => void exits.push(code),
-      start: (lifecycle) =>
-        lifecycle.onStop('a', () => {
-          throw new Error('nope');
-        }),
-    });
+    const { service, exits } = await runTestService((lifecycle) =>
+      lifecycle.onStop('a', () => {
+        throw new Error('nope');
+      }),
+    );
     expect(await service.shutdown('SIGTERM')).toBe(1);
     expect(exits).toEqual([1]);
   });
 
   it('on a failed start logs it, stops what did start, and exits 1', async () => {
-    const { logger, lines } = captureLogs();
-    const exits: number[] = [];
     const stopped: string[] = [];
-    await runService({
-      name: 'test',
-      logger,
-      handleProcessEvents: false,
-      exit: (code) => void exits.push(code),
-      async start(lifecycle) {
-        lifecycle.onStop('pool', () => void stopped.push('pool'));
-        throw new Error('kafka unreachable');
-      },
+    const { exits, lines } = await runTestService(async (lifecycle) => {
+      lifecycle.onStop('pool', () => void stopped.push('pool'));
+      throw new Error('kafka unreachable');
     });
     expect(stopped).toEqual(['pool']);
     expect(exits).toEqual([1]);

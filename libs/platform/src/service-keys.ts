@@ -160,28 +160,25 @@ export function developmentPrivateKey(service: string): KeyObject {
 const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export function parsePrivateKey(text: string): KeyObject {
-  const trimmed = text.trim();
-  let key: KeyObject;
-  try {
-    key = trimmed.startsWith('-----BEGIN')
-      ? createPrivateKey(trimmed)
-      : createPrivateKey({ key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'pkcs8' });
-  } catch {
-    throw new Error('is not a private key (PEM, or base64 of PKCS#8 DER)');
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`must be an Ed25519 key (got ${key.asymmetricKeyType})`);
-  return key;
+  return parseEd25519Key(text, 'private');
 }
 
 function parsePublicKey(text: string): KeyObject {
+  return parseEd25519Key(text, 'public');
+}
+
+/** An Ed25519 key as PEM, or as base64 of DER (PKCS#8 for a private key, SPKI for a public one). */
+function parseEd25519Key(text: string, kind: 'private' | 'public'): KeyObject {
   const trimmed = text.trim();
+  const pem = trimmed.startsWith('-----BEGIN');
   let key: KeyObject;
   try {
-    key = trimmed.startsWith('-----BEGIN')
-      ? createPublicKey(trimmed)
-      : createPublicKey({ key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'spki' });
+    key =
+      kind === 'private'
+        ? createPrivateKey(pem ? trimmed : { key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'pkcs8' })
+        : createPublicKey(pem ? trimmed : { key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'spki' });
   } catch {
-    throw new Error('is not a public key (PEM, or base64 of SPKI DER)');
+    throw new Error(`is not a ${kind} key (PEM, or base64 of ${kind === 'private' ? 'PKCS#8' : 'SPKI'} DER)`);
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`must be an Ed25519 key (got ${key.asymmetricKeyType})`);
   return key;

@@ -1,3 +1,6 @@
+// The contracts as one set, for what needs all of them (server reflection, decoding an event by its type header).
+// Each package's messages and services are imported from its own entry point ('@omtobe/proto/<svc>/v1', see
+// package.json "exports"); everything under ./gen is generated from proto/ by `npm run generate`: never edit it.
 import { createRegistry, type DescFile } from '@bufbuild/protobuf';
 import { file_omtobe_decision_log_v1_decision_log } from './gen/omtobe/decision_log/v1/decision_log_pb.js';
 import { file_omtobe_gateway_v1_events } from './gen/omtobe/gateway/v1/events_pb.js';

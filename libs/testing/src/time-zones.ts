@@ -3,12 +3,15 @@
 // by the hour it is there now.
 
 /**
- * Named zones first (what a person would register with), then the fixed Etc/GMT zones from −12 to +14 hours, which
- * no daylight-saving change moves: whatever the instant, some zone is at any given local hour. (Etc/GMT+5 is UTC−5.)
+ * Named zones first (what a person would register with; Asia/Kolkata's half hour first of all), then the fixed
+ * Etc/GMT zones from −12 to +14 hours, which no daylight-saving change moves: whatever the instant, some zone is at
+ * any given local hour. Zones away from UTC come first, so a test is unlikely to run where local and UTC days agree.
+ * (Etc/GMT+5 is UTC−5.)
  */
 const candidateZones = [
-  'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Dubai',
-  ...Array.from({ length: 27 }, (_, i) => i - 12).map((hours) => (hours === 0 ? 'Etc/GMT' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`)),
+  'Asia/Kolkata', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Dubai', 'Europe/London',
+  ...Array.from({ length: 26 }, (_, i) => (i < 12 ? i - 12 : i - 11)).map((hours) => `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`),
+  'Etc/GMT',
 ];
 
 function localHour(zone: string, now: Date): number {

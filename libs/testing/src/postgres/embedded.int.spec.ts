@@ -3,18 +3,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { queryRows } from '../../test/query.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('startEmbeddedPostgres', () => {
   const dirs: string[] = [];
@@ -33,7 +23,7 @@ describe('startEmbeddedPostgres', () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const first = await startEmbeddedPostgres({ dataDir, persistent: true });
     try {
-      await query(first.adminUrl, 'create table kept (v text); insert into kept values ($$still here$$)');
+      await queryRows(first.adminUrl, 'create table kept (v text); insert into kept values ($$still here$$)');
       await expect(startEmbeddedPostgres({ dataDir, persistent: true })).rejects.toThrow(/already running/);
     } finally {
       await first.stop();
@@ -42,9 +32,9 @@ describe('startEmbeddedPostgres', () => {
 
     const second = await startEmbeddedPostgres({ dataDir, persistent: true });
     try {
-      expect(await query(second.adminUrl, 'select v from kept')).toEqual([{ v: 'still here' }]);
+      expect(await queryRows(second.adminUrl, 'select v from kept')).toEqual([{ v: 'still here' }]);
       // Persistent clusters stay crash-safe; throwaway ones trade that for speed.
-      expect(await query(second.adminUrl, 'show fsync')).toEqual([{ fsync: 'on' }]);
+      expect(await queryRows(second.adminUrl, 'show fsync')).toEqual([{ fsync: 'on' }]);
     } finally {
       await second.stop();
     }
@@ -53,10 +43,10 @@ describe('startEmbeddedPostgres', () => {
   it('deletes a throwaway data directory on stop, and stop is idempotent', async () => {
     const dataDir = path.join(await tempDir(), 'postgres');
     const server = await startEmbeddedPostgres({ dataDir });
-    expect(await query(server.urlFor('template1'), 'select current_database() as db')).toEqual([{ db: 'template1' }]);
-    expect(await query(server.adminUrl, 'show fsync')).toEqual([{ fsync: 'off' }]);
+    expect(await queryRows(server.urlFor('template1'), 'select current_database() as db')).toEqual([{ db: 'template1' }]);
+    expect(await queryRows(server.adminUrl, 'show fsync')).toEqual([{ fsync: 'off' }]);
     await Promise.all([server.stop(), server.stop()]);
     expect(existsSync(dataDir)).toBe(false);
-    await expect(query(server.adminUrl, 'select 1')).rejects.toThrow(/ECONNREFUSED/);
+    await expect(queryRows(server.adminUrl, 'select 1')).rejects.toThrow(/ECONNREFUSED/);
   });
 });

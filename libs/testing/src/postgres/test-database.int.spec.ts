@@ -1,19 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createTestDatabase, testPostgresUrl, type TestDatabase } from './test-database.ts';
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+import { queryRows } from '../../test/query.ts';
 
 async function databaseExists(name: string): Promise<boolean> {
-  const rows = await query<{ n: number }>(testPostgresUrl(), `select count(*)::int as n from pg_database where datname = '${name}'`);
+  const rows = await queryRows<{ n: number }>(testPostgresUrl(), `select count(*)::int as n from pg_database where datname = '${name}'`);
   return rows[0]?.n === 1;
 }
 
@@ -30,10 +21,10 @@ describe('createTestDatabase', () => {
     expect(a.name).toMatch(/^decision_log_[0-9a-f]{10}$/);
     expect(b.name).not.toBe(a.name);
 
-    await query(a.url, 'create table marker (id int); insert into marker values (1)');
-    expect(await query(a.url, 'select * from marker')).toEqual([{ id: 1 }]);
-    await expect(query(b.url, 'select * from marker')).rejects.toThrow(/relation "marker" does not exist/);
-    expect((await query<{ db: string }>(b.url, 'select current_database() as db'))[0]?.db).toBe(b.name);
+    await queryRows(a.url, 'create table marker (id int); insert into marker values (1)');
+    expect(await queryRows(a.url, 'select * from marker')).toEqual([{ id: 1 }]);
+    await expect(queryRows(b.url, 'select * from marker')).rejects.toThrow(/relation "marker" does not exist/);
+    expect((await queryRows<{ db: string }>(b.url, 'select current_database() as db'))[0]?.db).toBe(b.name);
   });
 
   it('drops the database even while a connection is open, and a second drop is harmless', async () => {

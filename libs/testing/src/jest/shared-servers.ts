@@ -17,7 +17,7 @@ const registry = globalThis as { [STACK]?: Promise<Stop[]> };
  * Starts the servers shared by every test file of the run, once per process, and publishes their
  * addresses through process.env, which the test workers (forked afterwards) inherit.
  */
-export async function startTestStack(): Promise<void> {
+export async function startSharedServers(): Promise<void> {
   registry[STACK] ??= (async () => {
     const stops: Stop[] = [];
     try {
@@ -33,7 +33,7 @@ export async function startTestStack(): Promise<void> {
   await registry[STACK];
 }
 
-export async function stopTestStack(): Promise<void> {
+export async function stopSharedServers(): Promise<void> {
   const started = registry[STACK];
   if (!started) return;
   delete registry[STACK];
@@ -65,5 +65,5 @@ async function stopAll(stops: Stop[]): Promise<void> {
   // Reverse start order; one failing stop must not leave the others running.
   const failures: unknown[] = [];
   for (const stop of stops.toReversed()) await stop().catch((error: unknown) => failures.push(error));
-  if (failures.length > 0) throw new AggregateError(failures, 'stopping the test stack failed');
+  if (failures.length > 0) throw new AggregateError(failures, 'stopping the shared test servers failed');
 }

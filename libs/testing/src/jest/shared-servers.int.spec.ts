@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import pg from 'pg';
+import { queryRows } from '../../test/query.ts';
 import { testKafkaBrokers } from '../kafka/test-brokers.ts';
 import { TEST_PG_URL_ENV } from '../postgres/test-database.ts';
-import { startTestStack, stopTestStack } from './test-stack.ts';
+import { startSharedServers, stopSharedServers } from './shared-servers.ts';
 
 function canConnect(hostPort: string): Promise<boolean> {
   const [host = '', port = ''] = hostPort.split(':');
@@ -17,16 +17,10 @@ function canConnect(hostPort: string): Promise<boolean> {
 }
 
 async function ping(url: string): Promise<number> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<{ one: number }>('select 1 as one')).rows[0]?.one ?? 0;
-  } finally {
-    await client.end();
-  }
+  return (await queryRows<{ one: number }>(url, 'select 1 as one'))[0]?.one ?? 0;
 }
 
-describe('test stack (what the jest global setup runs)', () => {
+describe('shared servers (what the jest global setup starts)', () => {
   const runUrl = process.env[TEST_PG_URL_ENV];
   afterEach(() => {
     process.env[TEST_PG_URL_ENV] = runUrl;
@@ -41,24 +35,24 @@ describe('test stack (what the jest global setup runs)', () => {
   });
 
   it('starts one server however often it is called, and stops it on teardown', async () => {
-    // In this worker the run's URL looks external; clear it to make the stack start its own server.
+    // In this worker the run's URL looks external; clear it to make it start its own server.
     delete process.env[TEST_PG_URL_ENV];
-    await Promise.all([startTestStack(), startTestStack()]);
+    await Promise.all([startSharedServers(), startSharedServers()]);
     const url = process.env[TEST_PG_URL_ENV] ?? '';
     expect(url).not.toBe(runUrl);
-    await startTestStack();
+    await startSharedServers();
     expect(process.env[TEST_PG_URL_ENV]).toBe(url);
     expect(await ping(url)).toBe(1);
 
-    await stopTestStack();
-    await stopTestStack();
+    await stopSharedServers();
+    await stopSharedServers();
     await expect(ping(url)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('leaves an externally provided URL alone and starts nothing', async () => {
-    await startTestStack();
+    await startSharedServers();
     expect(process.env[TEST_PG_URL_ENV]).toBe(runUrl);
-    await stopTestStack();
+    await stopSharedServers();
     expect(await ping(runUrl ?? '')).toBe(1);
   });
 });
