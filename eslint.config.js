@@ -2,7 +2,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 // Module boundaries: a service never imports another service; libraries import only libraries;
-// tests may also use @omtobe/testing (embedded PostgreSQL, the dev broker, a controllable clock).
+// tests may also use @omtobe/testing (embedded PostgreSQL, the dev broker, a controllable clock); e2e imports no service.
 const boundaries = (extraForAll) => [
   'error',
   {
@@ -13,6 +13,8 @@ const boundaries = (extraForAll) => [
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', ...extraForAll] },
       { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:tool', 'type:testing'] },
       { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool', 'type:testing'] },
+      // Whole-system tests drive the services as processes through their public API: they never import one.
+      { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tool', 'type:testing'] },
     ],
   },
 ];

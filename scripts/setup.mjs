@@ -36,7 +36,7 @@ function ensureAptPackages() {
     // compose's self-signed edge certificate (deploy/envoy/dev-certificate.mjs, below) and the TLS tests of
     // libs/events and tools/deploy-check. Debian images usually have it (ca-certificates depends on it).
     { pkg: 'openssl', command: 'openssl' },
-    // The development console's browser test (services/gateway/test/console) drives a real headless Chromium.
+    // The development console's browser test (e2e/src/console.int.spec.ts) drives a real headless Chromium.
     { pkg: 'chromium', command: 'chromium' },
   ];
   const missing = wanted.filter((w) => !(w.file ? existsSync(w.file) : onPath(w.command))).map((w) => w.pkg);

@@ -14,6 +14,14 @@ describe('zoneWhereLocalHourIn', () => {
     );
   });
 
+  it('finds a named zone (what a browser lists) for any window of two hours', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 22 }), (at, from) => {
+        expect(zoneWhereLocalHourIn(at, from, from + 2)).not.toMatch(/^Etc\//);
+      }),
+    );
+  });
+
   it('keeps the preferred zone when it qualifies', () => {
     const at = new Date('2026-11-30T12:30:00Z');
     expect(zoneWhereLocalHourIn(at, 10, 18, 'Europe/London')).toBe('Europe/London');

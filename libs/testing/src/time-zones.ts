@@ -3,13 +3,17 @@
 // by the hour it is there now.
 
 /**
- * Named zones first (what a person would register with; Asia/Kolkata's half hour first of all), then the fixed
- * Etc/GMT zones from −12 to +14 hours, which no daylight-saving change moves: whatever the instant, some zone is at
- * any given local hour. Zones away from UTC come first, so a test is unlikely to run where local and UTC days agree.
- * (Etc/GMT+5 is UTC−5.)
+ * Named zones first — what a person registers with, and all a browser's `Intl.supportedValuesOf('timeZone')` lists —
+ * one for nearly every whole-hour offset (Asia/Kolkata's half hour first of all), so any window of two hours or more
+ * finds one; then the fixed Etc/GMT zones from −12 to +14 hours, which no daylight-saving change moves, so even a
+ * one-hour window is always met. Zones away from UTC come first: a test is unlikely to run where local and UTC days
+ * agree. (Etc/GMT+5 is UTC−5.)
  */
 const candidateZones = [
-  'Asia/Kolkata', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Dubai', 'Europe/London',
+  'Asia/Kolkata', 'Pacific/Honolulu', 'America/Anchorage', 'America/Los_Angeles', 'America/Denver', 'America/Chicago',
+  'America/New_York', 'America/Halifax', 'America/Sao_Paulo', 'Atlantic/South_Georgia', 'Atlantic/Azores', 'Europe/Paris',
+  'Europe/Athens', 'Europe/Moscow', 'Asia/Dubai', 'Asia/Karachi', 'Asia/Dhaka', 'Asia/Bangkok', 'Asia/Shanghai', 'Asia/Tokyo',
+  'Australia/Brisbane', 'Pacific/Noumea', 'Pacific/Auckland', 'Pacific/Tongatapu', 'Europe/London',
   ...Array.from({ length: 26 }, (_, i) => (i < 12 ? i - 12 : i - 11)).map((hours) => `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`),
   'Etc/GMT',
 ];

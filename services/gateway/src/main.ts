@@ -10,7 +10,7 @@ import { createRateLimitInterceptor } from './api/connect-rate-limit.ts';
 import { createAuthentication } from './auth/keys.ts';
 import { loadConfig } from './config.ts';
 import { streamGroupIdPrefix, streamSubscriptions } from './consumers/index.ts';
-import type { GatewayDeps } from './operations/context.ts';
+import type { Deps } from './operations/deps.ts';
 import { createUserRateLimits } from './limits/rate-limiter.ts';
 import { createPeers } from './peers/peers.ts';
 import { createRestApp } from './rest/app.ts';
@@ -39,7 +39,7 @@ await runService({
     const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, replicaLimit: config.STREAMS_PER_REPLICA, logger: logger.child({ component: 'streams' }) });
     startBroadcastConsumer({ config, groupIdPrefix: streamGroupIdPrefix, subscriptions: streamSubscriptions(hub), logger, lifecycle });
     const streams = { hub, heartbeatMs: config.STREAM_HEARTBEAT_SECONDS * 1_000, retryMs: config.STREAM_RETRY_MS };
-    const deps: GatewayDeps = { db, peers: createPeers(config, serviceTokenSignerFrom(config)), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
+    const deps: Deps = { db, peers: createPeers(config, serviceTokenSignerFrom(config)), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
     const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
     // One budget per user whatever the protocol: REST and Connect count on the same limiters.
     const limits = createUserRateLimits({ checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE, trackedClients: config.RATE_LIMIT_TRACKED_CLIENTS });

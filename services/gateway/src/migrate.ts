@@ -1,4 +1,4 @@
-// `node services/state-engine/src/migrate.ts`: applies the schema's migrations and exits (a Kubernetes Job).
+// `node services/gateway/src/migrate.ts`: applies the schema's migrations and exits (a Kubernetes Job).
 import { runMigrateCommand } from '@omtobe/db';
 import { schema } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';

@@ -19,10 +19,10 @@ import {
   type UploadCalendarEventsRequest,
 } from '@omtobe/proto/integrations/v1';
 import { createTestDatabase, type TestDatabase } from '@omtobe/testing';
-import type { GatewayDeps } from '../src/operations/context.ts';
+import type { Deps } from '../src/operations/deps.ts';
 import { registerUser } from '../src/operations/users.ts';
 import type { Peers } from '../src/peers/peers.ts';
-import type { RestOptions } from '../src/rest/app.ts';
+import type { RestOptions } from '../src/rest/options.ts';
 import { toHttpError } from '../src/rest/errors.ts';
 import { calendarRoutes, calendarSchemas, parseRfc3339 } from '../src/rest/routes/calendar.ts';
 import { sharedSchemas } from '../src/rest/routes/schemas.ts';
@@ -58,7 +58,7 @@ describe('POST /api/v1/calendar/events', () => {
     closeDb = opened.close;
     await migrateToLatest({ db: opened.db, schema, migrations });
     const peers = { integrations, health: [] } as unknown as Peers;
-    const deps: GatewayDeps = { db: opened.db, peers, clock: systemClock, logger: pino({ level: 'silent' }) };
+    const deps: Deps = { db: opened.db, peers, clock: systemClock, logger: pino({ level: 'silent' }) };
     await registerUser(deps, { userId: 'alice' }, create(RegisterUserRequestSchema, { email: 'alice@example.com', timezone: 'Europe/London' }));
     app = Fastify({ bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } } });
     for (const s of [...sharedSchemas, ...calendarSchemas]) app.addSchema(s);

@@ -1,23 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
-import { createLogger, createServer, HealthRegistry, systemClock, type Server } from '@omtobe/platform';
+import { createServer, HealthRegistry, type Server } from '@omtobe/platform';
 import { GatewayService } from '@omtobe/proto/gateway/v1';
 import { HealthCheckResponse_ServingStatus } from '@omtobe/proto/grpc/health/v1';
 import { CheckBrakeResponseSchema } from '@omtobe/proto/state-engine/v1';
 import { createAuthInterceptor } from '../src/api/connect-auth.ts';
 import { gatewayRoutes } from '../src/api/connect.ts';
 import { createRateLimitInterceptor } from '../src/api/connect-rate-limit.ts';
-import { AuthenticationError } from '../src/auth/verifier.ts';
 import { createUserRateLimits } from '../src/limits/rate-limiter.ts';
-import type { GatewayDeps } from '../src/operations/context.ts';
 import { createRestApp } from '../src/rest/app.ts';
+import { inMemoryDeps, silentLogger as silent, verifyTestBearer as verify } from './in-memory-deps.ts';
 
 // The gateway's one port as main.ts builds it (Connect, gRPC and the REST fallback, the same limits), in process,
 // with a state engine that counts the calls reaching it and a user table where everyone is registered.
-const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const bodyLimitBytes = 2_048;
 const checkPerMinute = 4;
 const anonymousPerMinute = 10;
@@ -33,13 +30,7 @@ describe('Connect and gRPC limits on the gateway', () => {
     const stateEngine = { checkBrake: async () => ((peerCalls += 1), create(CheckBrakeResponseSchema, { currentDay: 1 })) };
     const healthClient = { check: async () => ((healthFanOuts += 1), { status: HealthCheckResponse_ServingStatus.SERVING }) };
     // Operations look the caller's profile up before asking a service (404 user_not_registered otherwise): here everyone has one.
-    const row = { selectAll: () => row, where: () => row, executeTakeFirst: async () => ({ user_id: 'anyone' }) };
-    const deps = { db: { selectFrom: () => row }, clock: systemClock, logger: silent, peers: { stateEngine, health: [{ name: 'state-engine', client: healthClient }] } } as unknown as GatewayDeps;
-    const verify = async (authorization: string | undefined) => {
-      const user = /^Bearer (\w{1,20})$/.exec(authorization ?? '')?.[1];
-      if (!user) throw new AuthenticationError('missing_token', 'a bearer token is required');
-      return user;
-    };
+    const deps = inMemoryDeps({ stateEngine, health: [{ name: 'state-engine', client: healthClient }] });
     const limits = createUserRateLimits({ checkPerMinute, trackedClients: 1_000 });
     const rest = await createRestApp({ deps, health: new HealthRegistry('SERVING'), verify, bodyLimitBytes, checkPerMinute, anonymousPerMinute, rateLimitTrackedClients: 1_000, limits });
     closeRest = () => rest.app.close();

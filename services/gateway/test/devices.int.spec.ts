@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from '@omtobe/testing';
 import { createAuthInterceptor } from '../src/api/connect-auth.ts';
 import { gatewayRoutes } from '../src/api/connect.ts';
 import { AuthenticationError } from '../src/auth/verifier.ts';
-import type { GatewayDeps } from '../src/operations/context.ts';
+import type { Deps } from '../src/operations/deps.ts';
 import { registerUser } from '../src/operations/users.ts';
 import type { Peers } from '../src/peers/peers.ts';
 import { createRestApp } from '../src/rest/app.ts';
@@ -40,7 +40,7 @@ describe('devices through the gateway', () => {
   let closeDb: () => Promise<void>;
   let server: http.Server;
   let url: string;
-  let deps: GatewayDeps;
+  let deps: Deps;
   let calls: Array<[string, Record<string, unknown>]>;
   let known: Set<string>;
 

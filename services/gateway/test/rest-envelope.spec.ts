@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger, HealthRegistry, systemClock } from '@omtobe/platform';
-import type { GatewayDeps } from '../src/operations/context.ts';
+import type { Deps } from '../src/operations/deps.ts';
 import { createRestApp } from '../src/rest/app.ts';
 import { toHttpError } from '../src/rest/errors.ts';
 
@@ -13,7 +13,7 @@ const silent = createLogger({ service: 'test', level: 'silent', destination: new
 const unreachable = { check: async () => Promise.reject(new Error('connection refused')) };
 
 async function serve() {
-  const deps = { db: undefined, clock: systemClock, logger: silent, peers: { health: [{ name: 'state-engine', client: unreachable }] } } as unknown as GatewayDeps;
+  const deps = { db: undefined, clock: systemClock, logger: silent, peers: { health: [{ name: 'state-engine', client: unreachable }] } } as unknown as Deps;
   const rest = await createRestApp({
     deps,
     health: new HealthRegistry('SERVING'),

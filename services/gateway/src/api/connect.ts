@@ -1,7 +1,8 @@
 import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import { GatewayService } from '@omtobe/proto/gateway/v1';
 import { uploadCalendarEvents } from '../operations/calendar.ts';
-import type { Caller, GatewayDeps } from '../operations/context.ts';
+import type { Caller } from '../operations/caller.ts';
+import type { Deps } from '../operations/deps.ts';
 import { checkState, getState, recordDecision, recordReflection } from '../operations/cycle.ts';
 import { deleteDevice, listDevices, registerDevice } from '../operations/devices.ts';
 import { exportMyData } from '../operations/export.ts';
@@ -19,7 +20,7 @@ function caller(ctx: HandlerContext): Caller {
 }
 
 /** The public API for typed clients: the same operations the REST routes call. */
-export function gatewayRoutes(deps: GatewayDeps) {
+export function gatewayRoutes(deps: Deps) {
   return (router: ConnectRouter) => {
     router.service(GatewayService, {
       registerUser: (req, ctx) => registerUser(deps, caller(ctx), req),

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { UploadCalendarEventsResponseSchema, type UploadCalendarEventsRequest, type UploadCalendarEventsResponse } from '@omtobe/proto/gateway/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { forRegisteredUser } from './registered-user.ts';
 
 /**
@@ -9,7 +10,7 @@ import { forRegisteredUser } from './registered-user.ts';
  * a bad window or an oversized batch is its INVALID_ARGUMENT (`invalid_window`, `window_too_long`,
  * `window_too_far`, `batch_too_large`).
  */
-export async function uploadCalendarEvents(deps: GatewayDeps, caller: Caller, req: UploadCalendarEventsRequest): Promise<UploadCalendarEventsResponse> {
+export async function uploadCalendarEvents(deps: Deps, caller: Caller, req: UploadCalendarEventsRequest): Promise<UploadCalendarEventsResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.uploadCalendarEvents(
       {

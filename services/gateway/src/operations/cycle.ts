@@ -11,23 +11,24 @@ import {
   type RecordReflectionRequest,
   type RecordReflectionResponse,
 } from '@omtobe/proto/gateway/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { forRegisteredUser } from './registered-user.ts';
 
 /** POST /state/check. */
-export async function checkState(deps: GatewayDeps, caller: Caller): Promise<CheckStateResponse> {
+export async function checkState(deps: Deps, caller: Caller): Promise<CheckStateResponse> {
   const brake = await forRegisteredUser(deps, caller, 'state-engine', (options) => deps.peers.stateEngine.checkBrake({ userId: caller.userId }, options));
   return create(CheckStateResponseSchema, { brake });
 }
 
 /** GET /state. */
-export async function getState(deps: GatewayDeps, caller: Caller): Promise<GetStateResponse> {
+export async function getState(deps: Deps, caller: Caller): Promise<GetStateResponse> {
   const state = await forRegisteredUser(deps, caller, 'state-engine', (options) => deps.peers.stateEngine.getState({ userId: caller.userId }, options));
   return create(GetStateResponseSchema, { state });
 }
 
 /** POST /decisions: the idempotency key goes to the state engine, which records once per key. */
-export async function recordDecision(deps: GatewayDeps, caller: Caller, req: RecordDecisionRequest): Promise<RecordDecisionResponse> {
+export async function recordDecision(deps: Deps, caller: Caller, req: RecordDecisionRequest): Promise<RecordDecisionResponse> {
   const result = await forRegisteredUser(deps, caller, 'state-engine', (options) =>
     deps.peers.stateEngine.submitDecision({ userId: caller.userId, decision: req.decision, idempotencyKey: req.idempotencyKey }, options),
   );
@@ -35,7 +36,7 @@ export async function recordDecision(deps: GatewayDeps, caller: Caller, req: Rec
 }
 
 /** POST /reflections. */
-export async function recordReflection(deps: GatewayDeps, caller: Caller, req: RecordReflectionRequest): Promise<RecordReflectionResponse> {
+export async function recordReflection(deps: Deps, caller: Caller, req: RecordReflectionRequest): Promise<RecordReflectionResponse> {
   const result = await forRegisteredUser(deps, caller, 'state-engine', (options) =>
     deps.peers.stateEngine.submitReflection({ userId: caller.userId, response: req.response, idempotencyKey: req.idempotencyKey }, options),
   );

@@ -4,18 +4,19 @@ import { lockDevClock, type DevClock } from '@omtobe/db';
 import { FailedPreconditionError, UnavailableError } from '@omtobe/platform';
 import type { SetCycleDayResponse } from '@omtobe/proto/state-engine/v1';
 import type { InjectHighStakesEventResponse, InjectHrvDropResponse } from '@omtobe/proto/integrations/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { moveClocks, type ClockPeer } from './dev-clock.ts';
 import { forRegisteredUser } from './registered-user.ts';
 
 // Development mode's demo controls (the seed's "quick actions"): the services refuse them in production,
 // and the gateway does not even route them there.
 
-export function injectHrvDrop(deps: GatewayDeps, caller: Caller, dropPercent: number): Promise<InjectHrvDropResponse> {
+export function injectHrvDrop(deps: Deps, caller: Caller, dropPercent: number): Promise<InjectHrvDropResponse> {
   return forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.injectHrvDrop({ userId: caller.userId, dropPercent }, options));
 }
 
-export function injectHighStakesEvent(deps: GatewayDeps, caller: Caller, title: string, minutes: number): Promise<InjectHighStakesEventResponse> {
+export function injectHighStakesEvent(deps: Deps, caller: Caller, title: string, minutes: number): Promise<InjectHighStakesEventResponse> {
   return forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.injectHighStakesEvent({
       userId: caller.userId,
@@ -31,13 +32,13 @@ export interface DevTime {
   now: Date;
 }
 
-function devClockOf(deps: GatewayDeps): DevClock {
+function devClockOf(deps: Deps): DevClock {
   if (!deps.devClock) throw new FailedPreconditionError('development controls are off (OMTOBE_MODE is not development)', { reason: 'development_only' });
   return deps.devClock;
 }
 
 /** The services that keep a development clock, each moved with its AdvanceDevClock. */
-function clockPeers(deps: GatewayDeps): ClockPeer[] {
+function clockPeers(deps: Deps): ClockPeer[] {
   const request = (offsetMs: number) => ({ offset: durationFromMs(offsetMs) });
   const options = (signal?: AbortSignal) => (signal ? { signal } : {});
   const offsetOf = (answer: { offset?: Duration | undefined }) => (answer.offset ? durationMs(answer.offset) : 0);
@@ -56,7 +57,7 @@ function clockPeers(deps: GatewayDeps): ClockPeer[] {
  * failed (503 naming the service) can be retried as it is without moving anyone twice. A client that hangs up
  * does not cut a move short: it would leave the services apart until the next move.
  */
-export async function advanceTime(deps: GatewayDeps, minutes: number): Promise<DevTime> {
+export async function advanceTime(deps: Deps, minutes: number): Promise<DevTime> {
   const devClock = devClockOf(deps);
   const byMs = Math.round(minutes * 60_000);
   try {
@@ -72,11 +73,11 @@ export async function advanceTime(deps: GatewayDeps, minutes: number): Promise<D
 }
 
 /** The development clock now (the gateway's, which every service has reached). */
-export function devTime(deps: GatewayDeps): DevTime {
+export function devTime(deps: Deps): DevTime {
   const devClock = devClockOf(deps);
   return { offsetMs: devClock.offsetMs, now: devClock.now() };
 }
 
-export function setCycleDay(deps: GatewayDeps, caller: Caller, day: number): Promise<SetCycleDayResponse> {
+export function setCycleDay(deps: Deps, caller: Caller, day: number): Promise<SetCycleDayResponse> {
   return forRegisteredUser(deps, caller, 'state-engine', (options) => deps.peers.stateEngine.setCycleDay({ userId: caller.userId, day }, options));
 }

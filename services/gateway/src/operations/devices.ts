@@ -11,7 +11,8 @@ import {
   type RegisterDeviceResponse,
 } from '@omtobe/proto/gateway/v1';
 import { DevicePlatform, PushEnvironment } from '@omtobe/proto/integrations/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { forRegisteredUser } from './registered-user.ts';
 
 // The push tokens APNs and FCM issue (integrations.proto RegisterDeviceRequest.token): checked here too, so a
@@ -22,7 +23,7 @@ const maxTokenLength = 4_096;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** POST /devices: records the caller's phone for pushes; the same token again answers the same device. */
-export async function registerDevice(deps: GatewayDeps, caller: Caller, req: RegisterDeviceRequest): Promise<RegisterDeviceResponse> {
+export async function registerDevice(deps: Deps, caller: Caller, req: RegisterDeviceRequest): Promise<RegisterDeviceResponse> {
   const { platform, token } = req;
   if (platform !== DevicePlatform.IOS && platform !== DevicePlatform.ANDROID) {
     throw new InvalidArgumentError('platform must be ios or android', { reason: 'invalid_platform' });
@@ -44,13 +45,13 @@ export async function registerDevice(deps: GatewayDeps, caller: Caller, req: Reg
 }
 
 /** GET /devices: the caller's phones, oldest registration first. */
-export async function listDevices(deps: GatewayDeps, caller: Caller): Promise<ListDevicesResponse> {
+export async function listDevices(deps: Deps, caller: Caller): Promise<ListDevicesResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.listDevices({ userId: caller.userId }, options));
   return create(ListDevicesResponseSchema, { devices: reply.devices });
 }
 
 /** DELETE /devices/{id}: one of the caller's phones; NOT_FOUND for an id that is not one of them. */
-export async function deleteDevice(deps: GatewayDeps, caller: Caller, req: DeleteDeviceRequest): Promise<DeleteDeviceResponse> {
+export async function deleteDevice(deps: Deps, caller: Caller, req: DeleteDeviceRequest): Promise<DeleteDeviceResponse> {
   // Device ids are UUIDs: anything else names no device of anyone's.
   if (req.deviceId.length !== 36 || !uuid.test(req.deviceId)) throw new NotFoundError('no such device', { reason: 'device_not_found' });
   await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.deleteDevice({ userId: caller.userId, deviceId: req.deviceId }, options));

@@ -3,11 +3,12 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ExportMyDataResponseSchema, UserSchema, type ExportMyDataResponse } from '@omtobe/proto/gateway/v1';
 import { callPeer } from '../peers/call.ts';
 import { findUser } from '../store/users.repo.ts';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { userNotRegistered } from './registered-user.ts';
 
 /** GET /me/export: everything every service holds about the caller, in one document (never tokens). */
-export async function exportMyData(deps: GatewayDeps, caller: Caller): Promise<ExportMyDataResponse> {
+export async function exportMyData(deps: Deps, caller: Caller): Promise<ExportMyDataResponse> {
   const user = await findUser(deps.db, caller.userId);
   if (!user) throw userNotRegistered();
   const { userId } = caller;

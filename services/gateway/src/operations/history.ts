@@ -7,11 +7,12 @@ import {
   type ListReflectionHistoryRequest,
   type ListReflectionHistoryResponse,
 } from '@omtobe/proto/gateway/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { forRegisteredUser } from './registered-user.ts';
 
 /** GET /decisions/history: newest first, cursor pages from the decision log; 404 for a caller without a profile (not an empty page). */
-export async function listDecisionHistory(deps: GatewayDeps, caller: Caller, req: ListDecisionHistoryRequest): Promise<ListDecisionHistoryResponse> {
+export async function listDecisionHistory(deps: Deps, caller: Caller, req: ListDecisionHistoryRequest): Promise<ListDecisionHistoryResponse> {
   const page = await forRegisteredUser(deps, caller, 'decision-log', (options) =>
     deps.peers.decisionLog.listDecisions({ userId: caller.userId, pageSize: req.pageSize, pageToken: req.pageToken }, options),
   );
@@ -20,7 +21,7 @@ export async function listDecisionHistory(deps: GatewayDeps, caller: Caller, req
 
 /** GET /reflections/history. */
 export async function listReflectionHistory(
-  deps: GatewayDeps,
+  deps: Deps,
   caller: Caller,
   req: ListReflectionHistoryRequest,
 ): Promise<ListReflectionHistoryResponse> {

@@ -28,17 +28,18 @@ import type {
   HandleWhoopWebhookResponse,
 } from '@omtobe/proto/integrations/v1';
 import { callPeer } from '../peers/call.ts';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { forRegisteredUser, isUnknownUser, userNotRegistered } from './registered-user.ts';
 
 /** POST /hrv/samples: a HealthKit batch, answered per sample. */
-export async function uploadHrvSamples(deps: GatewayDeps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
+export async function uploadHrvSamples(deps: Deps, caller: Caller, req: UploadHrvSamplesRequest): Promise<UploadHrvSamplesResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.uploadHrvSamples({ userId: caller.userId, samples: req.samples }, options));
   return create(UploadHrvSamplesResponseSchema, { results: reply.results });
 }
 
 /** POST /providers/{provider}/connect: where to send the user to grant access. */
-export async function connectProvider(deps: GatewayDeps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
+export async function connectProvider(deps: Deps, caller: Caller, req: ConnectProviderRequest): Promise<ConnectProviderResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.startConnection({ userId: caller.userId, provider: req.provider }, options));
   return create(ConnectProviderResponseSchema, { authorizationUrl: reply.authorizationUrl });
 }
@@ -47,7 +48,7 @@ export async function connectProvider(deps: GatewayDeps, caller: Caller, req: Co
  * POST /providers/{provider}/complete: the app redeems the one-time code the callback's redirect handed it. Only the
  * user who started the flow gets the connection (integrations checks the caller against the flow's user).
  */
-export async function completeProviderConnection(deps: GatewayDeps, caller: Caller, req: CompleteProviderConnectionRequest): Promise<CompleteProviderConnectionResponse> {
+export async function completeProviderConnection(deps: Deps, caller: Caller, req: CompleteProviderConnectionRequest): Promise<CompleteProviderConnectionResponse> {
   if (req.code === '' || req.code.length > 256) throw new InvalidArgumentError('code must be the code from the app redirect', { reason: 'invalid_code' });
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) =>
     deps.peers.integrations.redeemConnection({ userId: caller.userId, provider: req.provider, code: req.code }, options),
@@ -56,7 +57,7 @@ export async function completeProviderConnection(deps: GatewayDeps, caller: Call
 }
 
 /** DELETE /providers/{provider}. */
-export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req: DisconnectProviderRequest): Promise<DisconnectProviderResponse> {
+export async function disconnectProvider(deps: Deps, caller: Caller, req: DisconnectProviderRequest): Promise<DisconnectProviderResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.disconnect({ userId: caller.userId, provider: req.provider }, options));
   return create(DisconnectProviderResponseSchema, { disconnected: reply.disconnected });
 }
@@ -65,7 +66,7 @@ export async function disconnectProvider(deps: GatewayDeps, caller: Caller, req:
  * GET /providers: the caller's connections and whether each still syncs. A grant the provider refused (revoked, or a
  * WHOOP refresh whose answer was lost) is `reauth_required` here, and only here: the app offers to connect again.
  */
-export async function listProviderConnections(deps: GatewayDeps, caller: Caller, _req: ListProviderConnectionsRequest): Promise<ListProviderConnectionsResponse> {
+export async function listProviderConnections(deps: Deps, caller: Caller, _req: ListProviderConnectionsRequest): Promise<ListProviderConnectionsResponse> {
   const reply = await forRegisteredUser(deps, caller, 'integrations', (options) => deps.peers.integrations.listConnections({ userId: caller.userId }, options));
   return create(ListProviderConnectionsResponseSchema, { connections: reply.connections });
 }
@@ -76,7 +77,7 @@ export async function listProviderConnections(deps: GatewayDeps, caller: Caller,
  * GET /providers/{provider}/callback: keeps the grant aside and answers where to send the browser (the app, with a
  * one-time code). The user who started the flow and was erased since gets the answer of every other route.
  */
-export async function completeConnection(deps: GatewayDeps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
+export async function completeConnection(deps: Deps, req: CompleteConnectionRequest): Promise<CompleteConnectionResponse> {
   try {
     return await callPeer('integrations', (options) => deps.peers.integrations.completeConnection(req, options));
   } catch (error) {
@@ -85,16 +86,16 @@ export async function completeConnection(deps: GatewayDeps, req: CompleteConnect
 }
 
 /** POST /webhooks/whoop: the raw body travels as bytes, so the signature can be checked over it. */
-export function handleWhoopWebhook(deps: GatewayDeps, req: HandleWhoopWebhookRequest): Promise<HandleWhoopWebhookResponse> {
+export function handleWhoopWebhook(deps: Deps, req: HandleWhoopWebhookRequest): Promise<HandleWhoopWebhookResponse> {
   return callPeer('integrations', (options) => deps.peers.integrations.handleWhoopWebhook(req, options));
 }
 
 /** POST /webhooks/google-calendar. */
-export function handleCalendarNotification(deps: GatewayDeps, req: HandleCalendarNotificationRequest): Promise<HandleCalendarNotificationResponse> {
+export function handleCalendarNotification(deps: Deps, req: HandleCalendarNotificationRequest): Promise<HandleCalendarNotificationResponse> {
   return callPeer('integrations', (options) => deps.peers.integrations.handleCalendarNotification(req, options));
 }
 
 /** POST /webhooks/microsoft: Graph's validation handshake (its token) or notifications (the raw body); integrations says what to answer. */
-export function handleGraphNotification(deps: GatewayDeps, req: HandleGraphNotificationRequest): Promise<HandleGraphNotificationResponse> {
+export function handleGraphNotification(deps: Deps, req: HandleGraphNotificationRequest): Promise<HandleGraphNotificationResponse> {
   return callPeer('integrations', (options) => deps.peers.integrations.handleGraphNotification(req, options));
 }

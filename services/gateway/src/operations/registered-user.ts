@@ -3,7 +3,8 @@ import { errorReasonHeader, NotFoundError, UnavailableError } from '@omtobe/plat
 import { callPeer } from '../peers/call.ts';
 import type { PeerName } from '../peers/peers.ts';
 import { findUser } from '../store/users.repo.ts';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 
 /** The one answer for a caller without a profile (never registered, or erased), on every operation about the caller. */
 export const userNotRegistered = () => new NotFoundError('register first with POST /api/v1/users', { reason: 'user_not_registered' });
@@ -17,7 +18,7 @@ export const userNotRegistered = () => new NotFoundError('register first with PO
  * Integrations refuses users it does not know (or knows as erased) as well; between the two, no upload, connect or
  * device of an erased user is stored, whichever sees the erasure first.
  */
-export async function forRegisteredUser<T>(deps: GatewayDeps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
+export async function forRegisteredUser<T>(deps: Deps, caller: Caller, peer: PeerName, call: (options: CallOptions) => Promise<T>): Promise<T> {
   if (!(await findUser(deps.db, caller.userId))) throw userNotRegistered();
   try {
     return await callPeer(peer, call, caller.signal);

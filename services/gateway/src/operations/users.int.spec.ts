@@ -8,13 +8,13 @@ import { createTestDatabase, TestClock, type TestDatabase } from '@omtobe/testin
 import type { Peers } from '../peers/peers.ts';
 import { schema, type Database } from '../store/database.ts';
 import { migrations } from '../store/migrations/index.ts';
-import type { GatewayDeps } from './context.ts';
+import type { Deps } from './deps.ts';
 import { deleteMe, registerUser } from './users.ts';
 
 const minute = 60_000;
 
 /** The user's events in the outbox (no relay runs here), in the order they would be published. */
-async function outboxOf(deps: GatewayDeps, userId: string) {
+async function outboxOf(deps: Deps, userId: string) {
   const rows = await deps.db.selectFrom('outbox').select(['event_type', 'payload']).where('key', '=', userId).orderBy('id').execute();
   return rows.map((r) => {
     if (r.event_type !== UserDeletedSchema.typeName) return { type: r.event_type };
@@ -30,7 +30,7 @@ async function outboxOf(deps: GatewayDeps, userId: string) {
 describe('DELETE /me in the gateway', () => {
   let database: TestDatabase;
   let close: () => Promise<void>;
-  let deps: GatewayDeps;
+  let deps: Deps;
   const clock = new TestClock('2026-03-06T20:30:00.000Z');
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
+import type { Transaction } from 'kysely';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent, topics } from '@omtobe/events';
 import { InvalidArgumentError } from '@omtobe/platform';
@@ -14,15 +15,17 @@ import {
   type RegisterUserRequest,
   type RegisterUserResponse,
 } from '@omtobe/proto/gateway/v1';
+import type { Database } from '../store/database.ts';
 import { deletePendingEvents, deleteUser, insertUser, lockUser, updateUser } from '../store/users.repo.ts';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { emailAddress } from './email.ts';
 
 /**
  * POST /users: registers or updates the caller's profile. The first registration and every timezone change
  * go out on users.v1 in the same transaction (the outbox); the email never leaves the gateway.
  */
-export async function registerUser(deps: GatewayDeps, caller: Caller, req: RegisterUserRequest): Promise<RegisterUserResponse> {
+export async function registerUser(deps: Deps, caller: Caller, req: RegisterUserRequest): Promise<RegisterUserResponse> {
   const email = emailAddress(req.email);
   if (email === undefined) {
     throw new InvalidArgumentError('email is not a valid address', { reason: 'invalid_email' });
@@ -40,23 +43,11 @@ export async function registerUser(deps: GatewayDeps, caller: Caller, req: Regis
     const existing = await lockUser(trx, caller.userId);
     if (!existing) {
       await insertUser(trx, { user_id: caller.userId, email, timezone, created_at: now, updated_at: now });
-      await enqueueEvent(trx, {
-        topic: topics.users,
-        key: caller.userId,
-        schema: UserRegisteredSchema,
-        message: create(UserRegisteredSchema, { userId: caller.userId, timezone, registeredAt: timestampFromDate(now) }),
-        occurredAt: now,
-      });
+      await enqueueUsersEvent(trx, UserRegisteredSchema, { userId: caller.userId, timezone, registeredAt: timestampFromDate(now) }, now);
     } else if (existing.email !== email || existing.timezone !== timezone) {
       await updateUser(trx, caller.userId, { email, timezone, updated_at: now });
       if (existing.timezone !== timezone) {
-        await enqueueEvent(trx, {
-          topic: topics.users,
-          key: caller.userId,
-          schema: UserTimezoneChangedSchema,
-          message: create(UserTimezoneChangedSchema, { userId: caller.userId, timezone, changedAt: timestampFromDate(now) }),
-          occurredAt: now,
-        });
+        await enqueueUsersEvent(trx, UserTimezoneChangedSchema, { userId: caller.userId, timezone, changedAt: timestampFromDate(now) }, now);
       }
     }
     return create(RegisterUserResponseSchema, {
@@ -75,27 +66,27 @@ export async function registerUser(deps: GatewayDeps, caller: Caller, req: Regis
  * registration and zone changes not yet published are deleted, never published. The user's open state streams
  * end.
  */
-export async function deleteMe(deps: GatewayDeps, caller: Caller): Promise<DeleteMeResponse> {
+export async function deleteMe(deps: Deps, caller: Caller): Promise<DeleteMeResponse> {
   const now = deps.clock.now();
   const result = await deps.db.transaction().execute(async (trx) => {
     // The profile's row lock first: a registration or zone change of the user under way commits (with its outbox row) before.
     const deleted = await deleteUser(trx, caller.userId);
     // An earlier UserDeleted still waiting stays: it names the registration it ended, which this one may not.
     await deletePendingEvents(trx, caller.userId, UserDeletedSchema.typeName);
-    await enqueueEvent(trx, {
-      topic: topics.users,
-      key: caller.userId,
-      schema: UserDeletedSchema,
-      message: create(UserDeletedSchema, {
-        userId: caller.userId,
-        deletedAt: timestampFromDate(now),
-        ...(deleted ? { registeredAt: timestampFromDate(deleted.createdAt) } : {}),
-      }),
-      occurredAt: now,
-    });
+    await enqueueUsersEvent(
+      trx,
+      UserDeletedSchema,
+      { userId: caller.userId, deletedAt: timestampFromDate(now), ...(deleted ? { registeredAt: timestampFromDate(deleted.createdAt) } : {}) },
+      now,
+    );
     return create(DeleteMeResponseSchema, { deleted: deleted !== undefined });
   });
   // The user's live streams on this replica end now; other replicas' end when they hear UserDeleted.
   deps.streams?.hub.closeUser(caller.userId);
   return result;
+}
+
+/** A users.v1 event about the user, keyed by the user id, in the transaction that changed the profile (the outbox). */
+function enqueueUsersEvent<Desc extends DescMessage>(trx: Transaction<Database>, schema: Desc, init: MessageInitShape<Desc> & { userId: string }, now: Date) {
+  return enqueueEvent(trx, { topic: topics.users, key: init.userId, schema, message: create(schema, init), occurredAt: now });
 }

@@ -2,7 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { UnavailableError } from '@omtobe/platform';
 import { HeartbeatSchema, WatchStateResponseSchema, type WatchStateResponse } from '@omtobe/proto/gateway/v1';
-import type { Caller, GatewayDeps } from './context.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
 import { getState } from './cycle.ts';
 
 /**
@@ -15,7 +16,7 @@ import { getState } from './cycle.ts';
  * skipped, and so is a transition heard twice. Beyond the per-user cap the first pull throws ResourceExhausted;
  * a drain ends it with Unavailable ("reconnect"), as does falling too far behind; erasure ends it quietly.
  */
-export async function* watchState(deps: GatewayDeps, caller: Caller): AsyncGenerator<WatchStateResponse> {
+export async function* watchState(deps: Deps, caller: Caller): AsyncGenerator<WatchStateResponse> {
   if (!deps.streams) throw new UnavailableError('live state streams are not served here', { reason: 'dependency_unavailable:gateway' });
   const { hub, heartbeatMs } = deps.streams;
   const signal = caller.signal ?? new AbortController().signal;

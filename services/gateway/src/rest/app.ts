@@ -3,50 +3,14 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { UnavailableError, type HealthRegistry } from '@omtobe/platform';
-import type { DevTokenIssuer } from '../auth/dev-issuer.ts';
-import type { TokenVerifier } from '../auth/verifier.ts';
-import { createUserRateLimits, type UserRateLimits } from '../limits/rate-limiter.ts';
-import type { GatewayDeps } from '../operations/context.ts';
+import { UnavailableError } from '@omtobe/platform';
+import { createUserRateLimits } from '../limits/rate-limiter.ts';
 import { frameworkHttpError, toHttpError, type HttpError } from './errors.ts';
 import { openapiDocument } from './openapi.ts';
+import type { RestOptions } from './options.ts';
 import { registerRoutes } from './routes/index.ts';
 import { calendarSchemas } from './routes/calendar.ts';
 import { sharedSchemas } from './routes/schemas.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The verified token's subject; set on every authenticated route before its handler runs. */
-    userId: string;
-    /** The body exactly as received (webhook signatures cover these bytes). */
-    rawBody?: Buffer;
-    /**
-     * Aborts when the client hangs up before its answer was sent. (fastify's own `request.signal` follows the
-     * request stream's 'close', which comes as soon as a body has been read: it would cancel every POST.)
-     */
-    hangUp: AbortSignal;
-  }
-  interface FastifyContextConfig {
-    /** Routes open without a token: health, OAuth callbacks (verified by state), webhooks (by signature), dev token. */
-    public?: boolean;
-  }
-}
-
-export interface RestOptions {
-  deps: GatewayDeps;
-  health: HealthRegistry;
-  verify: TokenVerifier;
-  /** Development mode only: the token issuer and the /api/v1/dev routes. */
-  devIssuer?: DevTokenIssuer;
-  corsOrigins?: readonly string[];
-  bodyLimitBytes: number;
-  checkPerMinute: number;
-  anonymousPerMinute: number;
-  /** How many users and addresses the rate limiter keeps counts for. */
-  rateLimitTrackedClients: number;
-  /** The per-user limits, shared with the Connect API (main.ts); made from checkPerMinute when absent. */
-  limits?: UserRateLimits;
-}
 
 /** The REST API as a request handler for the platform server's non-RPC requests. */
 export async function createRestApp(options: RestOptions): Promise<{ app: FastifyInstance; handle: http.RequestListener }> {

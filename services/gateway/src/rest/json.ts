@@ -232,7 +232,8 @@ export const reflectionEntryJson = (r: ReflectionEntry) => ({
 export const userJson = (u: User | undefined) => ({ user_id: u?.userId ?? '', email: u?.email ?? '', timezone: u?.timezone ?? '' });
 
 export const providerNames = { whoop: Provider.WHOOP, 'google-calendar': Provider.GOOGLE_CALENDAR, microsoft: Provider.MICROSOFT } as const;
-const providerName = (p: Provider) => (Object.entries(providerNames).find(([, value]) => value === p)?.[0] ?? null) as keyof typeof providerNames | null;
+export type ProviderName = keyof typeof providerNames;
+const providerName = (p: Provider) => (Object.entries(providerNames).find(([, value]) => value === p)?.[0] ?? null) as ProviderName | null;
 
 export const connectionJson = (c: Connection) => ({
   provider: providerName(c.provider),

@@ -1,26 +1,15 @@
-import type { DevClockTables } from '@omtobe/db';
+import type { DevClockTables, Queryable } from '@omtobe/db';
 import type { InboxTables, OutboxTables } from '@omtobe/events';
+import type { DevSigningKeysTable } from './dev-signing-keys.table.ts';
+import type { UsersTable } from './users.table.ts';
 
 /** The gateway's schema. */
 export const schema = 'gateway';
-
-export interface UsersTable {
-  user_id: string;
-  email: string;
-  timezone: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/** Development mode's signing key (see migrations/0004-dev-signing-keys.ts). */
-export interface DevSigningKeysTable {
-  kid: string;
-  private_jwk: Record<string, unknown>;
-  public_jwk: Record<string, unknown>;
-  created_at: Date;
-}
 
 export interface Database extends OutboxTables, InboxTables, DevClockTables {
   users: UsersTable;
   dev_signing_keys: DevSigningKeysTable;
 }
+
+/** What a repository takes first: the database or a transaction of it (a locking read takes `Transaction<Database>`). */
+export type Db = Queryable<Database>;

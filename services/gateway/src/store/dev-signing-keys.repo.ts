@@ -1,6 +1,5 @@
 import type { JWK } from 'jose';
-import type { Kysely } from 'kysely';
-import type { Database } from './database.ts';
+import type { Db } from './database.ts';
 
 export interface SigningKey {
   kid: string;
@@ -12,7 +11,7 @@ export interface SigningKey {
  * The development signing key with this kid: the one stored, or `make()`'s, stored first. Gateways starting
  * together may each make one; the first insert wins and every one of them reads the winner.
  */
-export async function loadOrCreateSigningKey(db: Kysely<Database>, kid: string, make: () => Promise<SigningKey>, now: Date): Promise<SigningKey> {
+export async function loadOrCreateSigningKey(db: Db, kid: string, make: () => Promise<SigningKey>, now: Date): Promise<SigningKey> {
   const existing = await findSigningKey(db, kid);
   if (existing) return existing;
   const made = await make();
@@ -24,7 +23,7 @@ export async function loadOrCreateSigningKey(db: Kysely<Database>, kid: string, 
   return (await findSigningKey(db, kid))!;
 }
 
-async function findSigningKey(db: Kysely<Database>, kid: string): Promise<SigningKey | undefined> {
+async function findSigningKey(db: Db, kid: string): Promise<SigningKey | undefined> {
   const row = await db.selectFrom('dev_signing_keys').select(['kid', 'private_jwk', 'public_jwk']).where('kid', '=', kid).executeTakeFirst();
   return row && { kid: row.kid, privateJwk: row.private_jwk as JWK, publicJwk: row.public_jwk as JWK };
 }

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, UsersTable } from './database.ts';
+import type { Selectable, Transaction } from 'kysely';
+import type { Database, Db } from './database.ts';
+import type { UsersTable } from './users.table.ts';
 
-export type Db = Kysely<Database> | Transaction<Database>;
 export type UserRow = Selectable<UsersTable>;
 
 export function findUser(db: Db, userId: string): Promise<UserRow | undefined> {
@@ -9,7 +9,7 @@ export function findUser(db: Db, userId: string): Promise<UserRow | undefined> {
 }
 
 /** Locks the user's row for the transaction: profile changes of one user serialize. */
-export function lockUser(trx: Db, userId: string): Promise<UserRow | undefined> {
+export function lockUser(trx: Transaction<Database>, userId: string): Promise<UserRow | undefined> {
   return trx.selectFrom('users').selectAll().where('user_id', '=', userId).forUpdate().executeTakeFirst();
 }
 

@@ -6,7 +6,8 @@ import { errorReasonHeader } from '@omtobe/platform';
 import { UploadCalendarEventsRequestSchema } from '@omtobe/proto/gateway/v1';
 import { CalendarEventOutcome, DeviceCalendarEventSchema, DeviceEventStatus } from '@omtobe/proto/integrations/v1';
 import { uploadCalendarEvents } from '../../operations/calendar.ts';
-import type { RestOptions } from '../app.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated, jsonBody } from './responses.ts';
 
 // The phone's own calendars (EventKit, Android CalendarContract): POST /api/v1/calendar/events. Times arrive as
@@ -168,7 +169,7 @@ export function calendarRoutes(app: FastifyInstance, { deps }: RestOptions): voi
       const windowEnd = parseRfc3339(body.window_end);
       const req = create(UploadCalendarEventsRequestSchema, { events, ...(windowStart ? { windowStart } : {}), ...(windowEnd ? { windowEnd } : {}) });
       try {
-        const reply = await uploadCalendarEvents(deps, { userId: request.userId, signal: request.hangUp }, req);
+        const reply = await uploadCalendarEvents(deps, callerOf(request), req);
         return {
           results: reply.results.map((r) => ({ event_id: r.eventId, outcome: outcomeNames[r.outcome], reason: r.reason || null })),
           withdrawn: reply.withdrawn,

@@ -4,10 +4,11 @@ import { ResourceExhaustedError } from '@omtobe/platform';
 import { RecordDecisionRequestSchema, RecordReflectionRequestSchema } from '@omtobe/proto/gateway/v1';
 import { retryAfterSeconds, type UserRateLimits } from '../../limits/rate-limiter.ts';
 import { checkState, getState, recordDecision, recordReflection } from '../../operations/cycle.ts';
-import type { RestOptions } from '../app.ts';
 import { checkJson, decisionFromName, decisionJson, reflectionJson, responseFromName, stateJson } from '../json.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated, jsonBody } from './responses.ts';
-import { idempotencyHeader, ref } from './schemas.ts';
+import { idempotencyHeader, ref, requiredFields } from './schemas.ts';
 
 const answerRefusals = {
   ...authenticated,
@@ -45,7 +46,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
         }),
       },
     },
-    async (request) => checkJson((await checkState(deps, { userId: request.userId, signal: request.hangUp })).brake!),
+    async (request) => checkJson((await checkState(deps, callerOf(request))).brake!),
   );
 
   app.get(
@@ -62,7 +63,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
         response: answers({ success: { 200: ref('State') }, errors: { ...authenticated, 404: true } }),
       },
     },
-    async (request) => stateJson((await getState(deps, { userId: request.userId, signal: request.hangUp })).state!),
+    async (request) => stateJson((await getState(deps, callerOf(request))).state!),
   );
 
   app.post<{ Body: { decision_type: 'Proceed' | 'Delay' }; Headers: { 'idempotency-key'?: string } }>(
@@ -77,12 +78,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
           'Proceed silences the brake for that event only. Logged with its time and cycle day only. 409 no_pending_brake when no brake ' +
           'waits for an answer. With an Idempotency-Key, a retry answers the first answer again (201, same body) and records once.',
         headers: idempotencyHeader,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['decision_type'],
-          properties: { decision_type: ref('DecisionType') },
-        },
+        body: requiredFields({ decision_type: ref('DecisionType') }),
         response: answers({ success: { 201: ref('DecisionRecorded') }, errors: answerRefusals }),
       },
     },
@@ -91,7 +87,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
         decision: decisionFromName[request.body.decision_type],
         idempotencyKey: request.headers['idempotency-key'] ?? '',
       });
-      const result = await recordDecision(deps, { userId: request.userId, signal: request.hangUp }, req);
+      const result = await recordDecision(deps, callerOf(request), req);
       return reply.status(201).send(decisionJson(result.result!));
     },
   );
@@ -108,12 +104,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
           '409 reflection_not_open outside the window, reflection_already_answered after an answer. With an Idempotency-Key, a retry ' +
           'answers the first answer again (201, same body) and records once.',
         headers: idempotencyHeader,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['response'],
-          properties: { response: ref('ReflectionResponse') },
-        },
+        body: requiredFields({ response: ref('ReflectionResponse') }),
         response: answers({ success: { 201: ref('ReflectionRecorded') }, errors: answerRefusals }),
       },
     },
@@ -122,7 +113,7 @@ export function cycleRoutes(app: FastifyInstance, { deps, limits }: RestOptions 
         response: responseFromName[request.body.response],
         idempotencyKey: request.headers['idempotency-key'] ?? '',
       });
-      const result = await recordReflection(deps, { userId: request.userId, signal: request.hangUp }, req);
+      const result = await recordReflection(deps, callerOf(request), req);
       return reply.status(201).send(reflectionJson(result.result!));
     },
   );

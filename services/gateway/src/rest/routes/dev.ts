@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { DevTokenIssuer } from '../../auth/dev-issuer.ts';
 import { advanceTime, devTime, injectHighStakesEvent, injectHrvDrop, setCycleDay, type DevTime } from '../../operations/dev.ts';
-import type { RestOptions } from '../app.ts';
+import { iso } from '../json.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated, jsonBody } from './responses.ts';
-import { instant, ref, timestamp } from './schemas.ts';
+import { instant, ref, requiredFields, timestamp } from './schemas.ts';
 
 const object = (id: string, description: string, properties: Record<string, unknown>) => ({
   $id: id,
@@ -96,13 +97,13 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
         tags: ['development'],
         summary: 'Development: record an HRV sample N% below the caller’s norm now',
         description: 'The mock HRV provider records the sample; it reaches the brake like any other.',
-        body: { type: 'object', additionalProperties: false, required: ['drop_percent'], properties: { drop_percent: { type: 'number', minimum: 1, maximum: 90 } } },
+        body: requiredFields({ drop_percent: { type: 'number', minimum: 1, maximum: 90 } }),
         response: answers({ success: { 200: ref('DevHrvSample') }, errors: forUser }),
       },
     },
     async (request) => {
-      const { sample } = await injectHrvDrop(deps, { userId: request.userId, signal: request.hangUp }, request.body.drop_percent);
-      return { sample_id: sample?.sampleId ?? null, value_ms: sample?.valueMs ?? null, measured_at: sample?.measuredAt ? timestampDate(sample.measuredAt).toISOString() : null };
+      const { sample } = await injectHrvDrop(deps, callerOf(request), request.body.drop_percent);
+      return { sample_id: sample?.sampleId ?? null, value_ms: sample?.valueMs ?? null, measured_at: iso(sample?.measuredAt) };
     },
   );
 
@@ -123,12 +124,12 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
       },
     },
     async (request) => {
-      const { event } = await injectHighStakesEvent(deps, { userId: request.userId, signal: request.hangUp }, request.body?.title ?? '', request.body?.duration_minutes ?? 60);
+      const { event } = await injectHighStakesEvent(deps, callerOf(request), request.body?.title ?? '', request.body?.duration_minutes ?? 60);
       return {
         event_id: event?.eventId ?? null,
         title: event?.title ?? null,
-        starts_at: event?.startsAt ? timestampDate(event.startsAt).toISOString() : null,
-        ends_at: event?.endsAt ? timestampDate(event.endsAt).toISOString() : null,
+        starts_at: iso(event?.startsAt),
+        ends_at: iso(event?.endsAt),
       };
     },
   );
@@ -141,7 +142,7 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
         tags: ['development'],
         summary: 'Development: move every service’s clock forward',
         description: 'Every service runs its due work for the new time. 503 names a service that could not move: retry the same move.',
-        body: { type: 'object', additionalProperties: false, required: ['minutes'], properties: { minutes: { type: 'number', exclusiveMinimum: 0, maximum: 60 * 24 * 60 } } },
+        body: requiredFields({ minutes: { type: 'number', exclusiveMinimum: 0, maximum: 60 * 24 * 60 } }),
         response: answers({ success: { 200: ref('DevTime') }, errors: { ...authenticated, ...jsonBody, 409: devOnly } }),
       },
     },
@@ -169,13 +170,13 @@ export function devRoutes(app: FastifyInstance, { deps, anonymousPerMinute }: Re
         tags: ['development'],
         summary: 'Development: make today the given day of the caller’s cycle',
         description: 'Moves the cycle’s start so that today is that day.',
-        body: { type: 'object', additionalProperties: false, required: ['day'], properties: { day: { type: 'integer', minimum: 1, maximum: 7 } } },
+        body: requiredFields({ day: { type: 'integer', minimum: 1, maximum: 7 } }),
         response: answers({ success: { 200: ref('DevCycleDay') }, errors: forUser }),
       },
     },
     async (request) => {
-      const result = await setCycleDay(deps, { userId: request.userId, signal: request.hangUp }, request.body.day);
-      return { current_day: result.currentDay, cycle_start: result.cycleStart ? timestampDate(result.cycleStart).toISOString() : null };
+      const result = await setCycleDay(deps, callerOf(request), request.body.day);
+      return { current_day: result.currentDay, cycle_start: iso(result.cycleStart) };
     },
   );
 }

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { DeleteDeviceRequestSchema, RegisterDeviceRequestSchema } from '@omtobe/proto/gateway/v1';
 import { PushEnvironment } from '@omtobe/proto/integrations/v1';
 import { deleteDevice, listDevices, registerDevice } from '../../operations/devices.ts';
-import type { RestOptions } from '../app.ts';
 import { deviceJson, environmentFromName, platformFromName } from '../json.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated, jsonBody } from './responses.ts';
 import { ref } from './schemas.ts';
 
@@ -51,7 +52,7 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
         token,
         environment: environment ? environmentFromName[environment] : PushEnvironment.UNSPECIFIED,
       });
-      const result = await registerDevice(deps, { userId: request.userId, signal: request.hangUp }, req);
+      const result = await registerDevice(deps, callerOf(request), req);
       return reply.status(result.created ? 201 : 200).send(deviceJson(result.device!));
     },
   );
@@ -67,7 +68,7 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
         response: answers({ success: { 200: ref('DeviceList') }, errors: { ...authenticated, 404: true } }),
       },
     },
-    async (request) => ({ devices: (await listDevices(deps, { userId: request.userId, signal: request.hangUp })).devices.map(deviceJson) }),
+    async (request) => ({ devices: (await listDevices(deps, callerOf(request))).devices.map(deviceJson) }),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -86,7 +87,7 @@ export function deviceRoutes(app: FastifyInstance, { deps }: RestOptions): void 
       },
     },
     async (request, reply) => {
-      await deleteDevice(deps, { userId: request.userId, signal: request.hangUp }, create(DeleteDeviceRequestSchema, { deviceId: request.params.id }));
+      await deleteDevice(deps, callerOf(request), create(DeleteDeviceRequestSchema, { deviceId: request.params.id }));
       return reply.status(204).send();
     },
   );

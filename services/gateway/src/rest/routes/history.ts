@@ -2,12 +2,14 @@ import { create } from '@bufbuild/protobuf';
 import type { FastifyInstance } from 'fastify';
 import { ListDecisionHistoryRequestSchema, ListReflectionHistoryRequestSchema } from '@omtobe/proto/gateway/v1';
 import { listDecisionHistory, listReflectionHistory } from '../../operations/history.ts';
-import type { RestOptions } from '../app.ts';
 import { decisionEntryJson, reflectionEntryJson } from '../json.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated } from './responses.ts';
 import { pageQuery, ref } from './schemas.ts';
 
 type PageQuery = { page_size?: number; page_token?: string };
+const pageRequest = (query: PageQuery) => ({ pageSize: query.page_size ?? 0, pageToken: query.page_token ?? '' });
 
 const errors = { ...authenticated, 400: true, 404: true, 422: 'invalid_page_token: page_token is not a token this list returned.' } as const;
 const erased = 'An unknown or erased caller is 404 user_not_registered (not an empty page), from the moment DELETE /api/v1/me answers.';
@@ -27,9 +29,8 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
       },
     },
     async (request) => {
-      const req = create(ListDecisionHistoryRequestSchema, { pageSize: request.query.page_size ?? 0, pageToken: request.query.page_token ?? '' });
-      const { page: result } = await listDecisionHistory(deps, { userId: request.userId, signal: request.hangUp }, req);
-      return { decisions: result!.decisions.map(decisionEntryJson), next_page_token: result!.nextPageToken || null };
+      const { page } = await listDecisionHistory(deps, callerOf(request), create(ListDecisionHistoryRequestSchema, pageRequest(request.query)));
+      return { decisions: page!.decisions.map(decisionEntryJson), next_page_token: page!.nextPageToken || null };
     },
   );
 
@@ -46,9 +47,8 @@ export function historyRoutes(app: FastifyInstance, { deps }: RestOptions): void
       },
     },
     async (request) => {
-      const req = create(ListReflectionHistoryRequestSchema, { pageSize: request.query.page_size ?? 0, pageToken: request.query.page_token ?? '' });
-      const { page: result } = await listReflectionHistory(deps, { userId: request.userId, signal: request.hangUp }, req);
-      return { reflections: result!.reflections.map(reflectionEntryJson), next_page_token: result!.nextPageToken || null };
+      const { page } = await listReflectionHistory(deps, callerOf(request), create(ListReflectionHistoryRequestSchema, pageRequest(request.query)));
+      return { reflections: page!.reflections.map(reflectionEntryJson), next_page_token: page!.nextPageToken || null };
     },
   );
 }

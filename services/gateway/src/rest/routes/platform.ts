@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '@omtobe/platform';
 import { cachedHealthReport, healthReport } from '../health.ts';
-import type { RestOptions } from '../app.ts';
+import type { RestOptions } from '../options.ts';
 import { answers, retryAfter } from './responses.ts';
 import { ref } from './schemas.ts';
 

@@ -67,3 +67,5 @@ export function answers({ success, errors, rateLimited = false }: Answers): Reco
 export const authenticated = { 401: true } as const;
 /** Statuses of every route that reads a JSON body. */
 export const jsonBody = { 400: true, 413: true, 415: true } as const;
+/** The 409 of a route about a provider this server has no credentials for. */
+export const notConfigured = 'provider_not_configured: the provider is not configured on this server.';

@@ -17,6 +17,9 @@ function record(description: string, properties: Record<string, unknown>) {
   return { type: 'object', description, additionalProperties: false, required: Object.keys(properties), properties } as const;
 }
 
+/** A request body of exactly these fields, every one required. */
+export const requiredFields = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties }) as const;
+
 const enumOf = (id: string, description: string, values: readonly string[]) => ({ $id: id, type: 'string', description, enum: [...values] });
 
 export const hrvFields = {
@@ -330,4 +333,11 @@ export const pageQuery = {
     page_size: { type: 'integer', minimum: 1, maximum: 1000, description: 'entries per page (the service’s default when absent)' },
     page_token: { type: 'string', maxLength: 512, description: 'next_page_token of the previous page' },
   },
+} as const;
+
+/** The `{provider}` path parameter of the provider routes. */
+export const providerParam = {
+  type: 'object',
+  required: ['provider'],
+  properties: { provider: ref('Provider') },
 } as const;

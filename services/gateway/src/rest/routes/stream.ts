@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { UnavailableError } from '@omtobe/platform';
 import type { WatchStateResponse } from '@omtobe/proto/gateway/v1';
 import { watchState } from '../../operations/watch-state.ts';
-import type { RestOptions } from '../app.ts';
 import { iso, stateJson, transitionJson } from '../json.ts';
+import type { RestOptions } from '../options.ts';
 import { answers, authenticated } from './responses.ts';
 
 type RawReply = { write(chunk: string): boolean; destroyed: boolean; on(event: 'drain', listener: () => void): unknown };

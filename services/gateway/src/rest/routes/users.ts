@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { RegisterUserRequestSchema } from '@omtobe/proto/gateway/v1';
 import { deleteMe, registerUser } from '../../operations/users.ts';
 import { exportMyData } from '../../operations/export.ts';
-import type { RestOptions } from '../app.ts';
 import { exportJson, userJson } from '../json.ts';
+import type { RestOptions } from '../options.ts';
+import { callerOf } from './caller.ts';
 import { answers, authenticated, jsonBody } from './responses.ts';
-import { ref } from './schemas.ts';
+import { ref, requiredFields } from './schemas.ts';
 
 /** The caller's profile, export and erasure. */
 export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
@@ -22,12 +23,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
           'IANA name (not an offset such as "+05") and is stored in its canonical spelling; days are counted in it. The services behind ' +
           'the gateway learn of a new user within about a second: until then, operations about the caller answer 503 ' +
           'registration_in_progress (Retry-After: 1). Registering after an erasure starts a new, empty registration.',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['email', 'timezone'],
-          properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, timezone: { type: 'string', minLength: 1, maxLength: 64 } },
-        },
+        body: requiredFields({ email: { type: 'string', minLength: 3, maxLength: 254 }, timezone: { type: 'string', minLength: 1, maxLength: 64 } }),
         response: answers({
           success: { 200: ref('UserRegistered'), 201: ref('UserRegistered') },
           errors: { ...authenticated, ...jsonBody, 422: 'invalid_email or invalid_timezone.' },
@@ -35,7 +31,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
       },
     },
     async (request, reply) => {
-      const result = await registerUser(deps, { userId: request.userId, signal: request.hangUp }, create(RegisterUserRequestSchema, request.body));
+      const result = await registerUser(deps, callerOf(request), create(RegisterUserRequestSchema, request.body));
       return reply.status(result.created ? 201 : 200).send({ ...userJson(result.user), created: result.created });
     },
   );
@@ -55,7 +51,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
         response: answers({ success: { 200: ref('Export') }, errors: { ...authenticated, 404: true } }),
       },
     },
-    async (request) => exportJson(await exportMyData(deps, { userId: request.userId, signal: request.hangUp })),
+    async (request) => exportJson(await exportMyData(deps, callerOf(request))),
   );
 
   app.delete(
@@ -77,7 +73,7 @@ export function userRoutes(app: FastifyInstance, { deps }: RestOptions): void {
       },
     },
     async (request, reply) => {
-      const result = await deleteMe(deps, { userId: request.userId, signal: request.hangUp });
+      const result = await deleteMe(deps, callerOf(request));
       return reply.status(202).send({ status: 'erasure_accepted', deleted: result.deleted });
     },
   );

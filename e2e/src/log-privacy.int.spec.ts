@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
-import { AppClient, type Json } from './app-client.ts';
+import { AppClient, type Json } from './support/app-client.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;

@@ -15,7 +15,8 @@ export interface TestIdentityProvider {
   audience: string;
   /** How often the JWKS was fetched (a verifier that never asked did not verify against it). */
   jwksFetches(): number;
-  token(sub: string, options?: { expiresInSeconds?: number; audience?: string; issuer?: string; foreignKey?: boolean }): Promise<string>;
+  /** `foreignKey`: signed with a key the JWKS does not hold; `kid`: the key id in the header (default the JWKS's own). */
+  token(sub: string, options?: { expiresInSeconds?: number; audience?: string; issuer?: string; foreignKey?: boolean; kid?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -42,7 +43,7 @@ export async function startTestIdentityProvider(options: { tls?: { keyPem: strin
       const now = Math.floor(Date.now() / 1000);
       const key: CryptoKey = options.foreignKey ? stranger.privateKey : own.privateKey;
       return new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: 'test-1' })
+        .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'test-1' })
         .setSubject(sub)
         .setIssuer(options.issuer ?? issuer)
         .setAudience(options.audience ?? audience)

@@ -4,17 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
-import { AppClient, type Json } from './app-client.ts';
+import { AppClient, type Json } from './support/app-client.ts';
+import { afternoonZone } from './support/zones.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
 
-/** A non-UTC zone where it is now between 10:00 and 18:00, so no step of the test crosses a local midnight by accident. */
-function daytimeZone(now: Date): string {
-  const zones = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Dubai'];
-  const localHour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(now));
-  return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 18) ?? 'Asia/Kolkata';
-}
 
 /**
  * Registers the client's user in `tz` with two days of HealthKit SDNN samples around 50 ms (every 3 hours, up to
@@ -41,7 +36,7 @@ async function brakingUser(client: AppClient, email: string, tz: string): Promis
 describe('a whole week, end to end', () => {
   let stack: RunningTestStack;
   let alice: AppClient;
-  const tz = daytimeZone(new Date());
+  const tz = afternoonZone(new Date());
 
   beforeAll(async () => {
     // Development mode with the mock providers quiet (no synthetic history, stream or calendar): the week is

@@ -5,24 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { create } from '@bufbuild/protobuf';
 import { createKafka, topics } from '@omtobe/events';
-import { createLogger, HealthRegistry, systemClock } from '@omtobe/platform';
 import { PromptTransitionKind, PromptTransitionSchema } from '@omtobe/proto/state-engine/v1';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually, publishTestEvent, testKafkaBrokers } from '@omtobe/testing';
-import type { DevTokenIssuer } from '../src/auth/dev-issuer.ts';
-import type { GatewayDeps } from '../src/operations/context.ts';
-import { createRestApp } from '../src/rest/app.ts';
-import { AppClient } from './app-client.ts';
-import { SseClient } from './sse-client.ts';
+import { AppClient } from './support/app-client.ts';
+import { SseClient } from './support/sse-client.ts';
+import { afternoonZone } from './support/zones.ts';
 
 /** The page's `document`, as the functions evaluated in it below use it (the gateway's tsconfig has no DOM library). */
 declare const document: {
@@ -30,15 +24,9 @@ declare const document: {
   querySelectorAll(selector: string): { length: number };
 };
 
-const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-output/console');
+const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-output/console');
 const wait = { timeout: 30_000 };
 
-/** A non-UTC zone where it is now between 10:00 and 17:00, so Day 7 is past 09:00 and no step crosses a midnight. */
-function daytimeZone(now: Date): string {
-  const zones = ['Europe/London', 'Asia/Kolkata', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Dubai'];
-  const localHour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(now));
-  return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 17) ?? 'Asia/Kolkata';
-}
 
 /**
  * A new gateway's stream consumer joins its group in the background and starts at the latest offset: transitions
@@ -80,7 +68,7 @@ describe('the development console, in a browser', () => {
   let stack: RunningTestStack;
   let browser: Browser;
   let page: Page;
-  const tz = daytimeZone(new Date());
+  const tz = afternoonZone(new Date());
 
   beforeAll(async () => {
     // Mock providers quiet but for a new person's backfilled week (the baseline): no synthetic meetings, and no
@@ -215,44 +203,4 @@ describe('the development console, in a browser', () => {
     }
     expect(errors).toEqual([]);
   }, 120_000);
-});
-
-describe('the console outside development mode', () => {
-  const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
-
-  /** The REST app as main.ts builds it, with or without the development token issuer: the statuses of GET `paths`, and its OpenAPI paths. */
-  async function answersOf(paths: string[], devIssuer?: DevTokenIssuer): Promise<{ statuses: number[]; documented: string[] }> {
-    const deps = { db: undefined, clock: systemClock, logger: silent, peers: { health: [] } } as unknown as GatewayDeps;
-    const rest = await createRestApp({
-      deps,
-      health: new HealthRegistry('SERVING'),
-      verify: async () => 'alice',
-      ...(devIssuer ? { devIssuer } : {}),
-      bodyLimitBytes: 1024,
-      checkPerMinute: 5,
-      anonymousPerMinute: 100,
-      rateLimitTrackedClients: 100,
-    });
-    const server = http.createServer(rest.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const statuses = await Promise.all(paths.map(async (path) => (await fetch(base + path)).status));
-      return { statuses, documented: Object.keys((rest.app.swagger() as { paths?: object }).paths ?? {}) };
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rest.app.close();
-    }
-  }
-
-  it('is 404 without the development token issuer (production), and served with it, outside the OpenAPI document', async () => {
-    const issuer = { mint: async () => ({ token: '', expiresAt: new Date() }), jwks: { keys: [] } } as unknown as DevTokenIssuer;
-    const files = ['/console', '/console/', '/console/console.js', '/console/console.css', '/console/vendor/uPlot.esm.js', '/console/vendor/uPlot.min.css'];
-    expect((await answersOf(files)).statuses).toEqual(files.map(() => 404));
-    const development = await answersOf(files, issuer);
-    expect(development.statuses).toEqual(files.map(() => 200));
-    // Static files for a browser, not part of the API app teams generate clients from.
-    expect(development.documented.filter((path) => path.startsWith('/console'))).toEqual([]);
-    expect(development.documented).toContain('/api/v1/dev/token');
-  });
 });

@@ -6,7 +6,7 @@ import type { Database } from '../store/database.ts';
 import type { StreamHub } from '../streams/hub.ts';
 
 /** Everything an operation may use. REST routes and Connect handlers both call the same operations. */
-export interface GatewayDeps {
+export interface Deps {
   db: Kysely<Database>;
   peers: Peers;
   /** Times registrations, zone changes and erasures: the development clock in development mode, else the system clock. */
@@ -24,11 +24,4 @@ export interface LiveStreams {
   heartbeatMs: number;
   /** The reconnection delay a Server-Sent Events client is told when its stream ends for a drain (jittered ±50%). */
   retryMs: number;
-}
-
-/** Who is calling: always the verified token's subject, never a request field. */
-export interface Caller {
-  userId: string;
-  /** Aborts when the client hangs up (or the call's deadline passes): downstream calls are cancelled with it. */
-  signal?: AbortSignal;
 }

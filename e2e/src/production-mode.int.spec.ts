@@ -13,13 +13,15 @@ import { sql } from 'kysely';
 import { createDatabase } from '@omtobe/db';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { FakeApns, makeTestCertificate } from '@omtobe/testing/fakes';
-import { createDevTokenIssuer, makeDevSigningKey } from '../src/auth/dev-issuer.ts';
-import { AppClient, type Json } from './app-client.ts';
-import { startTestIdentityProvider, type TestIdentityProvider } from './tokens.ts';
+import { AppClient, type Json } from './support/app-client.ts';
+import { startTestIdentityProvider, type TestIdentityProvider } from './support/tokens.ts';
 
-// Every development route, read from where they are declared: one added later is held to the same rule here.
-const devRoutesSource = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/rest/routes/dev.ts'), 'utf8');
-const devRoutes = [...devRoutesSource.matchAll(/app\.(get|post|put|patch|delete)(?:<[^(]*?>)?\(\s*'(\/api\/v1\/dev\/[^']+)'/g)].map((m) => ({ method: m[1]!.toUpperCase(), path: m[2]! }));
+// Every development route development mode's document declares, read from the client types generated from it
+// (openapi/api.d.ts, held to the served document by the contract test): one added later is held to the same rule here.
+const clientTypes = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'openapi/api.d.ts'), 'utf8');
+const devRoutes = [...clientTypes.matchAll(/^ {4}"(\/api\/v1\/dev\/[^"]+)": \{\n([\s\S]*?)^ {4}\};/gm)].flatMap((block) =>
+  [...block[2]!.matchAll(/^ {8}(get|post|put|patch|delete): operations\[/gm)].map((m) => ({ method: m[1]!.toUpperCase(), path: block[1]! })),
+);
 
 describe('the stack in production mode', () => {
   let stack: RunningTestStack;
@@ -48,9 +50,9 @@ describe('the stack in production mode', () => {
   });
 
   it('answers 404 on every /api/v1/dev route, with or without a valid token', async () => {
-    // The declarations were found, every path named in the file among them (a new declaration style fails here).
+    // The operations were found, every development path the file names among them (a new layout of the file fails here).
     expect(devRoutes.length).toBeGreaterThanOrEqual(7);
-    const named = new Set([...devRoutesSource.matchAll(/'(\/api\/v1\/dev\/[^']+)'/g)].map((m) => m[1]));
+    const named = new Set([...clientTypes.matchAll(/^ {4}"(\/api\/v1\/dev\/[^"]+)"/gm)].map((m) => m[1]));
     expect(new Set(devRoutes.map((r) => r.path))).toEqual(named);
     const client = new AppClient(stack.gatewayUrl);
     client.useToken(await idp.token(`dev-prober-${randomUUID().slice(0, 8)}`));
@@ -87,14 +89,13 @@ describe('the stack in production mode', () => {
 
   it('refuses tokens the development issuer mints: its own issuer, or dressed as the identity provider', async () => {
     const userId = `forger-${randomUUID().slice(0, 8)}`;
-    const now = () => new Date();
-    // As a development gateway mints them (JWT_ISSUER / JWT_AUDIENCE defaults, a key from its own table) …
-    const devIssuer = await createDevTokenIssuer({ issuer: 'omtobe-dev', audience: 'omtobe-app', now, key: await makeDevSigningKey() });
+    // As a development gateway mints them (JWT_ISSUER / JWT_AUDIENCE defaults, its key id, a key of its own) …
+    const devMinted = await idp.token(userId, { issuer: 'omtobe-dev', audience: 'omtobe-app', kid: 'omtobe-dev-1', foreignKey: true });
     // … and with the identity provider's issuer and audience: only the key gives it away.
-    const dressed = await createDevTokenIssuer({ issuer: idp.issuer, audience: idp.audience, now, key: await makeDevSigningKey() });
-    for (const issuer of [devIssuer, dressed]) {
+    const dressed = await idp.token(userId, { kid: 'omtobe-dev-1', foreignKey: true });
+    for (const token of [devMinted, dressed]) {
       const client = new AppClient(stack.gatewayUrl);
-      client.useToken((await issuer.mint(userId)).token);
+      client.useToken(token);
       for (const [method, route, body] of [
         ['POST', '/api/v1/users', { email: 'forger@example.com', timezone: 'Europe/London' }],
         ['GET', '/api/v1/state', undefined],

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { startTestStack, checkHealth, type RunningTestStack } from '@omtobe/dev-stack';
 import { serviceTokenHeader, serviceTokenSignerFrom } from '@omtobe/platform';
 import { eventually } from '@omtobe/testing';
-import { AppClient, type Json } from './app-client.ts';
+import { AppClient, type Json } from './support/app-client.ts';
 
 const minute = 60_000;
 const threeDays = 3 * 24 * 60 * minute;

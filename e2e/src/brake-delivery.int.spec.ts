@@ -12,19 +12,14 @@ import { randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
 import { FakeApns, FakeFcm, type ApnsPushRecord, type FcmPushRecord } from '@omtobe/testing/fakes';
-import { AppClient, type Json } from './app-client.ts';
-import { SseClient } from './sse-client.ts';
+import { AppClient, type Json } from './support/app-client.ts';
+import { SseClient } from './support/sse-client.ts';
+import { afternoonZone } from './support/zones.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
 const day = 24 * hour;
 
-/** A non-UTC zone where it is now between 10:00 and 18:00, so no step crosses a local midnight by accident. */
-function daytimeZone(now: Date): string {
-  const zones = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Dubai'];
-  const localHour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(now));
-  return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 17) ?? 'Asia/Kolkata';
-}
 
 /** The zone's offset from UTC at an instant, in minutes (New York in winter: −300). */
 function offsetMinutes(tz: string, at: Date): number {
@@ -63,7 +58,7 @@ describe('prompts delivered to phones, end to end', () => {
   let fcm: FakeFcm;
   let sentinel: AppClient;
   const sentinelToken = apnsToken(999);
-  const tz = daytimeZone(new Date());
+  const tz = afternoonZone(new Date());
   const streams: SseClient[] = [];
 
   const devNow = async (client: AppClient) => new Date((await client.ok('GET', '/api/v1/dev/time')).now as string);

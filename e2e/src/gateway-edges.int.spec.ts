@@ -12,10 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually } from '@omtobe/testing';
 import { FakeGoogle, FakeGraph, fakeProviderEnv, FakeWhoop } from '@omtobe/testing/fakes';
-import type { AppClient, Json } from './app-client.ts';
+import type { AppClient, Json } from './support/app-client.ts';
 import {
   countRows,
-  daytimeZone,
   errorCode,
   finishConnecting,
   oauthCallback,
@@ -28,7 +27,8 @@ import {
   startConnecting,
   userTables,
   whoopSignature,
-} from './provider-flows.ts';
+} from './support/provider-flows.ts';
+import { afternoonZone } from './support/zones.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -64,7 +64,7 @@ describe('the provider edges through the gateway', () => {
   let graph: FakeGraph;
   let providers: Awaited<ReturnType<typeof fakeProviderEnv>> | undefined;
   let database: ReturnType<typeof openStackDatabase>;
-  const tz = daytimeZone(new Date());
+  const tz = afternoonZone(new Date());
   let nextWhoopUser = 70_000 + Math.floor(Math.random() * 10_000);
   const whoopUser = () => String((nextWhoopUser += 1));
   let messageNumber = 1;

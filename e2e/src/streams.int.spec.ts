@@ -14,7 +14,7 @@ import { GatewayService, type WatchStateResponse } from '@omtobe/proto/gateway/v
 import { PromptKind, PromptTransitionKind, PromptTransitionSchema } from '@omtobe/proto/state-engine/v1';
 import { startTestStack, type RunningTestStack } from '@omtobe/dev-stack';
 import { eventually, publishTestEvent, testKafkaBrokers } from '@omtobe/testing';
-import { SseClient } from './sse-client.ts';
+import { SseClient } from './support/sse-client.ts';
 
 const prefix = `t${randomUUID().slice(0, 8)}.`;
 const users = ['alice', 'bob', 'dave', 'erin', 'frank'] as const;

@@ -130,9 +130,3 @@ export async function countRows(db: Kysely<unknown>, schema: string, table: stri
   return result.rows[0]!.n;
 }
 
-/** The zone among a few where it is now between 10:00 and 17:00 (Day 7's reflection opens at 09:00 local; no step crosses midnight). */
-export function daytimeZone(now: Date): string {
-  const zones = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Pacific/Auckland', 'Asia/Dubai'];
-  const localHour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(now));
-  return zones.find((tz) => localHour(tz) >= 10 && localHour(tz) < 17) ?? 'Asia/Kolkata';
-}
