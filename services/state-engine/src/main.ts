@@ -9,7 +9,7 @@ import { hrvRetentionDays, loadConfig, rulesFrom } from './config.ts';
 import { calendarConsumer } from './consumers/calendar.ts';
 import { hrvConsumer } from './consumers/hrv.ts';
 import { usersConsumer } from './consumers/users.ts';
-import type { Engine } from './engine/engine.ts';
+import type { Deps } from './operations/deps.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
 import { startDueWork } from './work/due-work.ts';
@@ -31,7 +31,7 @@ await runService({
     // production on the system clock.
     const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
     if (devClock?.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
-    const engine: Engine = { db, clock: devClock ?? systemClock, rules, logger };
+    const deps: Deps = { db, clock: devClock ?? systemClock, rules, logger, ...(devClock ? { devClock } : {}) };
     await startServiceEvents<Database>({
       config,
       logger,
@@ -39,17 +39,17 @@ await runService({
       health,
       db,
       pool,
-      subscriptions: [usersConsumer(rules, engine.clock), hrvConsumer(rules, engine.clock), calendarConsumer(rules, engine.clock)],
+      subscriptions: [usersConsumer(rules, deps.clock), hrvConsumer(rules, deps.clock), calendarConsumer(rules, deps.clock)],
       honourErasures: true,
     });
-    const dueWork = startDueWork(engine, {
+    const dueWork = startDueWork(deps, {
       intervalMs: config.DUE_WORK_INTERVAL_MS,
       retention: { hrvDays: hrvRetentionDays(config), eventHours: config.EVENT_RETENTION_HOURS, idempotencyHours: config.IDEMPOTENCY_RETENTION_HOURS },
       logger: logger.child({ component: 'due-work' }),
     });
     lifecycle.onStop('due-work loop', () => dueWork.stop());
     const port = await startServing(lifecycle, {
-      routes: stateEngineRoutes({ engine, ...(devClock ? { devClock } : {}) }),
+      routes: stateEngineRoutes(deps),
       // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
       interceptors: [serviceAuthInterceptorFrom(config, { policies: [stateEngineCallers(config.OMTOBE_MODE)], logger })],
       reflection: config.OMTOBE_MODE === 'development',

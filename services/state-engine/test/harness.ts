@@ -1,6 +1,7 @@
 // An in-process state engine on the run's PostgreSQL and broker: its consumers, outbox relay and RPCs,
 // with a test clock. Events are published the way the other services' relays publish them.
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { Partitioners, type Producer } from 'kafkajs';
@@ -15,14 +16,14 @@ import { calendarConsumer } from '../src/consumers/calendar.ts';
 import { hrvConsumer } from '../src/consumers/hrv.ts';
 import { usersConsumer } from '../src/consumers/users.ts';
 import { defaultRules } from '../src/domain/index.ts';
-import type { Engine } from '../src/engine/engine.ts';
+import type { Deps } from '../src/operations/deps.ts';
 import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export interface EngineHarness {
-  engine: Engine;
+  deps: Deps;
   clock: TestClock;
   databaseUrl: string;
   client: Client<typeof StateEngineService>;
@@ -67,7 +68,7 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
   const clock = new TestClock(start);
   // The engine reads the test clock through the development clock, so AdvanceClock works here too.
   const devClock = await loadDevClock(db, clock);
-  const engine: Engine = { db, clock: devClock, rules: defaultRules, logger };
+  const deps: Deps = { db, clock: devClock, rules: defaultRules, logger, devClock };
   const handled: HandledEvent[] = [];
   await startServiceEvents<Database>({
     config,
@@ -83,11 +84,11 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const closers: Array<() => Promise<void>> = [];
-  const transport = createRouterTransport(stateEngineRoutes({ engine, devClock }), {
+  const transport = createRouterTransport(stateEngineRoutes(deps), {
     router: { interceptors: [createErrorInterceptor(logger)] },
   });
   return {
-    engine,
+    deps,
     clock,
     databaseUrl: database.url,
     client: createClient(StateEngineService, transport),
@@ -130,6 +131,26 @@ export async function startEngineHarness(start: Date): Promise<EngineHarness> {
       await database.drop();
     },
   };
+}
+
+/**
+ * One harness for the tests of a file: started before them and handed to `use` (which may prepare it further),
+ * closed after them. With `resetClock`, every test starts at `start`.
+ */
+export function harnessPerFile(start: Date, use: (h: EngineHarness) => unknown, options: { resetClock?: boolean } = {}): void {
+  let h: EngineHarness | undefined;
+  beforeAll(async () => {
+    h = await startEngineHarness(start);
+    await use(h);
+  });
+  if (options.resetClock) {
+    beforeEach(() => {
+      h?.clock.set(start);
+    });
+  }
+  afterAll(async () => {
+    await h?.close();
+  });
 }
 
 export { topics };

@@ -59,7 +59,7 @@ const ofType = <Desc extends DescMessage>(messages: KafkaMessage[], schema: Desc
  */
 export async function publishedFor(h: EngineHarness, userId: string) {
   await eventually(
-    async () => (await h.engine.db.selectFrom('outbox').select('id').where('key', '=', userId).execute()).length,
+    async () => (await h.deps.db.selectFrom('outbox').select('id').where('key', '=', userId).execute()).length,
     (n) => n === 0,
   );
   const messages = (await readToEnd(h, h.prefix + topics.decisions.name)).filter((m) => m.key?.toString() === userId);
@@ -76,7 +76,7 @@ export async function publishedFor(h: EngineHarness, userId: string) {
  */
 export async function promptsFor(h: EngineHarness, userId: string) {
   await eventually(
-    async () => (await h.engine.db.selectFrom('outbox').select('id').where('key', '=', userId).execute()).length,
+    async () => (await h.deps.db.selectFrom('outbox').select('id').where('key', '=', userId).execute()).length,
     (n) => n === 0,
   );
   const messages = (await readToEnd(h, h.prefix + topics.prompts.name)).filter((m) => m.key?.toString() === userId);
@@ -91,4 +91,19 @@ export async function deadLettered(h: EngineHarness, topic: Topic): Promise<Arra
     reason: headerValue(m.headers, 'dlq-reason') ?? '',
     error: headerValue(m.headers, 'dlq-error') ?? '',
   }));
+}
+
+/**
+ * Waits until every one of `eventIds` is parked on the topic's dead-letter topic; then the ids of every event parked
+ * there so far, in order (a duplicate shows), and what the consumer gave for one of them: its [reason, error]s.
+ */
+export async function parkedOn(h: EngineHarness, topic: Topic, eventIds: readonly string[]) {
+  const parked = await eventually(
+    () => deadLettered(h, topic),
+    (letters) => eventIds.every((id) => letters.some((l) => l.eventId === id)),
+  );
+  return {
+    eventIds: parked.map((l) => l.eventId),
+    letter: (id: string) => parked.filter((l) => l.eventId === id).map((l) => [l.reason, l.error]),
+  };
 }

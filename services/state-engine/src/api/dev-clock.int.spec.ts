@@ -25,7 +25,7 @@ describe('the state engine’s development clock over its RPCs', () => {
     database = createDatabase<Database>({ url: testDb.url, schema });
     await migrateToLatest({ db: database.db, schema, migrations });
     const devClock = await loadDevClock(database.db, clock);
-    const routes = stateEngineRoutes({ engine: { db: database.db, clock: devClock, rules: defaultRules, logger }, devClock });
+    const routes = stateEngineRoutes({ db: database.db, clock: devClock, rules: defaultRules, logger, devClock });
     client = createClient(StateEngineService, createRouterTransport(routes, { router: { interceptors: [createErrorInterceptor(logger)] } }));
   });
   afterAll(async () => {

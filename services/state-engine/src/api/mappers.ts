@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { HrvMetric } from '@omtobe/proto/integrations/v1';
+import { hrvMetricToProto } from '@omtobe/proto/integrations/v1';
 import {
   BaselineSchema,
   BrakeReason,
@@ -11,8 +11,7 @@ import {
   type HighStakesEvent,
   type HrvReading,
 } from '@omtobe/proto/state-engine/v1';
-import type { BrakeReason as DomainBrakeReason, Phase as DomainPhase } from '../domain/index.ts';
-import type { Reading } from '../engine/snapshot.ts';
+import type { BrakeReason as DomainBrakeReason, HighStakesEvent as DomainEvent, Phase as DomainPhase, Reading } from '../domain/index.ts';
 
 export const phaseToProto: Record<DomainPhase, Phase> = {
   total_silence: Phase.TOTAL_SILENCE,
@@ -33,9 +32,7 @@ export const reasonToProto: Record<DomainBrakeReason, BrakeReason> = {
   reflection_phase: BrakeReason.REFLECTION_PHASE,
 };
 
-const metricToProto = { sdnn: HrvMetric.SDNN, rmssd: HrvMetric.RMSSD } as const;
-
-export function eventToProto(e: { id: string; title: string; startsAt: Date; endsAt: Date }): HighStakesEvent {
+export function eventToProto(e: DomainEvent): HighStakesEvent {
   return create(HighStakesEventSchema, {
     eventId: e.id,
     title: e.title,
@@ -45,7 +42,7 @@ export function eventToProto(e: { id: string; title: string; startsAt: Date; end
 }
 
 export function readingToProto(r: Reading): { hrvCurrent: HrvReading; hrvBaseline?: Baseline } {
-  const metric = metricToProto[r.metric];
+  const metric = hrvMetricToProto(r.metric);
   return {
     hrvCurrent: create(HrvReadingSchema, { valueMs: r.valueMs, metric, measuredAt: timestampFromDate(r.measuredAt) }),
     ...(r.baseline

@@ -14,38 +14,31 @@ import {
   SetCycleDayResponseSchema,
   StateEngineService,
 } from '@omtobe/proto/state-engine/v1';
-import { checkBrake } from '../engine/check-brake.ts';
-import { advanceClock, setCycleDay } from '../engine/dev-controls.ts';
-import type { Engine } from '../engine/engine.ts';
-import { getState } from '../engine/get-state.ts';
-import { promptMessage } from '../engine/prompts.ts';
-import { submitDecision } from '../engine/submit-decision.ts';
-import { submitReflection } from '../engine/submit-reflection.ts';
+import { checkBrake } from '../operations/check-brake.ts';
+import { advanceClock, setCycleDay } from '../operations/dev-controls.ts';
+import type { Deps } from '../operations/deps.ts';
+import { getState } from '../operations/get-state.ts';
+import { promptMessage } from '../operations/prompts.ts';
+import { submitDecision } from '../operations/submit-decision.ts';
+import { submitReflection } from '../operations/submit-reflection.ts';
 import { eventToProto, phaseToProto, readingToProto, reasonToProto } from './mappers.ts';
-
-export interface RouteDependencies {
-  engine: Engine;
-  /** Present only in development mode: SetCycleDay, AdvanceClock and AdvanceDevClock refuse without it. */
-  devClock?: DevClock;
-}
 
 function idempotencyKey(key: string): string {
   if (key.length > 200) throw new InvalidArgumentError('idempotency_key must be at most 200 characters', { reason: 'invalid_idempotency_key' });
   return key;
 }
 
-function devOnly(deps: RouteDependencies): DevClock {
+function devOnly(deps: Deps): DevClock {
   if (!deps.devClock) throw new FailedPreconditionError('development controls are off (OMTOBE_MODE is not development)', { reason: 'development_only' });
   return deps.devClock;
 }
 
 /** The state engine's RPCs: validate, run the use case, map to the contract. */
-export function stateEngineRoutes(deps: RouteDependencies) {
-  const { engine } = deps;
+export function stateEngineRoutes(deps: Deps) {
   return (router: ConnectRouter) => {
     router.service(StateEngineService, {
       async checkBrake(req) {
-        const check = await checkBrake(engine, requireUserId(req.userId));
+        const check = await checkBrake(deps, requireUserId(req.userId));
         return create(CheckBrakeResponseSchema, {
           shouldDisplay: check.decision.show,
           reason: check.decision.show ? 0 : reasonToProto[check.decision.reason],
@@ -59,9 +52,7 @@ export function stateEngineRoutes(deps: RouteDependencies) {
         });
       },
       async getState(req) {
-        const s = await getState(engine, requireUserId(req.userId));
-        const toEvent = (e: { event_id: string; title: string; starts_at: Date; ends_at: Date }) =>
-          eventToProto({ id: e.event_id, title: e.title, startsAt: e.starts_at, endsAt: e.ends_at });
+        const s = await getState(deps, requireUserId(req.userId));
         return create(GetStateResponseSchema, {
           userId: s.userId,
           currentDay: s.day,
@@ -72,12 +63,12 @@ export function stateEngineRoutes(deps: RouteDependencies) {
           coolingActive: s.coolingUntil !== undefined,
           ...(s.coolingUntil ? { coolingUntil: timestampFromDate(s.coolingUntil) } : {}),
           lockedEventIds: s.lockedEventIds,
-          ...(s.pendingEvent ? { pendingBrakeEvent: toEvent(s.pendingEvent) } : {}),
+          ...(s.pendingEvent ? { pendingBrakeEvent: eventToProto(s.pendingEvent) } : {}),
           shouldDisplayReflection: s.shouldDisplayReflection,
           reflectionOpensAt: timestampFromDate(s.reflectionOpensAt),
           reflectionAnswered: s.reflectionAnswered,
           ...(s.reading ? readingToProto(s.reading) : {}),
-          upcomingEvents: s.upcomingEvents.map(toEvent),
+          upcomingEvents: s.upcomingEvents.map(eventToProto),
           prompt: promptMessage(s.prompt, s.promptSequence),
           evaluatedAt: timestampFromDate(s.evaluatedAt),
         });
@@ -85,26 +76,26 @@ export function stateEngineRoutes(deps: RouteDependencies) {
       async submitDecision(req) {
         const decision = req.decision === Decision.PROCEED ? 'proceed' : req.decision === Decision.DELAY ? 'delay' : undefined;
         if (!decision) throw new InvalidArgumentError('decision must be PROCEED or DELAY', { reason: 'invalid_decision' });
-        return submitDecision(engine, requireUserId(req.userId), decision, idempotencyKey(req.idempotencyKey));
+        return submitDecision(deps, requireUserId(req.userId), decision, idempotencyKey(req.idempotencyKey));
       },
       async submitReflection(req) {
         const responses = { [ReflectionResponse.YES]: 'yes', [ReflectionResponse.NO]: 'no', [ReflectionResponse.SKIP]: 'skip' } as const;
         const response = responses[req.response as keyof typeof responses];
         if (!response) throw new InvalidArgumentError('response must be YES, NO or SKIP', { reason: 'invalid_response' });
-        return submitReflection(engine, requireUserId(req.userId), response, idempotencyKey(req.idempotencyKey));
+        return submitReflection(deps, requireUserId(req.userId), response, idempotencyKey(req.idempotencyKey));
       },
       async setCycleDay(req) {
         devOnly(deps);
         if (!Number.isInteger(req.day) || req.day < 1 || req.day > 7) {
           throw new InvalidArgumentError('day must be 1-7', { reason: 'invalid_day' });
         }
-        await setCycleDay(engine, requireUserId(req.userId), req.day);
-        const state = await getState(engine, req.userId);
+        await setCycleDay(deps, requireUserId(req.userId), req.day);
+        const state = await getState(deps, req.userId);
         return create(SetCycleDayResponseSchema, { currentDay: state.day, cycleStart: timestampFromDate(state.cycleStart) });
       },
       async advanceClock(req) {
         const clock = devOnly(deps);
-        const ms = req.by ? Number(req.by.seconds) * 1000 + Math.floor(req.by.nanos / 1e6) : 0;
+        const ms = req.by ? durationMs(req.by) : 0;
         if (!(ms > 0) || ms > 60 * 24 * 3_600_000) {
           throw new InvalidArgumentError('by must be a positive duration of at most 60 days', { reason: 'invalid_duration' });
         }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
 import { Decision, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
 import { day, meeting, minute, refusal, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
 
 // 15:30 in New York on Friday 2026-03-06 (EST).
@@ -28,7 +28,7 @@ function gate(): { wait: Promise<void>; open: () => void } {
 async function holdTheRelay(h: EngineHarness): Promise<() => Promise<void>> {
   const release = gate();
   const held = gate();
-  const holding = h.engine.db.transaction().execute(async (trx) => {
+  const holding = h.deps.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.outbox'))`.execute(trx);
     held.open();
     await release.wait;
@@ -41,7 +41,7 @@ async function holdTheRelay(h: EngineHarness): Promise<() => Promise<void>> {
 }
 
 const pendingOf = async (h: EngineHarness, userId: string) =>
-  (await h.engine.db.selectFrom('outbox').select('event_type').where('key', '=', userId).orderBy('id').execute()).map((r) => r.event_type);
+  (await h.deps.db.selectFrom('outbox').select('event_type').where('key', '=', userId).orderBy('id').execute()).map((r) => r.event_type);
 
 async function erase(h: EngineHarness, userId: string, deletedAt: Date, registeredAt: Date): Promise<void> {
   const erased = await h.deliver(
@@ -67,15 +67,7 @@ const registrations = (events: ReadonlyArray<{ registeredAt?: Parameters<typeof 
 
 describe('erasure in the state engine', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  beforeEach(() => {
-    h.clock.set(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started), { resetClock: true });
 
   it('deletes the user\'s events still waiting in the outbox: a decision made after DELETE /me never goes out', async () => {
     await seedBrakingUser(h, 'leaving');

@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { HrvMetric } from '@omtobe/proto/integrations/v1';
+import { describe, expect, it } from '@jest/globals';
+import { create } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
 import { BrakeReason } from '@omtobe/proto/state-engine/v1';
 import { minute, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
-import { startEngineHarness, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
+import { parkedOn } from '../../test/published.ts';
 
 const now0 = new Date('2026-03-06T20:30:00Z');
 const second = 1000;
 
 describe('hrv.v1: which reading the brake judges', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  beforeEach(() => {
-    h.clock.set(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started), { resetClock: true });
 
   it('does not let a sample stamped beyond the clock-skew tolerance hide the fresh reading, of either metric', async () => {
     await seedBrakingUser(h, 'future-user'); // a fresh 35.2 ms SDNN sample: the brake shows
@@ -59,5 +53,31 @@ describe('hrv.v1: which reading the brake judges', () => {
       answers.push((await h.client.getState({ userId })).hrvCurrent?.metric);
     }
     expect(answers).toEqual([HrvMetric.SDNN, HrvMetric.SDNN]);
+  });
+
+  it('dead-letters a sample it can never apply (unknown metric, no time, no positive value) and applies the valid one after it', async () => {
+    const userId = 'poison-hrv';
+    await register(h, userId, new Date(now0.getTime() - 3 * 1440 * minute));
+    const recorded = (fields: { metric: HrvMetric; valueMs: number; measuredAt?: Date }) =>
+      h.publish(topics.hrv, userId, HrvSampleRecordedSchema, create(HrvSampleRecordedSchema, {
+        userId, sampleId: `s-${fields.metric}-${fields.valueMs}`, metric: fields.metric, source: HrvSource.HEALTHKIT, valueMs: fields.valueMs,
+        ...(fields.measuredAt ? { measuredAt: timestampFromDate(fields.measuredAt) } : {}),
+      }));
+    const at = new Date(now0.getTime() - minute);
+    const unknown = await recorded({ metric: 99 as HrvMetric, valueMs: 50, measuredAt: at });
+    const untimed = await recorded({ metric: HrvMetric.SDNN, valueMs: 50 });
+    const zero = await recorded({ metric: HrvMetric.SDNN, valueMs: 0, measuredAt: at });
+    const deleted = await h.publish(topics.hrv, userId, HrvSampleDeletedSchema, create(HrvSampleDeletedSchema, { userId, sampleId: 'x', metric: HrvMetric.UNSPECIFIED }));
+    // The same key: handled after every one of them was parked.
+    await sample(h, userId, 'valid', 42, at);
+
+    const poison = [unknown, untimed, zero, deleted];
+    const { eventIds, letter } = await parkedOn(h, topics.hrv, poison);
+    expect(eventIds.sort()).toEqual(poison.toSorted());
+    expect(letter(unknown)).toEqual([['handler_failed', 'HrvSampleRecorded with an unknown HRV metric: 99']]);
+    expect(letter(untimed)).toEqual([['handler_failed', 'HrvSampleRecorded without measured_at']]);
+    expect(letter(zero)).toEqual([['handler_failed', 'HrvSampleRecorded with a value that is not positive: 0']]);
+    expect(letter(deleted)).toEqual([['handler_failed', 'HrvSampleDeleted with an unknown HRV metric: 0']]);
+    expect((await h.client.getState({ userId })).hrvCurrent?.valueMs).toBe(42);
   });
 });

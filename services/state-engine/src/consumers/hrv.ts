@@ -1,19 +1,20 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { on, topics, type TopicHandlers } from '@omtobe/events';
-import { HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema } from '@omtobe/proto/integrations/v1';
+import type { Transaction } from 'kysely';
+import { on, PermanentEventError, topics, type TopicHandlers } from '@omtobe/events';
+import { hrvMetricName, HrvSampleDeletedSchema, HrvSampleRecordedSchema, type HrvMetric, type HrvMetricName } from '@omtobe/proto/integrations/v1';
 import type { Clock } from '@omtobe/platform';
 import { latestBelievable, type Rules } from '../domain/index.ts';
-import { refreshLatest } from '../engine/baselines.ts';
-import { reconcilePrompt } from '../engine/prompts.ts';
-import type { Database, HrvMetricName } from '../store/database.ts';
-import type { Db } from '../store/db.ts';
+import { refreshLatest } from '../operations/baselines.ts';
+import { reconcilePrompt } from '../operations/prompts.ts';
+import type { Database, Db } from '../store/database.ts';
 import { deleteSample, upsertSamples, type HrvSample } from '../store/hrv.repo.ts';
 import { findUserState } from '../store/user-states.repo.ts';
 
-function metricName(metric: HrvMetric): HrvMetricName | undefined {
-  if (metric === HrvMetric.SDNN) return 'sdnn';
-  if (metric === HrvMetric.RMSSD) return 'rmssd';
-  return undefined;
+/** A metric this build does not know breaks the contract: no baseline could ever be computed for it. */
+function knownMetric(metric: HrvMetric, event: string): HrvMetricName {
+  const name = hrvMetricName(metric);
+  if (name === undefined) throw new PermanentEventError(`${event} with an unknown HRV metric: ${metric}`);
+  return name;
 }
 
 /** Local days of a baseline are counted in the user's zone; before registration, in UTC. */
@@ -50,7 +51,7 @@ async function flushSamples(trx: Db): Promise<void> {
  * hide every fresh one until our clock caught up.
  */
 export function hrvConsumer(rules: Rules, clock: Clock): TopicHandlers<Database> {
-  const refresh = (trx: Db, userId: string, metric: HrvMetricName) => async () => {
+  const refresh = (trx: Transaction<Database>, userId: string, metric: HrvMetricName) => async () => {
     await flushSamples(trx);
     const now = clock.now();
     await refreshLatest(trx, userId, metric, await timeZoneOf(trx, userId), rules, now);
@@ -60,10 +61,9 @@ export function hrvConsumer(rules: Rules, clock: Clock): TopicHandlers<Database>
     topic: topics.hrv,
     handlers: [
       on(HrvSampleRecordedSchema, async (event, { trx, logger, deferOnce }) => {
-        const metric = metricName(event.metric);
-        if (!metric || !event.measuredAt || !(event.valueMs > 0)) {
-          return logger.error({ user_id: event.userId }, 'HrvSampleRecorded without a metric, time or positive value ignored');
-        }
+        const metric = knownMetric(event.metric, 'HrvSampleRecorded');
+        if (!event.measuredAt) throw new PermanentEventError('HrvSampleRecorded without measured_at');
+        if (!(event.valueMs > 0)) throw new PermanentEventError(`HrvSampleRecorded with a value that is not positive: ${event.valueMs}`);
         const measuredAt = timestampDate(event.measuredAt);
         if (measuredAt > latestBelievable(clock.now(), rules)) {
           logger.warn({ user_id: event.userId, metric, ahead_ms: measuredAt.getTime() - clock.now().getTime() }, 'HRV sample from the future: kept, not the latest reading');
@@ -72,8 +72,7 @@ export function hrvConsumer(rules: Rules, clock: Clock): TopicHandlers<Database>
         deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));
       }),
       on(HrvSampleDeletedSchema, async (event, { trx, deferOnce }) => {
-        const metric = metricName(event.metric);
-        if (!metric) return;
+        const metric = knownMetric(event.metric, 'HrvSampleDeleted');
         await flushSamples(trx);
         await deleteSample(trx, event.userId, metric, event.sampleId);
         deferOnce(`baseline:${event.userId}:${metric}`, refresh(trx, event.userId, metric));

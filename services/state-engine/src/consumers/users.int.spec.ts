@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
-import { eventually } from '@omtobe/testing';
 import { minute, moveTo, refusal, register, sample } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
-import { deadLettered } from '../../test/published.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
+import { parkedOn } from '../../test/published.ts';
 
 const now0 = new Date('2026-03-06T20:30:00Z');
 
@@ -24,25 +23,16 @@ async function samplesOnTwoKiritimatiDays(h: EngineHarness, userId: string): Pro
 
 describe('users.v1 in the state engine', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started));
 
   it('dead-letters (never silently drops) a registration or a move to a zone it cannot apply, such as a fixed offset', async () => {
     const registered = await h.publish(topics.users, 'offset-user', UserRegisteredSchema, create(UserRegisteredSchema, { userId: 'offset-user', timezone: '+05', registeredAt: timestampFromDate(now0) }));
     await register(h, 'mover', now0, 'Europe/London');
     const moved = await h.publish(topics.users, 'mover', UserTimezoneChangedSchema, create(UserTimezoneChangedSchema, { userId: 'mover', timezone: '+0530', changedAt: timestampFromDate(now0) }));
 
-    const parked = await eventually(
-      () => deadLettered(h, topics.users),
-      (letters) => [registered, moved].every((id) => letters.some((l) => l.eventId === id)),
-    );
+    const { eventIds, letter } = await parkedOn(h, topics.users, [registered, moved]);
     // Exactly these two: each was its partition's last event, and mover's valid registration before it was handled.
-    expect(parked.map((l) => l.eventId).sort()).toEqual([registered, moved].sort());
-    const letter = (id: string) => parked.filter((l) => l.eventId === id).map((l) => [l.reason, l.error]);
+    expect(eventIds.sort()).toEqual([registered, moved].sort());
     expect(letter(registered)).toEqual([['handler_failed', 'UserRegistered with a time zone the engine cannot apply: "+05"']]);
     expect(letter(moved)).toEqual([['handler_failed', 'UserTimezoneChanged with a time zone the engine cannot apply: "+0530"']]);
     expect(await refusal(h.client.getState({ userId: 'offset-user' }))).toEqual({ code: Code.NotFound, reason: 'unknown_user' });

@@ -3,11 +3,10 @@ import { on, PermanentEventError, recordErasure, topics, type TopicHandlers } fr
 import type { Clock } from '@omtobe/platform';
 import { UserDeletedSchema, UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { canonicalTimeZone, cycleStart, localDate, type Rules } from '../domain/index.ts';
-import { refreshAllLatest } from '../engine/baselines.ts';
-import { reconcilePrompt } from '../engine/prompts.ts';
-import { dueAtOf } from '../engine/rollover.ts';
-import type { Database } from '../store/database.ts';
-import type { Db } from '../store/db.ts';
+import { refreshAllLatest } from '../operations/baselines.ts';
+import { reconcilePrompt } from '../operations/prompts.ts';
+import { dueAtOf } from '../operations/rollover.ts';
+import type { Database, Db } from '../store/database.ts';
 import { deleteUserEverywhere, insertUserState, lockUserState, updateUserState } from '../store/user-states.repo.ts';
 
 /**

@@ -1,11 +1,10 @@
 import type { Generated } from 'kysely';
-import type { DevClockTables } from '@omtobe/db';
+import type { DevClockTables, Queryable } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
+import type { HrvMetricName } from '@omtobe/proto/integrations/v1';
 
 /** The state engine's schema. */
 export const schema = 'state_engine';
-
-export type HrvMetricName = 'sdnn' | 'rmssd';
 
 export interface UserStatesTable {
   user_id: string;
@@ -89,3 +88,6 @@ export interface Database extends OutboxTables, InboxTables, ErasureTables, DevC
   high_stakes_events: HighStakesEventsTable;
   idempotency_keys: IdempotencyKeysTable;
 }
+
+/** Repositories take the pool or a transaction alike; locking reads take a `Transaction<Database>`. */
+export type Db = Queryable<Database>;

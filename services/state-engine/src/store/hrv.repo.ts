@@ -1,6 +1,7 @@
-import { sql, type Selectable } from 'kysely';
-import type { HrvLatestTable, HrvMetricName } from './database.ts';
-import type { Db } from './db.ts';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { HrvMetricName } from '@omtobe/proto/integrations/v1';
+import type { Reading } from '../domain/index.ts';
+import type { Database, Db, HrvLatestTable } from './database.ts';
 
 export interface HrvSample {
   userId: string;
@@ -11,6 +12,15 @@ export interface HrvSample {
 }
 
 export type HrvLatest = Selectable<HrvLatestTable>;
+
+/** A stored latest reading as the domain judges it (the baseline only when one could be computed). */
+export function readingOf(row: HrvLatest): Reading {
+  const baseline =
+    row.baseline_mean_ms !== null && row.baseline_std_dev_ms !== null
+      ? { meanMs: row.baseline_mean_ms, stdDevMs: row.baseline_std_dev_ms, sampleCount: row.baseline_sample_count }
+      : undefined;
+  return { valueMs: row.value_ms, metric: row.metric, measuredAt: row.measured_at, ...(baseline ? { baseline } : {}) };
+}
 
 /**
  * Stores samples in one statement; a sample with the same id replaces the earlier version. The ids must be
@@ -132,6 +142,6 @@ export async function purgeLatest(db: Db, olderThan: Date): Promise<number> {
 }
 
 /** Locks a latest reading for the rest of the transaction, so a purge and a new sample recompute it one after the other. */
-export async function lockLatest(trx: Db, userId: string, metric: HrvMetricName): Promise<void> {
+export async function lockLatest(trx: Transaction<Database>, userId: string, metric: HrvMetricName): Promise<void> {
   await trx.selectFrom('hrv_latest').select('user_id').where('user_id', '=', userId).where('metric', '=', metric).forUpdate().execute();
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
@@ -6,9 +6,9 @@ import { createDatabase } from '@omtobe/db';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
 import { CalendarSource, HighStakesEventUpsertedSchema, HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
 import { Decision } from '@omtobe/proto/state-engine/v1';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
-import { checkBrake } from '../engine/check-brake.ts';
-import { refreshLatest } from '../engine/baselines.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
+import { checkBrake } from '../operations/check-brake.ts';
+import { refreshLatest } from '../operations/baselines.ts';
 import { schema, type Database } from './database.ts';
 
 const minute = 60_000;
@@ -32,12 +32,7 @@ async function seedUser(h: EngineHarness, userId: string): Promise<void> {
 
 describe('state engine store', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started));
 
   it('erasure leaves no row of the user in any table of the schema, and other users untouched', async () => {
     await seedUser(h, 'erase-me');
@@ -48,12 +43,12 @@ describe('state engine store', () => {
     await h.deliver(topics.users, 'erase-me', UserDeletedSchema, create(UserDeletedSchema, { userId: 'erase-me' }));
 
     const tables = await sql<{ table_name: string }>`
-      select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id'`.execute(h.engine.db);
+      select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id'`.execute(h.deps.db);
     expect(tables.rows.map((t) => t.table_name).sort()).toEqual(['erasures', 'high_stakes_events', 'hrv_latest', 'hrv_samples', 'idempotency_keys', 'user_states']);
     // The tombstone (user id and when) is what keeps late events of the erased user out; it expires.
     for (const { table_name } of tables.rows.filter((t) => t.table_name !== 'erasures')) {
       const count = async (user: string) =>
-        (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${user}`.execute(h.engine.db)).rows[0]!.n;
+        (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${user}`.execute(h.deps.db)).rows[0]!.n;
       expect({ table_name, rows: await count('erase-me') }).toEqual({ table_name, rows: 0 });
     }
     // A sample written before the erasure but delivered after it (another topic) must not bring the user back.
@@ -66,14 +61,14 @@ describe('state engine store', () => {
       new Date(h.clock.now().getTime() - minute),
     );
     expect(late.erased).toBe(true);
-    const lateRows = await sql<{ n: number }>`select count(*)::int as n from hrv_samples where user_id = 'erase-me'`.execute(h.engine.db);
+    const lateRows = await sql<{ n: number }>`select count(*)::int as n from hrv_samples where user_id = 'erase-me'`.execute(h.deps.db);
     expect(lateRows.rows[0]!.n).toBe(0);
-    const kept = await sql<{ n: number }>`select count(*)::int as n from user_states where user_id = 'keep-me'`.execute(h.engine.db);
+    const kept = await sql<{ n: number }>`select count(*)::int as n from user_states where user_id = 'keep-me'`.execute(h.deps.db);
     expect(kept.rows[0]!.n).toBe(1);
     // Nor does the outbox hold anything of the erased user (erasure deletes what is still waiting there), nor titles.
-    const pending = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.engine.db);
+    const pending = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.deps.db);
     expect(pending.rows[0]!.n).toBe(0);
-    const titles = await sql<{ n: number }>`select count(*)::int as n from outbox where encode(payload, 'escape') like '%Quarterly Review%'`.execute(h.engine.db);
+    const titles = await sql<{ n: number }>`select count(*)::int as n from outbox where encode(payload, 'escape') like '%Quarterly Review%'`.execute(h.deps.db);
     expect(titles.rows[0]!.n).toBe(0);
   });
 
@@ -110,8 +105,8 @@ describe('state engine store', () => {
     expect(handled.every((e) => !e.duplicate && !e.erased)).toBe(true);
 
     const stored = async (userId: string) => {
-      const samples = await h.engine.db.selectFrom('hrv_samples').select(['sample_id', 'value_ms', 'measured_at']).where('user_id', '=', userId).orderBy('sample_id').execute();
-      const { user_id: _user, ...latest } = await h.engine.db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+      const samples = await h.deps.db.selectFrom('hrv_samples').select(['sample_id', 'value_ms', 'measured_at']).where('user_id', '=', userId).orderBy('sample_id').execute();
+      const { user_id: _user, ...latest } = await h.deps.db.selectFrom('hrv_latest').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
       return { samples, latest };
     };
     const together = await stored('together');
@@ -129,8 +124,8 @@ describe('state engine store', () => {
     await sql`
       insert into hrv_samples (user_id, metric, sample_id, value_ms, measured_at)
       select 'big', 'sdnn', 'bulk-' || g, 45 + (g % 10), ${new Date(now - 7 * 1440 * minute)}::timestamptz + (g * interval '30 seconds')
-      from generate_series(1, 20000) g`.execute(h.engine.db);
-    await refreshLatest(h.engine.db, 'big', 'sdnn', 'Europe/London', h.engine.rules, h.clock.now());
+      from generate_series(1, 20000) g`.execute(h.deps.db);
+    await refreshLatest(h.deps.db, 'big', 'sdnn', 'Europe/London', h.deps.rules, h.clock.now());
 
     const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
     const counting = createDatabase<Database>({
@@ -141,10 +136,10 @@ describe('state engine store', () => {
       },
     });
     try {
-      const engine = { ...h.engine, db: counting.db };
+      const deps = { ...h.deps, db: counting.db };
       const costOf = async (userId: string) => {
         queries.length = 0;
-        await checkBrake(engine, userId);
+        await checkBrake(deps, userId);
         return [...queries];
       };
       const small = await costOf('small');

@@ -1,18 +1,19 @@
 import { sql } from 'kysely';
-import type { Db } from './db.ts';
-import type { HighStakesEventRow } from './events.repo.ts';
-import type { HrvLatest } from './hrv.repo.ts';
+import type { HighStakesEvent, Reading } from '../domain/index.ts';
+import { eventOf } from './calendar-events.repo.ts';
+import type { Db } from './database.ts';
+import { readingOf, type HrvLatest } from './hrv.repo.ts';
 import type { UserState } from './user-states.repo.ts';
 
 /** What a brake check or a state view reads about one user, as of one moment. */
 export interface UserSnapshot {
   state: UserState;
-  /** The latest reading of each metric the user has (at most two). */
-  readings: HrvLatest[];
+  /** The latest reading of each metric the user has (at most two), believable yet or not. */
+  readings: Reading[];
   /** Events that have not ended and start within the asked window, earliest first (then by id). */
-  events: HighStakesEventRow[];
+  events: HighStakesEvent[];
   /** The event of the pending brake, when there is one and it is still stored. */
-  pendingEvent?: HighStakesEventRow;
+  pendingEvent?: HighStakesEvent;
 }
 
 export interface EventWindow {
@@ -23,17 +24,24 @@ export interface EventWindow {
   includeStartingAt: boolean;
 }
 
+interface EventJson {
+  event_id: string;
+  title: string;
+  starts_at: string;
+  ends_at: string;
+}
+
 interface SnapshotRow extends UserState {
   readings: Array<Omit<HrvLatest, 'measured_at' | 'user_id'> & { measured_at: string }>;
-  events: Array<Omit<HighStakesEventRow, 'starts_at' | 'ends_at' | 'user_id'> & { starts_at: string; ends_at: string }>;
-  pending_event: (Omit<HighStakesEventRow, 'starts_at' | 'ends_at' | 'user_id'> & { starts_at: string; ends_at: string }) | null;
+  events: EventJson[];
+  pending_event: EventJson | null;
 }
 
 /**
  * The user's state row, latest readings, the events in the window and the pending brake's event in ONE
  * statement (one round trip on the hot path): every part is a primary-key or index lookup of this user, so
  * the cost does not grow with users or samples. The related rows come back as JSON and are turned into
- * rows here; JSON timestamps are ISO-8601 text (the session runs in UTC).
+ * domain values here; JSON timestamps are ISO-8601 text (the session runs in UTC).
  */
 export async function readUserSnapshot(db: Db, userId: string, window: EventWindow): Promise<UserSnapshot | undefined> {
   const result = await sql<SnapshotRow>`
@@ -60,17 +68,10 @@ export async function readUserSnapshot(db: Db, userId: string, window: EventWind
   const row = result.rows[0];
   if (!row) return undefined;
   const { readings, events, pending_event: pending, ...state } = row;
-  const event = (e: SnapshotRow['events'][number]): HighStakesEventRow => ({
-    user_id: userId,
-    event_id: e.event_id,
-    title: e.title,
-    starts_at: new Date(e.starts_at),
-    ends_at: new Date(e.ends_at),
-  });
   return {
     state,
-    readings: readings.map((r) => ({ ...r, user_id: userId, measured_at: new Date(r.measured_at) })),
-    events: events.map(event),
-    ...(pending ? { pendingEvent: event(pending) } : {}),
+    readings: readings.map((r) => readingOf({ ...r, user_id: userId, measured_at: new Date(r.measured_at) })),
+    events: events.map(eventOf),
+    ...(pending ? { pendingEvent: eventOf(pending) } : {}),
   };
 }

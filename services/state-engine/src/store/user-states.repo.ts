@@ -1,6 +1,6 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Database, UserStatesTable } from './database.ts';
-import type { Db } from './db.ts';
+import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
+import type { MeetingPreferences, ShownBrake } from '../domain/index.ts';
+import type { Database, Db, UserStatesTable } from './database.ts';
 
 export type UserState = Selectable<UserStatesTable>;
 
@@ -9,7 +9,7 @@ export function findUserState(db: Db, userId: string): Promise<UserState | undef
 }
 
 /** Reads and locks the user's row for the rest of the transaction: decisions and rollovers of one user serialize here. */
-export function lockUserState(trx: Db, userId: string): Promise<UserState | undefined> {
+export function lockUserState(trx: Transaction<Database>, userId: string): Promise<UserState | undefined> {
   return trx.selectFrom('user_states').selectAll().where('user_id', '=', userId).forUpdate().executeTakeFirst();
 }
 
@@ -29,7 +29,7 @@ export async function updateUserState(db: Db, userId: string, changes: Updateabl
 }
 
 /** Users whose time-driven work is due, locked so that other replicas take other users. */
-export function lockDueUserStates(trx: Db, now: Date, limit: number): Promise<UserState[]> {
+export function lockDueUserStates(trx: Transaction<Database>, now: Date, limit: number): Promise<UserState[]> {
   return trx
     .selectFrom('user_states')
     .selectAll()
@@ -54,4 +54,23 @@ export async function deleteUserEverywhere(db: Db, userId: string): Promise<void
     await db.deleteFrom(table).where('user_id', '=', userId).execute();
   }
   await db.deleteFrom('outbox').where('key', '=', userId).execute();
+}
+
+/** The pending brake as it was shown (event and day), from the user's row. */
+export function shownBrakeOf(state: Pick<UserState, 'pending_event_id' | 'pending_day'>): Partial<ShownBrake> {
+  return { ...(state.pending_event_id ? { eventId: state.pending_event_id } : {}), ...(state.pending_day !== null ? { day: state.pending_day } : {}) };
+}
+
+/**
+ * Which of a meeting's events represents it (domain/meetings.ts): the locked one, the one whose brake is shown, the
+ * pending one, the one a reading was requested for — every reader of the user's events passes the same, so a check,
+ * a view and the published prompt name the same event.
+ */
+export function meetingPreferences(state: Pick<UserState, 'locked_event_ids' | 'prompt_kind' | 'prompt_event_id' | 'pending_event_id' | 'reading_requested_event_ids'>): MeetingPreferences {
+  return {
+    lockedEventIds: new Set(state.locked_event_ids),
+    shownEventId: state.prompt_kind === 'brake' ? (state.prompt_event_id ?? undefined) : undefined,
+    pendingEventId: state.pending_event_id ?? undefined,
+    readingRequestedEventIds: new Set(state.reading_requested_event_ids),
+  };
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { minute, day, meeting, register, sample } from '../../test/fixtures.ts';
-import { startEngineHarness, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, type EngineHarness } from '../../test/harness.ts';
 import { purgeExpired } from './due-work.ts';
 
 const now0 = new Date('2026-06-10T12:00:00Z');
@@ -8,22 +8,17 @@ const ago = (ms: number) => new Date(now0.getTime() - ms);
 const retention = { hrvDays: 8, eventHours: 24, idempotencyHours: 48 };
 
 async function latestOf(h: EngineHarness, userId: string) {
-  return h.engine.db.selectFrom('hrv_latest').select(['value_ms', 'measured_at', 'baseline_mean_ms', 'baseline_sample_count']).where('user_id', '=', userId).execute();
+  return h.deps.db.selectFrom('hrv_latest').select(['value_ms', 'measured_at', 'baseline_mean_ms', 'baseline_sample_count']).where('user_id', '=', userId).execute();
 }
 
 async function samplesOf(h: EngineHarness, userId: string): Promise<string[]> {
-  const rows = await h.engine.db.selectFrom('hrv_samples').select('sample_id').where('user_id', '=', userId).orderBy('sample_id').execute();
+  const rows = await h.deps.db.selectFrom('hrv_samples').select('sample_id').where('user_id', '=', userId).orderBy('sample_id').execute();
   return rows.map((r) => r.sample_id);
 }
 
 describe('retention purge', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started));
 
   it('purges samples past retention and everything derived from them: the latest reading and its baseline', async () => {
     // Inactive for nine days: every sample, and so the latest reading, is past the 8-day retention.
@@ -37,14 +32,14 @@ describe('retention purge', () => {
     for (const [i, daysAgo] of [9, 3, 2, 1].entries()) await sample(h, 'active', `a${i}`, 50, ago(daysAgo * day));
     await sample(h, 'active', 'a-now', 40, ago(5 * minute));
     // A latest reading left without its samples by an earlier purge.
-    await h.engine.db.insertInto('hrv_latest').values({ user_id: 'orphan', metric: 'rmssd', value_ms: 60, measured_at: ago(30 * day), baseline_mean_ms: 61, baseline_std_dev_ms: 2, baseline_sample_count: 9 }).execute();
+    await h.deps.db.insertInto('hrv_latest').values({ user_id: 'orphan', metric: 'rmssd', value_ms: 60, measured_at: ago(30 * day), baseline_mean_ms: 61, baseline_std_dev_ms: 2, baseline_sample_count: 9 }).execute();
     await meeting(h, 'active', 'old-review', 'Review', ago(2 * day), 60);
     await meeting(h, 'active', 'new-review', 'Review', ago(60 * minute), 120);
 
     expect((await latestOf(h, 'thin'))[0]).toMatchObject({ baseline_mean_ms: 50, baseline_sample_count: 5 });
     const activeBefore = await latestOf(h, 'active');
 
-    const purged = await purgeExpired(h.engine, retention);
+    const purged = await purgeExpired(h.deps, retention);
     expect(purged).toMatchObject({ hrv_samples: 4 + 3 + 1, hrv_latest: 2, hrv_latest_recomputed: 2, high_stakes_events: 1 });
 
     expect(await samplesOf(h, 'gone')).toEqual([]);
@@ -55,10 +50,10 @@ describe('retention purge', () => {
     expect(await latestOf(h, 'thin')).toEqual([{ value_ms: 50, measured_at: ago(3 * day), baseline_mean_ms: null, baseline_sample_count: 2 }]);
     expect(await samplesOf(h, 'active')).toEqual(['a-now', 'a1', 'a2', 'a3']);
     expect(await latestOf(h, 'active')).toEqual(activeBefore);
-    const events = await h.engine.db.selectFrom('high_stakes_events').select('event_id').where('user_id', '=', 'active').execute();
+    const events = await h.deps.db.selectFrom('high_stakes_events').select('event_id').where('user_id', '=', 'active').execute();
     expect(events.map((e) => e.event_id)).toEqual(['new-review']);
 
     // Nothing more to do the second time.
-    expect(await purgeExpired(h.engine, retention)).toEqual({ hrv_samples: 0, hrv_latest: 0, hrv_latest_recomputed: 0, high_stakes_events: 0, idempotency_keys: 0 });
+    expect(await purgeExpired(h.deps, retention)).toEqual({ hrv_samples: 0, hrv_latest: 0, hrv_latest_recomputed: 0, high_stakes_events: 0, idempotency_keys: 0 });
   });
 });

@@ -1,12 +1,12 @@
 import { startRepeating, type Logger, type Repeating } from '@omtobe/platform';
-import { purgeEndedEvents } from '../store/events.repo.ts';
+import { purgeEndedEvents } from '../store/calendar-events.repo.ts';
 import { lockLatest, purgeLatest, purgeSamples } from '../store/hrv.repo.ts';
 import { purgeAnswers } from '../store/idempotency.repo.ts';
 import { lockDueUserStates } from '../store/user-states.repo.ts';
-import { refreshLatest } from '../engine/baselines.ts';
-import type { Engine } from '../engine/engine.ts';
-import { reconcilePrompt } from '../engine/prompts.ts';
-import { rollOverIfDue } from '../engine/rollover.ts';
+import { refreshLatest } from '../operations/baselines.ts';
+import type { Deps } from '../operations/deps.ts';
+import { reconcilePrompt } from '../operations/prompts.ts';
+import { rollOverIfDue } from '../operations/rollover.ts';
 
 export interface Retention {
   hrvDays: number;
@@ -21,15 +21,15 @@ export interface Retention {
  * user), so GetState, the CycleReset events and the pushes are on time even when nobody calls. Returns how many users
  * were due.
  */
-export async function runDueWork(engine: Engine, batchSize = 100): Promise<number> {
+export async function runDueWork(deps: Deps, batchSize = 100): Promise<number> {
   let total = 0;
   for (;;) {
-    const now = engine.clock.now();
-    const count = await engine.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    const count = await deps.db.transaction().execute(async (trx) => {
       const due = await lockDueUserStates(trx, now, batchSize);
       for (const state of due) {
         await rollOverIfDue(trx, state, now);
-        await reconcilePrompt(trx, state.user_id, now, engine.rules);
+        await reconcilePrompt(trx, state.user_id, now, deps.rules);
       }
       return due.length;
     });
@@ -44,36 +44,36 @@ export async function runDueWork(engine: Engine, batchSize = 100): Promise<numbe
  * whose baseline counted a purged sample is computed again from the samples that remain (an inactive user's
  * reading and baseline would otherwise be kept for ever).
  */
-export async function purgeExpired(engine: Engine, retention: Retention): Promise<Record<string, number>> {
-  const now = engine.clock.now();
+export async function purgeExpired(deps: Deps, retention: Retention): Promise<Record<string, number>> {
+  const now = deps.clock.now();
   const hour = 3_600_000;
   const hrvCutoff = new Date(now.getTime() - retention.hrvDays * 24 * hour);
-  const samples = await purgeSamples(engine.db, hrvCutoff, engine.rules.baselineWindowDays);
-  const latestPurged = await purgeLatest(engine.db, hrvCutoff);
+  const samples = await purgeSamples(deps.db, hrvCutoff, deps.rules.baselineWindowDays);
+  const latestPurged = await purgeLatest(deps.db, hrvCutoff);
   for (const { userId, metric, timeZone } of samples.affected) {
-    await engine.db.transaction().execute(async (trx) => {
+    await deps.db.transaction().execute(async (trx) => {
       await lockLatest(trx, userId, metric);
-      await refreshLatest(trx, userId, metric, timeZone, engine.rules, now);
+      await refreshLatest(trx, userId, metric, timeZone, deps.rules, now);
     });
   }
   return {
     hrv_samples: samples.deleted,
     hrv_latest: latestPurged,
     hrv_latest_recomputed: samples.affected.length,
-    high_stakes_events: await purgeEndedEvents(engine.db, new Date(now.getTime() - retention.eventHours * hour)),
-    idempotency_keys: await purgeAnswers(engine.db, new Date(now.getTime() - retention.idempotencyHours * hour)),
+    high_stakes_events: await purgeEndedEvents(deps.db, new Date(now.getTime() - retention.eventHours * hour)),
+    idempotency_keys: await purgeAnswers(deps.db, new Date(now.getTime() - retention.idempotencyHours * hour)),
   };
 }
 
 /** The loop behind both: rollovers every interval, the purge every 60 intervals; stopped by the lifecycle. */
-export function startDueWork(engine: Engine, options: { intervalMs: number; retention: Retention; logger: Logger }): Repeating {
+export function startDueWork(deps: Deps, options: { intervalMs: number; retention: Retention; logger: Logger }): Repeating {
   let ticks = 0;
   const tick = async () => {
     try {
-      const due = await runDueWork(engine);
+      const due = await runDueWork(deps);
       if (due > 0) options.logger.debug({ users: due }, 'due work done');
       if (ticks++ % 60 === 0) {
-        const purged = await purgeExpired(engine, options.retention);
+        const purged = await purgeExpired(deps, options.retention);
         if (Object.values(purged).some((n) => n > 0)) options.logger.info({ purged }, 'retention purge');
       }
     } catch (err) {

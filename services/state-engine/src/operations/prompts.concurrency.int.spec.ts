@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import { PromptKind, PromptTransitionKind } from '@omtobe/proto/state-engine/v1';
 import { eventually } from '@omtobe/testing';
 import { defaultRules } from '../domain/index.ts';
-import { upsertEvent } from '../store/events.repo.ts';
+import { upsertEvent } from '../store/calendar-events.repo.ts';
 import { upsertSamples } from '../store/hrv.repo.ts';
 import { lockUserState } from '../store/user-states.repo.ts';
 import { minute, day, register, seedBaseline } from '../../test/fixtures.ts';
-import { startEngineHarness, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, type EngineHarness } from '../../test/harness.ts';
 import { promptsFor } from '../../test/published.ts';
 import { refreshLatest } from './baselines.ts';
 import { reconcilePrompt } from './prompts.ts';
@@ -17,18 +17,13 @@ const now = new Date('2026-03-06T20:30:00Z');
 
 describe('prompts under concurrent consumers', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now, (started) => (h = started));
 
   it('the HRV and calendar consumers handling one user at once: the later evaluation sees the earlier one’s committed row and raises the brake', async () => {
     const user = 'race';
     await register(h, user, new Date(now.getTime() - 3 * day));
     await seedBaseline(h, user, now); // a baseline, and a latest reading two days old: stale, so no brake yet
-    const { db } = h.engine;
+    const { db } = h.deps;
 
     // The calendar consumer: holds the user's row (as its evaluation does) and stores a running Board Meeting.
     const calendar = await db.startTransaction().execute();
@@ -36,7 +31,7 @@ describe('prompts under concurrent consumers', () => {
     const hrv = await db.startTransaction().execute();
     try {
       expect(await lockUserState(calendar, user)).toBeDefined();
-      await upsertEvent(calendar, { user_id: user, event_id: 'race-board', title: 'Board Meeting', starts_at: new Date(now.getTime() - 10 * minute), ends_at: new Date(now.getTime() + 80 * minute) });
+      await upsertEvent(calendar, user, { id: 'race-board', title: 'Board Meeting', startsAt: new Date(now.getTime() - 10 * minute), endsAt: new Date(now.getTime() + 80 * minute) });
 
       await upsertSamples(hrv, [{ userId: user, metric: 'sdnn', sampleId: 'race-drop', valueMs: 35.0, measuredAt: new Date(now.getTime() - minute) }]);
       await refreshLatest(hrv, user, 'sdnn', 'America/New_York', defaultRules, now);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { HighStakesEventRemovedSchema } from '@omtobe/proto/integrations/v1';
@@ -12,7 +12,7 @@ import {
   type PromptTransition,
 } from '@omtobe/proto/state-engine/v1';
 import { meeting, minute, day, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { promptsFor } from '../../test/published.ts';
 import { runDueWork } from '../work/due-work.ts';
 
@@ -31,22 +31,14 @@ const summary = (ts: PromptTransition[]) =>
 
 describe('prompts: what the app should show, published as it changes', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  beforeEach(() => {
-    h.clock.set(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started), { resetClock: true });
 
   it('a drop during a running meeting on Day 4 raises the brake once; Delay withdraws it; cooling’s end raises it again; Proceed withdraws it for good', async () => {
     await seedBrakingUser(h, 'loop');
     // Checks and views of a raised brake publish nothing more.
     expect((await h.client.checkBrake({ userId: 'loop' })).shouldDisplay).toBe(true);
     expect((await h.client.getState({ userId: 'loop' })).prompt?.kind).toBe(PromptKind.BRAKE);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     const raised = await promptsFor(h, 'loop');
     expect(summary(raised)).toEqual([{ kind: 'BRAKE_RAISED', event: 'loop-board', sequence: 1 }]);
     expect(timestampDate(raised[0]!.expiresAt!)).toEqual(new Date(now0.getTime() + 80 * minute));
@@ -55,17 +47,17 @@ describe('prompts: what the app should show, published as it changes', () => {
 
     await h.client.submitDecision({ userId: 'loop', decision: Decision.DELAY, idempotencyKey: 'loop-delay' });
     h.clock.advance(20 * minute - 1);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'loop')).slice(1)).toEqual([{ kind: 'BRAKE_WITHDRAWN', event: 'loop-board', reason: 'COOLING', sequence: 2 }]);
 
     // Cooling ends at its instant; the 25-minute-old reading is still fresh and still a drop: raised again.
     h.clock.advance(1);
-    expect(await runDueWork(h.engine)).toBe(1);
+    expect(await runDueWork(h.deps)).toBe(1);
     expect(summary(await promptsFor(h, 'loop')).slice(2)).toEqual([{ kind: 'BRAKE_RAISED', event: 'loop-board', sequence: 3 }]);
 
     await h.client.submitDecision({ userId: 'loop', decision: Decision.PROCEED, idempotencyKey: 'loop-proceed' });
     h.clock.advance(2 * 60 * minute);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'loop')).slice(3)).toEqual([{ kind: 'BRAKE_WITHDRAWN', event: 'loop-board', reason: 'LOCKED_FOR_EVENT', sequence: 4 }]);
   });
 
@@ -95,12 +87,12 @@ describe('prompts: what the app should show, published as it changes', () => {
     await meeting(h, 'nudge', 'later', 'Board Meeting', new Date(now0.getTime() + 30 * minute), 60);
     await meeting(h, 'nudge', 'dropped', 'Review', new Date(now0.getTime() + 40 * minute), 60);
     await h.deliver(topics.calendar, 'nudge', HighStakesEventRemovedSchema, create(HighStakesEventRemovedSchema, { userId: 'nudge', eventId: 'dropped' }));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(await promptsFor(h, 'nudge')).toEqual([]);
 
     h.clock.advance(30 * minute);
-    await runDueWork(h.engine);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
+    await runDueWork(h.deps);
     const asked = await promptsFor(h, 'nudge');
     expect(summary(asked)).toEqual([{ kind: 'READING_REQUESTED', event: 'later', sequence: 1 }]);
     expect(asked[0]!.prompt?.kind).toBe(PromptKind.NONE);
@@ -119,10 +111,10 @@ describe('prompts: what the app should show, published as it changes', () => {
     h.clock.set(new Date('2026-03-02T15:00:00Z'));
     await register(h, 'reflect', h.clock.now());
     h.clock.set(new Date('2026-03-08T12:59:59.999Z')); // 08:59:59.999 EDT
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(await promptsFor(h, 'reflect')).toEqual([]);
     h.clock.set(new Date('2026-03-08T13:00:00Z')); // 09:00 EDT (14:00Z would be 09:00 in EST)
-    expect(await runDueWork(h.engine)).toBeGreaterThanOrEqual(1);
+    expect(await runDueWork(h.deps)).toBeGreaterThanOrEqual(1);
     const opened = await promptsFor(h, 'reflect');
     expect(summary(opened)).toEqual([{ kind: 'REFLECTION_OPENED', sequence: 1 }]);
     expect(timestampDate(opened[0]!.expiresAt!)).toEqual(new Date('2026-03-09T04:00:00Z')); // Day 7 ends at midnight EDT
@@ -139,9 +131,9 @@ describe('prompts: what the app should show, published as it changes', () => {
     h.clock.set(new Date('2026-03-02T15:00:00Z'));
     await register(h, 'lapse', h.clock.now());
     h.clock.set(new Date('2026-03-08T13:00:00Z'));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     h.clock.set(new Date('2026-03-09T04:00:00Z'));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'lapse'))).toEqual([
       { kind: 'REFLECTION_OPENED', sequence: 1 },
       { kind: 'REFLECTION_CLOSED', closed: 'WINDOW_ENDED', sequence: 2 },

@@ -1,9 +1,22 @@
-import { canReflect, cycleDayShown, nextLocalMidnight, oneEventPerMeeting, phaseOf, reflectionWindow, whyNotAnswerable, type Phase, type Prompt } from '../domain/index.ts';
-import type { HighStakesEventRow } from '../store/events.repo.ts';
-import type { Engine } from './engine.ts';
+import {
+  canReflect,
+  cycleDayShown,
+  nextLocalMidnight,
+  latestReading,
+  oneEventPerMeeting,
+  phaseOf,
+  reflectionWindow,
+  whyNotAnswerable,
+  type HighStakesEvent,
+  type Phase,
+  type Prompt,
+  type Reading,
+} from '../domain/index.ts';
+import type { Deps } from './deps.ts';
 import { storedPrompt } from './prompts.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentReading, currentSnapshot, meetingPreferences, shownBrakeOf, type Reading } from './snapshot.ts';
+import { currentSnapshot } from './snapshot.ts';
+import { meetingPreferences, shownBrakeOf } from '../store/user-states.repo.ts';
 
 export interface StateView {
   userId: string;
@@ -14,12 +27,12 @@ export interface StateView {
   nextCycleStart: Date;
   coolingUntil?: Date;
   lockedEventIds: string[];
-  pendingEvent?: HighStakesEventRow;
+  pendingEvent?: HighStakesEvent;
   shouldDisplayReflection: boolean;
   reflectionOpensAt: Date;
   reflectionAnswered: boolean;
   reading?: Reading;
-  upcomingEvents: HighStakesEventRow[];
+  upcomingEvents: HighStakesEvent[];
   /** What the app should show now: the last published prompt, and the transition count it took effect at. */
   prompt: Prompt;
   promptSequence: number;
@@ -29,23 +42,23 @@ export interface StateView {
 const longerThanAnyDayMs = 48 * 3_600_000;
 
 /** GetState: the cycle, cooling, locks, the reflection window and today's remaining high-stakes events. */
-export async function getState(engine: Engine, userId: string): Promise<StateView> {
-  const now = engine.clock.now();
+export async function getState(deps: Deps, userId: string): Promise<StateView> {
+  const now = deps.clock.now();
   // Today's remaining events: running now or starting before the next local midnight. The user's zone comes
   // with the same statement, so it reads a window surely longer than any local day and cuts it here.
-  const snapshot = await currentSnapshot(engine, userId, now, { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: false });
+  const snapshot = await currentSnapshot(deps, userId, now, { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: false });
   const { state, readings } = snapshot;
   const tz = state.timezone;
   const midnight = nextLocalMidnight(now, tz);
   // One event per meeting (domain/meetings.ts): a meeting two calendars hold is listed once.
-  const meetings = new Set(oneEventPerMeeting(snapshot.events.map((e) => ({ id: e.event_id, startsAt: e.starts_at, endsAt: e.ends_at })), meetingPreferences(state)).map((e) => e.id));
-  const upcoming = snapshot.events.filter((e) => e.starts_at < midnight && meetings.has(e.event_id));
+  const meetings = new Set(oneEventPerMeeting(snapshot.events, meetingPreferences(state)).map((e) => e.id));
+  const upcoming = snapshot.events.filter((e) => e.startsAt < midnight && meetings.has(e.id));
   const day = cycleDayShown(state.cycle_start_date, now, tz);
   // The pending brake as a decision would find it: only while it can still be answered.
-  const stored = snapshot.pendingEvent?.event_id === state.pending_event_id ? snapshot.pendingEvent : undefined;
-  const answerable = stored && whyNotAnswerable(shownBrakeOf(state), day, { startsAt: stored.starts_at, endsAt: stored.ends_at }, now) === undefined;
+  const stored = snapshot.pendingEvent?.id === state.pending_event_id ? snapshot.pendingEvent : undefined;
+  const answerable = stored && whyNotAnswerable(shownBrakeOf(state), day, stored, now) === undefined;
   const pending = answerable ? stored : undefined;
-  const reading = currentReading(readings, now, engine.rules);
+  const reading = latestReading(readings, now, deps.rules);
   const cycle = { startDate: state.cycle_start_date, ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}) };
   return {
     userId,
@@ -58,8 +71,8 @@ export async function getState(engine: Engine, userId: string): Promise<StateVie
     ...(state.cooling_until && state.cooling_until > now ? { coolingUntil: state.cooling_until } : {}),
     lockedEventIds: state.locked_event_ids,
     ...(pending ? { pendingEvent: pending } : {}),
-    shouldDisplayReflection: canReflect(cycle, now, tz, engine.rules),
-    reflectionOpensAt: reflectionWindow(state.cycle_start_date, tz, engine.rules).opensAt,
+    shouldDisplayReflection: canReflect(cycle, now, tz, deps.rules),
+    reflectionOpensAt: reflectionWindow(state.cycle_start_date, tz, deps.rules).opensAt,
     reflectionAnswered: state.reflection_answered_at !== null,
     ...(reading ? { reading } : {}),
     upcomingEvents: upcoming,

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { ConnectError } from '@connectrpc/connect';
 import fc from 'fast-check';
 import { HighStakesEventRemovedSchema } from '@omtobe/proto/integrations/v1';
 import { Decision, PromptKind, PromptTransitionKind, ReflectionResponse, type PromptTransition } from '@omtobe/proto/state-engine/v1';
 import { day, meeting, minute, moveTo, register, sample, seedBaseline } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { promptsFor } from '../../test/published.ts';
 import { findUserState } from '../store/user-states.repo.ts';
 import { runDueWork } from '../work/due-work.ts';
@@ -70,12 +70,12 @@ async function apply(h: EngineHarness, userId: string, s: Step, n: number): Prom
       return;
     case 'toNextInstant': {
       // Exactly at (or a millisecond before) the next instant the prompt may change: where a late transition would show.
-      const dueAt = (await findUserState(h.engine.db, userId))!.due_at;
+      const dueAt = (await findUserState(h.deps.db, userId))!.due_at;
       if (dueAt.getTime() - (s.before ? 1 : 0) > now.getTime()) h.clock.set(new Date(dueAt.getTime() - (s.before ? 1 : 0)));
       return;
     }
     case 'dueWork':
-      await runDueWork(h.engine);
+      await runDueWork(h.deps);
       return;
   }
 }
@@ -132,12 +132,7 @@ function expectConsistentLog(transitions: PromptTransition[], final: { kind: Pro
 
 describe('prompts: CheckBrake and GetState always agree with the last published prompt', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started));
 
   it('over random sequences of inputs, answers and clock moves (exact instants included)', async () => {
     let run = 0;
@@ -157,7 +152,7 @@ describe('prompts: CheckBrake and GetState always agree with the last published 
           trail.push(JSON.stringify(s));
           await expectAgreement(h, userId, trail);
         }
-        await runDueWork(h.engine);
+        await runDueWork(h.deps);
         const state = await h.client.getState({ userId });
         expectConsistentLog(await promptsFor(h, userId), {
           kind: state.prompt!.kind,

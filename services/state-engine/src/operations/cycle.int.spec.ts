@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { CycleResetReason, Phase, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
 import { moveTo, refusal, register } from '../../test/fixtures.ts';
-import { startEngineHarness, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
 import { runDueWork } from '../work/due-work.ts';
 
@@ -17,12 +17,7 @@ const iso = (t: Timestamp | undefined) => timestampDate(t!).toISOString();
  */
 describe('state engine: cycles end to end', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(at('2026-03-06T20:30:00Z'));
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(at('2026-03-06T20:30:00Z'), (started) => (h = started));
 
   it('offers the reflection on Day 7 from 09:00 local, not before, and starts the next cycle at the next local midnight, on time without calls', async () => {
     h.clock.set(at('2026-03-06T20:30:00Z')); // 15:30 EST on Day 1
@@ -45,9 +40,9 @@ describe('state engine: cycles end to end', () => {
     expect((await h.client.getState({ userId: 'week-user' })).shouldDisplayReflection).toBe(false);
 
     h.clock.set(at('2026-03-13T03:59:59.999Z'));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     h.clock.set(at('2026-03-13T04:00:00Z'));
-    expect(await runDueWork(h.engine)).toBeGreaterThanOrEqual(1);
+    expect(await runDueWork(h.deps)).toBeGreaterThanOrEqual(1);
     const after = await h.client.getState({ userId: 'week-user' });
     expect([after.currentDay, after.reflectionAnswered, iso(after.cycleStart)]).toEqual([1, false, '2026-03-13T04:00:00.000Z']);
 
@@ -65,12 +60,12 @@ describe('state engine: cycles end to end', () => {
     await register(h, 'lapse-user', h.clock.now());
 
     h.clock.set(at('2026-03-13T03:59:59.999Z')); // 23:59:59.999 EDT on Day 7
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     const last = await h.client.getState({ userId: 'lapse-user' });
     expect([last.currentDay, last.shouldDisplayReflection, iso(last.nextCycleStart)]).toEqual([7, true, '2026-03-13T04:00:00.000Z']);
 
     h.clock.set(at('2026-03-13T04:00:00Z'));
-    expect(await runDueWork(h.engine)).toBeGreaterThanOrEqual(1);
+    expect(await runDueWork(h.deps)).toBeGreaterThanOrEqual(1);
     const next = await h.client.getState({ userId: 'lapse-user' });
     expect([next.currentDay, next.phase, iso(next.cycleStart)]).toEqual([1, Phase.TOTAL_SILENCE, '2026-03-13T04:00:00.000Z']);
     expect(await refusal(h.client.submitReflection({ userId: 'lapse-user', response: ReflectionResponse.NO, idempotencyKey: '' }))).toEqual({
@@ -106,7 +101,7 @@ describe('state engine: cycles end to end', () => {
     const answer = await h.client.submitReflection({ userId: 'tokyo-user', response: ReflectionResponse.SKIP, idempotencyKey: 'r' });
     expect(iso(answer.newCycleStart)).toBe('2026-03-14T10:00:00.000Z');
     h.clock.set(at('2026-03-14T10:00:00Z'));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
 
     const { reflections, resets } = await publishedFor(h, 'tokyo-user');
     expect(reflections.map((r) => iso(r.cycleStart))).toEqual(['2026-03-06T15:00:00.000Z']);

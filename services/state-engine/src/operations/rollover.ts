@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent, topics } from '@omtobe/events';
 import { CycleResetReason, CycleResetSchema } from '@omtobe/proto/state-engine/v1';
 import { plannedReset, rollover, type CycleState } from '../domain/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { updateUserState, type UserState } from '../store/user-states.repo.ts';
 import { registrationOf } from './registration.ts';
 
@@ -15,6 +15,18 @@ function cycleOf(state: CycleColumns): CycleState {
     ...(state.reflection_answered_at ? { reflectionAnsweredAt: state.reflection_answered_at } : {}),
     ...(state.next_cycle_start_date ? { nextCycleStartDate: state.next_cycle_start_date } : {}),
   };
+}
+
+/** What every new cycle starts without: a reflection, a pending brake, cooling or locks. */
+export function freshCycle() {
+  return {
+    reflection_answered_at: null,
+    next_cycle_start_date: null,
+    pending_event_id: null,
+    pending_day: null,
+    cooling_until: null,
+    locked_event_ids: [],
+  } satisfies Partial<UserState>;
 }
 
 /** When the user's time-driven work is next due: the start of the cycle after this one. */
@@ -50,18 +62,7 @@ export async function rollOverIfDue(trx: Db, state: UserState, now: Date): Promi
     });
     previousStart = reset.at;
   }
-  const next: UserState = {
-    ...state,
-    cycle_start_date: cycle.startDate,
-    cycle_started_at: previousStart,
-    reflection_answered_at: null,
-    next_cycle_start_date: null,
-    pending_event_id: null,
-    pending_day: null,
-    cooling_until: null,
-    locked_event_ids: [],
-    updated_at: now,
-  };
+  const next: UserState = { ...state, ...freshCycle(), cycle_start_date: cycle.startDate, cycle_started_at: previousStart, updated_at: now };
   next.due_at = dueAtOf(next);
   const { user_id: _id, ...changes } = next;
   await updateUserState(trx, state.user_id, changes);

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { HighStakesEventRemovedSchema } from '@omtobe/proto/integrations/v1';
 import { BrakeReason, Decision, NextAction, Phase, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
 import { meeting, minute, day, refusal, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
 
 // 15:30 in New York on Friday 2026-03-06 (EST, UTC−5). Every test starts here; cycle.int.spec crosses the DST
@@ -14,15 +14,7 @@ const now0 = new Date('2026-03-06T20:30:00Z');
 
 describe('state engine: events in, state and answers out', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  beforeEach(() => {
-    h.clock.set(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started), { resetClock: true });
 
   it('reproduces the seed: 35.2 ms against a 50.1 ms baseline on Day 4 in a Board Meeting brakes; Delay cools for 20 minutes', async () => {
     await seedBrakingUser(h, 'seed-user');

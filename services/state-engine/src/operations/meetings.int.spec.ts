@@ -1,11 +1,11 @@
 // The same meeting from two calendars (issue 18, item 3): one brake, one lock (domain/meetings.ts).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { CalendarSource, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema } from '@omtobe/proto/integrations/v1';
 import { BrakeReason, Decision, PromptKind, PromptTransitionKind, type PromptTransition } from '@omtobe/proto/state-engine/v1';
 import { day, minute, register, sample, seedBaseline } from '../../test/fixtures.ts';
-import { startEngineHarness, topics, type EngineHarness } from '../../test/harness.ts';
+import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { promptsFor } from '../../test/published.ts';
 import { runDueWork } from '../work/due-work.ts';
 
@@ -40,22 +40,14 @@ async function dropped(h: EngineHarness, userId: string): Promise<void> {
 
 describe('one meeting from two calendars brakes once', () => {
   let h: EngineHarness;
-  beforeAll(async () => {
-    h = await startEngineHarness(now0);
-  });
-  beforeEach(() => {
-    h.clock.set(now0);
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  harnessPerFile(now0, (started) => (h = started), { resetClock: true });
 
   it('Google and the phone report the same meeting: one BRAKE_RAISED; Proceed on it locks both copies, and a later copy too', async () => {
     await dropped(h, 'twice');
     await copy(h, 'twice', 'gq1board', 'Board Review', CalendarSource.GOOGLE);
     // The phone's copy comes later, with another title and an id that sorts first: it changes nothing.
     await copy(h, 'twice', 'device:7F3A-11', 'Board review (Exchange)', CalendarSource.DEVICE);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'twice'))).toEqual([{ kind: 'BRAKE_RAISED', event: 'gq1board' }]);
 
     const check = await h.client.checkBrake({ userId: 'twice' });
@@ -72,7 +64,7 @@ describe('one meeting from two calendars brakes once', () => {
     await removal(h, 'twice', 'gq1board');
     await copy(h, 'twice', 'AAMkAGI2-outlook', 'Board Review', CalendarSource.UNSPECIFIED); // a third calendar (the engine ignores sources)
     h.clock.advance(30 * minute);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     const after = await h.client.checkBrake({ userId: 'twice' });
     expect([after.shouldDisplay, after.reason]).toEqual([false, BrakeReason.LOCKED_FOR_EVENT]);
     expect(summary(await promptsFor(h, 'twice'))).toEqual([
@@ -85,7 +77,7 @@ describe('one meeting from two calendars brakes once', () => {
     await dropped(h, 'outlook');
     await copy(h, 'outlook', 'AAMkAGI2TGuLAAA=', 'Board Review', CalendarSource.MICROSOFT);
     await copy(h, 'outlook', 'device:EX-42', 'Board Review', CalendarSource.DEVICE);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'outlook'))).toEqual([{ kind: 'BRAKE_RAISED', event: 'AAMkAGI2TGuLAAA=' }]);
     expect((await h.client.getState({ userId: 'outlook' })).upcomingEvents.map((e) => e.eventId)).toEqual(['AAMkAGI2TGuLAAA=']);
     await h.client.submitDecision({ userId: 'outlook', decision: Decision.PROCEED, idempotencyKey: 'outlook-proceed' });
@@ -98,10 +90,10 @@ describe('one meeting from two calendars brakes once', () => {
     await copy(h, 'asked', 'g-neg', 'Negotiation', CalendarSource.GOOGLE);
     // The phone's copy sorts first, but the reading was asked for Google's: that one stays the meeting's face.
     await copy(h, 'asked', 'device:A1', 'Negotiation', CalendarSource.DEVICE);
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'asked'))).toEqual([{ kind: 'READING_REQUESTED', event: 'g-neg' }]);
     await sample(h, 'asked', 'asked-now', 35.2, new Date(now0.getTime() - minute));
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     expect(summary(await promptsFor(h, 'asked'))).toEqual([
       { kind: 'READING_REQUESTED', event: 'g-neg' },
       { kind: 'BRAKE_RAISED', event: 'g-neg' },
@@ -115,7 +107,7 @@ describe('one meeting from two calendars brakes once', () => {
     // Overlapping, but starting five minutes later: another meeting.
     await copy(h, 'two', 'device:C', 'Review', CalendarSource.DEVICE, { starts: new Date(starts.getTime() + 5 * minute), ends });
     await h.client.submitDecision({ userId: 'two', decision: Decision.PROCEED, idempotencyKey: 'two-proceed' });
-    await runDueWork(h.engine);
+    await runDueWork(h.deps);
     // Raised for the earlier meeting, withdrawn by Proceed, raised for the other meeting: each once.
     expect(summary(await promptsFor(h, 'two'))).toEqual([
       { kind: 'BRAKE_RAISED', event: 'g-board' },

@@ -1,6 +1,6 @@
 import { baselineFrom, latestBelievable, type Rules } from '../domain/index.ts';
-import type { HrvMetricName } from '../store/database.ts';
-import type { Db } from '../store/db.ts';
+import type { HrvMetricName } from '@omtobe/proto/integrations/v1';
+import type { Db } from '../store/database.ts';
 import { deleteLatest, latestWithWindow, saveLatest } from '../store/hrv.repo.ts';
 
 const metrics: readonly HrvMetricName[] = ['sdnn', 'rmssd'];

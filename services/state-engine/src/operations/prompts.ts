@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { enqueueEvent, topics } from '@omtobe/events';
@@ -14,6 +15,7 @@ import {
 import { reasonToProto } from '../api/mappers.ts';
 import {
   cycleDayShown,
+  latestReading,
   nextPromptInstant,
   noPrompt,
   oneEventPerMeeting,
@@ -26,13 +28,11 @@ import {
   type PromptInput,
   type Rules,
 } from '../domain/index.ts';
-import type { Db } from '../store/db.ts';
+import type { Database } from '../store/database.ts';
 import { readUserSnapshot } from '../store/user-snapshot.repo.ts';
-import { lockUserState, updateUserState, type UserState } from '../store/user-states.repo.ts';
-import { toDomainEvent } from './check-brake.ts';
+import { lockUserState, meetingPreferences, updateUserState, type UserState } from '../store/user-states.repo.ts';
 import { registrationOf } from './registration.ts';
 import { dueAtOf } from './rollover.ts';
-import { currentReading, meetingPreferences, readingsOf } from './snapshot.ts';
 
 // The prompt depends on events running now and on those starting before the next local midnight (always a
 // candidate instant): a window surely longer than any local day holds every event that can matter.
@@ -49,7 +49,7 @@ const longerThanAnyDayMs = 48 * 3_600_000;
  *
  * A raised brake becomes the pending brake, as a check that shows it does: the person answering the push answers it.
  */
-export async function reconcilePrompt(trx: Db, userId: string, now: Date, rules: Rules): Promise<UserState | undefined> {
+export async function reconcilePrompt(trx: Transaction<Database>, userId: string, now: Date, rules: Rules): Promise<UserState | undefined> {
   // Lock first, then read in a statement of its own: under READ COMMITTED a statement sees the snapshot taken when it
   // began, so a `FOR UPDATE` read that waited for another consumer's transaction would still miss that transaction's
   // reading or event in its sub-selects (and the prompt would stay `none`).
@@ -57,8 +57,8 @@ export async function reconcilePrompt(trx: Db, userId: string, now: Date, rules:
   const snapshot = await readUserSnapshot(trx, userId, { endingAfter: now, startingBefore: new Date(now.getTime() + longerThanAnyDayMs), includeStartingAt: true });
   if (!snapshot) return undefined;
   const { state } = snapshot;
-  const readings = readingsOf(snapshot.readings);
-  const reading = currentReading(snapshot.readings, now, rules);
+  const { readings } = snapshot;
+  const reading = latestReading(snapshot.readings, now, rules);
   const input: PromptInput = {
     now,
     timeZone: state.timezone,
@@ -67,7 +67,7 @@ export async function reconcilePrompt(trx: Db, userId: string, now: Date, rules:
     ...(reading ? { reading } : {}),
     readings,
     // One event per meeting (domain/meetings.ts): the same meeting from two calendars brakes once.
-    events: oneEventPerMeeting(snapshot.events.map(toDomainEvent), meetingPreferences(state)),
+    events: oneEventPerMeeting(snapshot.events, meetingPreferences(state)),
     ...(state.cooling_until ? { coolingUntil: state.cooling_until } : {}),
     lockedEventIds: new Set(state.locked_event_ids),
     readingRequestedEventIds: new Set(state.reading_requested_event_ids),

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { UnavailableError } from '@omtobe/platform';
-import { cycleDayShown, evaluateBrake, oneEventPerMeeting, phaseOf, type BrakeDecision, type Phase } from '../domain/index.ts';
-import type { HighStakesEventRow } from '../store/events.repo.ts';
-import type { Engine } from './engine.ts';
-import { currentReading, currentSnapshot, meetingPreferences, type Reading } from './snapshot.ts';
+import { cycleDayShown, evaluateBrake, latestReading, oneEventPerMeeting, phaseOf, type BrakeDecision, type Phase, type Reading } from '../domain/index.ts';
+import type { Deps } from './deps.ts';
+import { currentSnapshot } from './snapshot.ts';
+import { meetingPreferences } from '../store/user-states.repo.ts';
 
 export interface BrakeCheck {
   decision: BrakeDecision;
@@ -30,19 +30,19 @@ const maxAttempts = 3;
  * question whose answer would be refused. It is written on every showing check, not only the first, because
  * that row count is what proves the brake still pending when the answer goes out.
  */
-export async function checkBrake(engine: Engine, userId: string): Promise<BrakeCheck> {
-  const now = engine.clock.now();
+export async function checkBrake(deps: Deps, userId: string): Promise<BrakeCheck> {
+  const now = deps.clock.now();
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const check = await evaluate(engine, userId, now);
-    if (!check.decision.show || (await armBrake(engine, userId, check.decision.event.id, check.day, now))) return check;
+    const check = await evaluate(deps, userId, now);
+    if (!check.decision.show || (await armBrake(deps, userId, check.decision.event.id, check.day, now))) return check;
   }
   throw new UnavailableError('the brake state kept changing while it was checked; try again', { reason: 'brake_state_contended' });
 }
 
-async function evaluate(engine: Engine, userId: string, now: Date): Promise<BrakeCheck> {
+async function evaluate(deps: Deps, userId: string, now: Date): Promise<BrakeCheck> {
   // Running events: started at or before now, not yet ended.
-  const { state, readings, events } = await currentSnapshot(engine, userId, now, { endingAfter: now, startingBefore: now, includeStartingAt: true });
-  const reading = currentReading(readings, now, engine.rules);
+  const { state, readings, events } = await currentSnapshot(deps, userId, now, { endingAfter: now, startingBefore: now, includeStartingAt: true });
+  const reading = latestReading(readings, now, deps.rules);
   const day = cycleDayShown(state.cycle_start_date, now, state.timezone);
   const locked = new Set(state.locked_event_ids);
   const cooling = state.cooling_until && state.cooling_until > now ? state.cooling_until : undefined;
@@ -50,13 +50,13 @@ async function evaluate(engine: Engine, userId: string, now: Date): Promise<Brak
     {
       now,
       day,
-      activeEvents: oneEventPerMeeting(events.map(toDomainEvent), meetingPreferences(state)),
+      activeEvents: oneEventPerMeeting(events, meetingPreferences(state)),
       lockedEventIds: locked,
       ...(reading ? { latestSample: { valueMs: reading.valueMs, metric: reading.metric, measuredAt: reading.measuredAt } } : {}),
       ...(reading?.baseline ? { baseline: reading.baseline } : {}),
       ...(cooling ? { coolingUntil: cooling } : {}),
     },
-    engine.rules,
+    deps.rules,
   );
   return {
     decision,
@@ -64,14 +64,14 @@ async function evaluate(engine: Engine, userId: string, now: Date): Promise<Brak
     phase: phaseOf(day),
     ...(reading ? { reading } : {}),
     ...(cooling ? { coolingUntil: cooling } : {}),
-    decisionLocked: events.some((e) => locked.has(e.event_id)),
+    decisionLocked: events.some((e) => locked.has(e.id)),
     evaluatedAt: now,
   };
 }
 
 /** Makes the brake the pending one unless a decision got there first; true when it did. */
-async function armBrake(engine: Engine, userId: string, eventId: string, day: number, now: Date): Promise<boolean> {
-  const result = await engine.db
+async function armBrake(deps: Deps, userId: string, eventId: string, day: number, now: Date): Promise<boolean> {
+  const result = await deps.db
     .updateTable('user_states')
     .set({ pending_event_id: eventId, pending_day: day, updated_at: now })
     .where('user_id', '=', userId)
@@ -79,8 +79,4 @@ async function armBrake(engine: Engine, userId: string, eventId: string, day: nu
     .where(sql<boolean>`not (${eventId} = any(locked_event_ids))`)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-export function toDomainEvent(row: HighStakesEventRow) {
-  return { id: row.event_id, title: row.title, startsAt: row.starts_at, endsAt: row.ends_at };
 }
