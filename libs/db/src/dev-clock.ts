@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { FailedPreconditionError, InvalidArgumentError, OffsetClock, systemClock, type Clock } from '@omtobe/platform';
+import { FailedPreconditionError, InvalidArgumentError, OffsetClock, systemClock, type Clock, type Logger } from '@omtobe/platform';
 import type { DevClockTables } from './dev-clock-table.ts';
 
 /**
@@ -69,6 +69,24 @@ export async function loadDevClock<DB extends DevClockTables>(database: Kysely<D
       return clock.advanceTo(await storeOffset(on ? asDevClockDb(on) : db, checkDevClockOffset(offsetMs)));
     },
   };
+}
+
+/** The clock a service runs on, and in development mode the development clock behind it (for AdvanceDevClock). */
+export interface ServiceClock {
+  clock: Clock;
+  devClock?: DevClock;
+}
+
+/**
+ * Development mode runs on the development clock (advance time moves it; its offset outlives a restart), so every
+ * time-driven rule of the service judges by the simulated time; production on the system clock, and no development
+ * clock exists to move.
+ */
+export async function serviceClock<DB extends DevClockTables>(mode: 'development' | 'production', database: Kysely<DB>, logger: Logger): Promise<ServiceClock> {
+  if (mode !== 'development') return { clock: systemClock };
+  const devClock = await loadDevClock(database);
+  if (devClock.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
+  return { clock: devClock, devClock };
 }
 
 /**
