@@ -6,8 +6,9 @@ import { baseConfigSchema, envBool, envInt, envList, loadConfigOrExit, serviceKe
 import { defaultClockSkewToleranceSeconds } from '@omtobe/rules';
 import { defaultHighStakesKeywords, type Settings } from './domain/settings.ts';
 import { parseKeyring } from './domain/token-cipher.ts';
+import { allOrNone, oauthClientFrom, oauthClientVariables } from './config-groups.ts';
 import { microsoftConfigProblems, microsoftConfigShape, microsoftSettingsFrom } from './providers/microsoft/microsoft-config.ts';
-import type { PushSenderSettings } from './push/senders.ts';
+import type { PushSenderSettings } from './operations/push/senders.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -124,11 +125,7 @@ export const configSchema = baseConfigSchema
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     for (const provider of ['WHOOP', 'GOOGLE'] as const) {
-      const parts = [`${provider}_CLIENT_ID`, `${provider}_CLIENT_SECRET`, `${provider}_REDIRECT_URI`] as const;
-      const set = parts.filter((p) => c[p] !== undefined);
-      if (set.length > 0 && set.length < parts.length) {
-        for (const p of parts.filter((q) => c[q] === undefined)) problem(p, `is required when ${set.join(', ')} is set`);
-      }
+      for (const { path, message } of allOrNone(c, oauthClientVariables(provider)).problems) problem(path, message);
     }
     if (c.OMTOBE_MODE === 'production') {
       if (c.TOKEN_ENCRYPTION_KEYS === undefined) problem('TOKEN_ENCRYPTION_KEYS', 'is required in production');
@@ -144,17 +141,14 @@ export const configSchema = baseConfigSchema
       problem('TOKEN_ENCRYPTION_KEYS', (error as Error).message);
     }
     if (c.HRV_FUTURE_SKEW_SECONDS !== undefined) problem('HRV_FUTURE_SKEW_SECONDS', 'is replaced by CLOCK_SKEW_TOLERANCE_SECONDS (one tolerance for every source and the state engine)');
-    const apnsParts = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
-    const apnsSet = apnsParts.filter((p) => c[p] !== undefined);
-    if (apnsSet.length > 0 && apnsSet.length < apnsParts.length) {
-      for (const p of apnsParts.filter((q) => c[q] === undefined)) problem(p, `is required when ${apnsSet.join(', ')} is set`);
-    }
+    const apns = allOrNone(c, ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC']);
+    for (const { path, message } of apns.problems) problem(path, message);
     for (const platform of c.PUSH_PLATFORMS) {
       if (platform !== 'ios' && platform !== 'android') problem('PUSH_PLATFORMS', `lists "${platform}"; only ios and android are known`);
     }
     if (c.OMTOBE_MODE === 'production') {
       if (c.PUSH_SENDER === 'log') problem('PUSH_SENDER', 'log is for development: production sends real pushes');
-      if (c.PUSH_PLATFORMS.includes('ios') && apnsSet.length === 0) {
+      if (c.PUSH_PLATFORMS.includes('ios') && apns.set.length === 0) {
         problem('APNS_KEY_FILE', 'APNs credentials (APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID, APNS_TOPIC) are required in production to push to iOS (or leave ios out of PUSH_PLATFORMS)');
       }
       if (c.PUSH_PLATFORMS.includes('android') && c.FCM_SERVICE_ACCOUNT_FILE === undefined) {
@@ -203,11 +197,15 @@ export function pushSendersFrom(config: Config): PushSenderSettings {
 
 export function settingsFrom(config: Config): Settings {
   const mockOn = config.OMTOBE_MODE === 'development' && (config.MOCK_PROVIDERS ?? true);
-  const microsoft = microsoftSettingsFrom(config, {
+  // Every calendar provider's window and sync cadence.
+  const calendarSync = {
     windowMs: config.CALENDAR_WINDOW_DAYS * day,
     syncIntervalMs: config.CALENDAR_SYNC_INTERVAL_MINUTES * minute,
     fullSyncIntervalMs: config.CALENDAR_FULL_SYNC_HOURS * hour,
-  });
+  };
+  const whoop = oauthClientFrom(config, 'WHOOP');
+  const google = oauthClientFrom(config, 'GOOGLE');
+  const microsoft = microsoftSettingsFrom(config, calendarSync);
   return {
     highStakesKeywords: config.HIGH_STAKES_KEYWORDS,
     hrv: {
@@ -229,12 +227,10 @@ export function settingsFrom(config: Config): Settings {
     oauthRedeemTtlMs: config.OAUTH_REDEEM_TTL_MINUTES * minute,
     workLeaseMs: config.WORK_LEASE_SECONDS * 1000,
     maxInlineRetryWaitMs: config.PROVIDER_MAX_INLINE_WAIT_SECONDS * 1000,
-    ...(config.WHOOP_CLIENT_ID && config.WHOOP_CLIENT_SECRET && config.WHOOP_REDIRECT_URI
+    ...(whoop
       ? {
           whoop: {
-            clientId: config.WHOOP_CLIENT_ID,
-            clientSecret: config.WHOOP_CLIENT_SECRET,
-            redirectUri: config.WHOOP_REDIRECT_URI,
+            ...whoop,
             baseUrl: config.WHOOP_BASE_URL,
             backfillMs: config.WHOOP_BACKFILL_DAYS * day,
             syncIntervalMs: config.WHOOP_SYNC_INTERVAL_MINUTES * minute,
@@ -242,20 +238,16 @@ export function settingsFrom(config: Config): Settings {
           },
         }
       : {}),
-    ...(config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET && config.GOOGLE_REDIRECT_URI
+    ...(google
       ? {
           google: {
-            clientId: config.GOOGLE_CLIENT_ID,
-            clientSecret: config.GOOGLE_CLIENT_SECRET,
-            redirectUri: config.GOOGLE_REDIRECT_URI,
+            ...google,
             apiRootUrl: config.GOOGLE_API_ROOT_URL,
             authUrl: config.GOOGLE_AUTH_URL,
             tokenUrl: config.GOOGLE_TOKEN_URL,
             revokeUrl: config.GOOGLE_REVOKE_URL,
             calendarId: config.GOOGLE_CALENDAR_ID,
-            windowMs: config.CALENDAR_WINDOW_DAYS * day,
-            syncIntervalMs: config.CALENDAR_SYNC_INTERVAL_MINUTES * minute,
-            fullSyncIntervalMs: config.CALENDAR_FULL_SYNC_HOURS * hour,
+            ...calendarSync,
             ...(config.GOOGLE_WEBHOOK_URL ? { webhookUrl: config.GOOGLE_WEBHOOK_URL } : {}),
             channelTtlMs: config.CALENDAR_CHANNEL_TTL_HOURS * hour,
             channelRenewBeforeMs: config.CALENDAR_CHANNEL_RENEW_BEFORE_HOURS * hour,

@@ -1,9 +1,9 @@
 // The integrations service's composition root: config → telemetry → logger → database (and, in development,
 // the clock kept there) → token cipher, provider clients and push senders → Kafka, outbox and consumers →
 // background worker and push worker → server → SERVING.
-import { loadDevClock, openServiceDatabase } from '@omtobe/db';
+import { openServiceDatabase, serviceClock } from '@omtobe/db';
 import { startServiceEvents, topics } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry } from '@omtobe/platform';
 import { integrationsCallers } from './api/callers.ts';
 import { integrationsRoutes } from './api/routes.ts';
 import { loadConfig, pushSendersFrom, settingsFrom, tokenKeysFrom } from './config.ts';
@@ -11,12 +11,12 @@ import { promptsConsumer } from './consumers/prompts.ts';
 import { usersConsumer } from './consumers/users.ts';
 import { createTokenCipher, parseKeyring } from './domain/token-cipher.ts';
 import { createGoogleApi } from './providers/google/google-api.ts';
-import { createMicrosoft } from './providers/microsoft/microsoft-service.ts';
+import { createMicrosoft } from './providers/microsoft/microsoft.ts';
 import { createWhoopApi } from './providers/whoop/whoop-api.ts';
-import { createPushDispatcher } from './push/deliver-pushes.ts';
-import { startPushWorker } from './push/push-worker.ts';
-import { createPushSenders } from './push/senders.ts';
-import type { Service } from './service.ts';
+import { createPushDispatcher } from './operations/push/deliver-pushes.ts';
+import { startPushWorker } from './work/push-worker.ts';
+import { createPushSenders } from './operations/push/senders.ts';
+import type { Deps } from './operations/deps.ts';
 import { schema, type Database } from './store/database.ts';
 import { migrations } from './store/migrations/index.ts';
 import { startWorker } from './work/worker.ts';
@@ -36,17 +36,15 @@ await runService({
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
     // Development mode runs on the development clock (injects, mock providers, the worker; advance time moves
     // it and its offset outlives a restart); production on the system clock.
-    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
-    if (devClock?.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
-    const clock = devClock ?? systemClock;
+    const clocks = await serviceClock(config.OMTOBE_MODE, db, logger);
+    const { clock } = clocks;
     if (!config.TOKEN_ENCRYPTION_KEYS) logger.warn('TOKEN_ENCRYPTION_KEYS is not set: tokens are encrypted with the public development key');
     const cipher = createTokenCipher(parseKeyring(tokenKeysFrom(config)));
     const providerLogger = logger.child({ component: 'providers' });
     let wake = () => {};
-    const svc: Service = {
+    const deps: Deps = {
       db,
-      clock,
-      ...(devClock ? { devClock } : {}),
+      ...clocks,
       logger,
       settings,
       cipher,
@@ -67,7 +65,7 @@ await runService({
       health,
       db,
       pool,
-      subscriptions: [usersConsumer(svc), promptsConsumer(svc)],
+      subscriptions: [usersConsumer(deps), promptsConsumer(deps)],
       // Tombstones: a prompt transition of an erased user, arriving after the erasure, pushes nothing.
       honourErasures: true,
       // A transition's pushes go out as soon as its transaction commits, not at the next poll.
@@ -78,7 +76,7 @@ await runService({
     // Stops are run in reverse: the worker stops after the server drain and before the consumers, the relay
     // and the pool. It winds down as soon as shutdown begins (between users of a walk), so its stop step is
     // over well within the step timeout and nothing of it touches the pool once the pool closes.
-    const worker = startWorker(svc, {
+    const worker = startWorker(deps, {
       intervalMs: config.WORKER_INTERVAL_MS,
       maintenanceEvery: Math.max(1, Math.ceil((config.MAINTENANCE_INTERVAL_MINUTES * 60_000) / config.WORKER_INTERVAL_MS)),
       logger: logger.child({ component: 'worker' }),
@@ -86,7 +84,7 @@ await runService({
     });
     wake = worker.wake;
     lifecycle.onStop('background worker', () => worker.stop());
-    const pushWorker = startPushWorker(createPushDispatcher(svc, senders), {
+    const pushWorker = startPushWorker(createPushDispatcher(deps, senders), {
       intervalMs: config.PUSH_POLL_INTERVAL_MS,
       logger: logger.child({ component: 'push' }),
       signal: lifecycle.stopping,
@@ -94,7 +92,7 @@ await runService({
     wakePushes = pushWorker.wake;
     lifecycle.onStop('push worker', () => pushWorker.stop());
     const port = await startServing(lifecycle, {
-      routes: integrationsRoutes(svc),
+      routes: integrationsRoutes(deps),
       // Only the callers its allow-list names, each with a valid service token (deploy/README.md "Security").
       interceptors: [serviceAuthInterceptorFrom(config, { policies: [integrationsCallers(config.OMTOBE_MODE)], logger })],
       reflection: config.OMTOBE_MODE === 'development',

@@ -4,7 +4,9 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { Code, ConnectError, createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { openServiceDatabase } from '@omtobe/db';
 import { createKafka, startServiceEvents, topics, eventSchema, type HandledEvent, type Topic } from '@omtobe/events';
@@ -18,11 +20,11 @@ import { promptsConsumer } from '../src/consumers/prompts.ts';
 import { usersConsumer } from '../src/consumers/users.ts';
 import { createTokenCipher, parseKeyring } from '../src/domain/token-cipher.ts';
 import { createGoogleApi } from '../src/providers/google/google-api.ts';
-import { createMicrosoft } from '../src/providers/microsoft/microsoft-service.ts';
+import { createMicrosoft } from '../src/providers/microsoft/microsoft.ts';
 import { createWhoopApi } from '../src/providers/whoop/whoop-api.ts';
-import { createPushDispatcher, type PushDispatcher } from '../src/push/deliver-pushes.ts';
-import { createPushSenders } from '../src/push/senders.ts';
-import type { Service } from '../src/service.ts';
+import { createPushDispatcher, type PushDispatcher } from '../src/operations/push/deliver-pushes.ts';
+import { createPushSenders } from '../src/operations/push/senders.ts';
+import type { Deps } from '../src/operations/deps.ts';
 import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
 import { runDueRevocations } from '../src/work/revocations.ts';
@@ -46,7 +48,7 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
-  svc: Service;
+  deps: Deps;
   clock: TestClock;
   databaseUrl: string;
   client: Client<typeof IntegrationsService>;
@@ -118,7 +120,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const sleeps: number[] = [];
   const graphSleeps: number[] = [];
   let wakes = 0;
-  const svc: Service = {
+  const deps: Deps = {
     db,
     clock,
     logger,
@@ -139,12 +141,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     lifecycle,
     db,
     pool,
-    subscriptions: [usersConsumer(svc), promptsConsumer(svc)],
+    subscriptions: [usersConsumer(deps), promptsConsumer(deps)],
     honourErasures: true,
     onHandled: (e) => handled.push(e),
   });
   const senders = await createPushSenders(pushSendersFrom(config), logger);
-  const pushes = createPushDispatcher(svc, senders);
+  const pushes = createPushDispatcher(deps, senders);
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'integrations-test', logger });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -165,7 +167,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   });
 
-  const transport = createRouterTransport(integrationsRoutes(svc), { router: { interceptors: [createErrorInterceptor(logger)] } });
+  const transport = createRouterTransport(integrationsRoutes(deps), { router: { interceptors: [createErrorInterceptor(logger)] } });
   const client = createClient(IntegrationsService, transport);
   // What the gateway's POST /api/v1/webhooks/microsoft does: the decoded validationToken and the raw body to the RPC,
   // its answer written as given; PERMISSION_DENIED → 403, INVALID_ARGUMENT → 400.
@@ -184,7 +186,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   };
   routeGraphDeliveries();
   const harness: Harness = {
-    svc,
+    deps,
     clock,
     databaseUrl: database.url,
     client,
@@ -195,22 +197,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     apns,
     fcm,
     pushes,
-    async runPushes() {
-      let total = 0;
-      for (;;) {
-        const { claimed, settled } = await pushes.runOnce();
-        await settled;
-        if (claimed === 0) return total;
-        total += claimed;
-      }
-    },
+    runPushes: () => passesToTheEnd(pushes),
     tokenKeys,
     sleeps,
     graphSleeps,
     wakes: () => wakes,
     onWake: () => {},
-    runSyncs: () => runDueSyncs(svc),
-    runRevocations: () => runDueRevocations(svc),
+    runSyncs: () => runDueSyncs(deps),
+    runRevocations: () => runDueRevocations(deps),
     async deliver(topic, key, schemaOf, message, eventId = randomUUID()) {
       const before = handled.filter((h) => h.eventId === eventId).length;
       await publishTestEvent(producer, { topic: prefix + topic.name, key, schema: schemaOf, message, eventId });
@@ -223,7 +217,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     allPublished: () => [...seen],
     async settled(key) {
-      await eventually(async () => (await svc.db.selectFrom('outbox').select('id').where('key', '=', key).execute()).length, (n) => n === 0);
+      await eventually(async () => (await deps.db.selectFrom('outbox').select('id').where('key', '=', key).execute()).length, (n) => n === 0);
       const ids = await Promise.all([topics.hrv, topics.calendar].map((t) => produceSentinel(producer, prefix + t.name, key)));
       await eventually(() => ids.every((id) => sentinelsRead.has(id)), Boolean);
     },
@@ -240,6 +234,69 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   };
   return harness;
+}
+
+/** Passes of a push dispatcher until one claims nothing, each one's sends awaited; returns how many were claimed. */
+export async function passesToTheEnd(dispatcher: PushDispatcher): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { claimed, settled } = await dispatcher.runOnce();
+    await settled;
+    if (claimed === 0) return total;
+    total += claimed;
+  }
+}
+
+/**
+ * A clean slate for one test of a file that shares a harness, so that any test runs alone or in any order: the
+ * clock at `at`, the fake WHOOP and Google empty (the WHOOP limits back to WHOOP's defaults), no connection, push
+ * channel or queued revocation left by another test, the service's own logger, and a fresh WHOOP client (its
+ * rate-limit pause is process state). The fakes run on the test clock; the WHOOP client's inline waits are recorded
+ * instead of slept, so the fake WHOOP counts them as time gone by. Tests then connect what they need, with user
+ * ids of their own.
+ */
+export async function freshProviders(h: Harness, at: Date): Promise<void> {
+  h.clock.set(at);
+  h.whoop.reset();
+  h.google.reset();
+  h.sleeps.length = 0;
+  h.whoop.now = () => new Date(h.clock.now().getTime() + h.sleeps.reduce((sum, ms) => sum + ms, 0));
+  h.google.now = () => h.clock.now();
+  await sql`truncate connections, calendar_channels, revocations`.execute(h.deps.db);
+  h.deps.logger = logger;
+  h.deps.whoop = createWhoopApi({
+    ...h.deps.settings.whoop!,
+    clock: h.clock,
+    logger,
+    maxInlineWaitMs: h.deps.settings.maxInlineRetryWaitMs,
+    sleep: async (ms) => void h.sleeps.push(ms),
+  });
+}
+
+/**
+ * One harness for the tests of a file (or of a describe block): started before them and handed to `use` (which may prepare it further),
+ * closed after them. With `fresh`, every test starts from the clean slate it makes, so any test runs alone or in any
+ * order.
+ */
+export function harnessPerFile<H extends { close(): Promise<void> }>(start: () => Promise<H>, use: (h: H) => unknown, fresh?: (h: H) => Promise<void>): void {
+  let h: H | undefined;
+  beforeAll(async () => {
+    h = await start();
+    await use(h);
+  });
+  if (fresh) {
+    beforeEach(async () => {
+      await fresh(h!);
+    });
+  }
+  afterAll(async () => {
+    await h?.close();
+  });
+}
+
+/** The provider suites' harness: the real providers' clients on the fakes (mock providers off), freshProviders(at) before each test. */
+export function providersPerFile(at: Date, use: (h: Harness) => unknown): void {
+  harnessPerFile(() => startHarness({ start: at, env: { MOCK_PROVIDERS: 'false' } }), use, (h) => freshProviders(h, at));
 }
 
 export { topics };

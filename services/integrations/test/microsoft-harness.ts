@@ -3,15 +3,15 @@
 // flow through StartConnection / CompleteConnection / RedeemConnection, syncs through the worker's due-sync pass
 // (work/sync.ts: claim, sync, finish), Graph's deliveries through HandleGraphNotification.
 import { sql } from 'kysely';
-import { microsoftOf, type MicrosoftService } from '../src/providers/microsoft/microsoft-service.ts';
+import { microsoftOf, type MicrosoftDeps } from '../src/providers/microsoft/microsoft-deps.ts';
 import type { FakeGraph } from '@omtobe/testing/fakes';
 import { connectMicrosoft } from './flows.ts';
-import { logger, startHarness, type Harness } from './harness.ts';
+import { harnessPerFile, logger, startHarness, type Harness } from './harness.ts';
 
 export interface MicrosoftHarness {
   h: Harness;
   graph: FakeGraph;
-  svc: MicrosoftService;
+  deps: MicrosoftDeps;
   /** Every inline wait the Graph client took (Retry-After, backoff), in ms. */
   sleeps: number[];
   /** StartConnection → the user consents at the fake → the callback (CompleteConnection) → the app redeems (first sync due now). */
@@ -25,11 +25,11 @@ export interface MicrosoftHarness {
 
 export async function startMicrosoftHarness(options: { start: Date }): Promise<MicrosoftHarness> {
   const h = await startHarness({ start: options.start, env: { MOCK_PROVIDERS: 'false' } });
-  const svc = microsoftOf(h.svc);
+  const deps = microsoftOf(h.deps);
   return {
     h,
     graph: h.graph,
-    svc,
+    deps,
     sleeps: h.graphSleeps,
     connect: (userId) => connectMicrosoft(h, userId),
     runSyncs: () => h.runSyncs(),
@@ -38,9 +38,14 @@ export async function startMicrosoftHarness(options: { start: Date }): Promise<M
       h.graph.reset();
       h.graphSleeps.length = 0;
       h.routeGraphDeliveries();
-      svc.logger = logger;
-      await sql`truncate connections, graph_subscriptions, calendar_events, revocations, oauth_states, oauth_grants`.execute(svc.db);
+      deps.logger = logger;
+      await sql`truncate connections, graph_subscriptions, calendar_events, revocations, oauth_states, oauth_grants`.execute(deps.db);
     },
     close: () => h.close(),
   };
+}
+
+/** One Microsoft harness for the tests of a file, `fresh(at)` before each test. */
+export function microsoftPerFile(at: Date, use: (m: MicrosoftHarness) => unknown): void {
+  harnessPerFile(() => startMicrosoftHarness({ start: at }), use, (m) => m.fresh(at));
 }

@@ -65,6 +65,6 @@ export interface DeliveryRowView {
 
 export async function deliveriesOf(h: Harness, userId: string): Promise<DeliveryRowView[]> {
   const rows = await sql<DeliveryRowView>`
-    select transition_id, device_id, kind, status, attempts, due_at, last_error from push_deliveries where user_id = ${userId} order by created_at, device_id`.execute(h.svc.db);
+    select transition_id, device_id, kind, status, attempts, due_at, last_error from push_deliveries where user_id = ${userId} order by created_at, device_id`.execute(h.deps.db);
   return rows.rows;
 }

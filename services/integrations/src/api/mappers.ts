@@ -18,6 +18,7 @@ import {
   type ExportedPushDelivery,
   ExportedEventSchema,
   ExportedHrvSampleSchema,
+  hrvMetricToProto,
   Provider,
   SampleOutcome,
   SampleResultSchema,
@@ -27,12 +28,12 @@ import {
   type SampleResult,
 } from '@omtobe/proto/integrations/v1';
 import { InvalidArgumentError } from '@omtobe/platform';
-import type { ConnectionView, PushDeliveryView, UserData } from '../connections/user-data.ts';
+import type { ConnectionView, PushDeliveryView, UserData } from '../operations/connections/user-data.ts';
 import type { DevicePlatformName, PushEnvironmentName } from '../domain/device-token.ts';
-import type { DeviceView } from '../push/devices.ts';
+import type { DeviceView } from '../operations/push/devices.ts';
 import type { UploadedDeviceEvent } from '../domain/device-calendar.ts';
-import { calendarSourceToProto } from '../ingest/calendar-items.ts';
-import { metricToProto, sourceToProto } from '../ingest/hrv-samples.ts';
+import { calendarSourceToProto } from '../operations/ingest/calendar-items.ts';
+import { sourceToProto } from '../operations/ingest/hrv-samples.ts';
 import type { EventAnswer } from '../providers/device/upload-calendar-events.ts';
 import type { SampleAnswer } from '../providers/healthkit/upload-samples.ts';
 import type { CalendarSourceName, ProviderName, PushKindName, PushStatus } from '../store/database.ts';
@@ -64,7 +65,7 @@ export function connectionToProto(c: ConnectionView): Connection {
 export function sampleToProto(s: UserData['samples'][number]): ExportedHrvSample {
   return create(ExportedHrvSampleSchema, {
     sampleId: s.sampleId,
-    metric: metricToProto[s.metric],
+    metric: hrvMetricToProto(s.metric),
     source: sourceToProto[s.source],
     valueMs: s.valueMs,
     measuredAt: timestampFromDate(s.measuredAt),

@@ -7,7 +7,8 @@ import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { UserDeletedSchema, UserRegisteredSchema } from '@omtobe/proto/gateway/v1';
 import { DevicePlatform, Provider } from '@omtobe/proto/integrations/v1';
-import { connectGoogle, connectWhoop, redemptionCode, refusal, whoopDelivery } from '../../test/flows.ts';
+import { connectGoogle, connectWhoop, redemptionCode, whoopDelivery } from '../../test/flows.ts';
+import { refusal } from '../../test/connect.ts';
 import { apnsToken } from '../../test/push-flows.ts';
 import { startHarness, topics, type Harness } from '../../test/harness.ts';
 import { schema } from '../store/database.ts';
@@ -21,13 +22,13 @@ const sample = (n: number) => ({ uuid: uuid(n), start: timestampFromDate(at(-2))
 /** Rows of the user in every table of the schema that has a user column (the tombstone aside). */
 async function rowsOf(h: Harness, userId: string): Promise<number> {
   const tables = await sql<{ table_name: string }>`
-    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' and table_name <> 'erasures'`.execute(h.svc.db);
+    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' and table_name <> 'erasures'`.execute(h.deps.db);
   let total = 0;
   for (const { table_name } of tables.rows) {
-    const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${userId}`.execute(h.svc.db);
+    const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${userId}`.execute(h.deps.db);
     total += result.rows[0]!.n;
   }
-  const outbox = await sql<{ n: number }>`select count(*)::int as n from outbox where key = ${userId}`.execute(h.svc.db);
+  const outbox = await sql<{ n: number }>`select count(*)::int as n from outbox where key = ${userId}`.execute(h.deps.db);
   return total + outbox.rows[0]!.n;
 }
 

@@ -17,10 +17,10 @@ const uuid = (n: number) => `0a2504e0-4f89-41d3-9a0c-0305e82c33${String(n).padSt
 
 async function rowsOf(h: Harness, userId: string): Promise<Record<string, number>> {
   const tables = await sql<{ table_name: string }>`
-    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' and table_name <> 'erasures' order by table_name`.execute(h.svc.db);
+    select table_name from information_schema.columns where table_schema = ${schema} and column_name = 'user_id' and table_name <> 'erasures' order by table_name`.execute(h.deps.db);
   const counts: Record<string, number> = {};
   for (const { table_name } of tables.rows) {
-    const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${userId}`.execute(h.svc.db);
+    const result = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} where user_id = ${userId}`.execute(h.deps.db);
     counts[table_name] = result.rows[0]!.n;
   }
   return counts;
@@ -65,7 +65,7 @@ describe('users.v1', () => {
   it('remembers registered users and their timezone changes', async () => {
     await h.deliver(topics.users, 'tz-user', UserRegisteredSchema, create(UserRegisteredSchema, { userId: 'tz-user', timezone: 'Asia/Tokyo', registeredAt: timestampFromDate(now0) }));
     await h.deliver(topics.users, 'tz-user', UserTimezoneChangedSchema, create(UserTimezoneChangedSchema, { userId: 'tz-user', timezone: 'America/Denver' }));
-    const row = await sql<{ timezone: string }>`select timezone from known_users where user_id = 'tz-user'`.execute(h.svc.db);
+    const row = await sql<{ timezone: string }>`select timezone from known_users where user_id = 'tz-user'`.execute(h.deps.db);
     expect(row.rows).toEqual([{ timezone: 'America/Denver' }]);
   });
 
@@ -79,22 +79,22 @@ describe('users.v1', () => {
     const googleRefresh = h.google.requestsTo('/token').length;
     expect(googleRefresh).toBeGreaterThan(0);
 
-    const [graphSubscription] = (await sql<{ subscription_id: string }>`select subscription_id from graph_subscriptions where user_id = 'erase-me'`.execute(h.svc.db)).rows;
+    const [graphSubscription] = (await sql<{ subscription_id: string }>`select subscription_id from graph_subscriptions where user_id = 'erase-me'`.execute(h.deps.db)).rows;
     await h.deliver(topics.users, 'erase-me', UserDeletedSchema, create(UserDeletedSchema, { userId: 'erase-me', deletedAt: timestampFromDate(now0) }));
 
     expect(Object.values(await rowsOf(h, 'erase-me')).every((n) => n === 0)).toBe(true);
     // What remains is the tombstone: late events of the erased user are dropped, not applied.
-    const tombstone = await sql<{ n: number }>`select count(*)::int as n from erasures where user_id = 'erase-me'`.execute(h.svc.db);
+    const tombstone = await sql<{ n: number }>`select count(*)::int as n from erasures where user_id = 'erase-me'`.execute(h.deps.db);
     expect(tombstone.rows[0]!.n).toBe(1);
     const kept = await rowsOf(h, 'keep-me');
     expect(kept).toEqual(before);
-    const outbox = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.svc.db);
+    const outbox = await sql<{ n: number }>`select count(*)::int as n from outbox where key = 'erase-me'`.execute(h.deps.db);
     expect(outbox.rows[0]!.n).toBe(0);
     // The revocation queue names no user: only the provider and re-encrypted tokens.
-    const queued = await sql<{ provider: string }>`select provider from revocations order by provider`.execute(h.svc.db);
+    const queued = await sql<{ provider: string }>`select provider from revocations order by provider`.execute(h.deps.db);
     // The connections' grants and the one waiting for redemption.
     expect(queued.rows.map((r) => r.provider)).toEqual(['google_calendar', 'google_calendar', 'microsoft', 'whoop']);
-    const queueText = await sql<{ t: string }>`select string_agg(r::text, ' ') as t from revocations r`.execute(h.svc.db);
+    const queueText = await sql<{ t: string }>`select string_agg(r::text, ' ') as t from revocations r`.execute(h.deps.db);
     expect(queueText.rows[0]!.t).not.toContain('erase-me');
 
     expect(await h.runRevocations()).toBe(4);
@@ -103,7 +103,7 @@ describe('users.v1', () => {
     expect(h.whoop.revoked).toEqual(['301']);
     expect(h.google.revoked).toHaveLength(2);
     expect(h.google.stopped).toHaveLength(1);
-    const left = await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(h.svc.db);
+    const left = await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(h.deps.db);
     expect(left.rows[0]!.n).toBe(0);
 
     // A replayed UserDeleted changes nothing; the other user still syncs.

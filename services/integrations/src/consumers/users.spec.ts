@@ -3,11 +3,11 @@ import { create, type DescMessage } from '@bufbuild/protobuf';
 import { PermanentEventError, type EventContext } from '@omtobe/events';
 import { UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import type { Database } from '../store/database.ts';
-import type { Service } from '../service.ts';
+import type { Deps } from '../operations/deps.ts';
 import { usersConsumer } from './users.ts';
 
 // The zone is checked before anything is read or written: no database or service is needed to see it refused.
-const consumer = usersConsumer({} as Pick<Service, 'cipher' | 'clock' | 'logger' | 'settings'>);
+const consumer = usersConsumer({} as Pick<Deps, 'cipher' | 'clock' | 'logger' | 'settings'>);
 const handlerFor = (schema: DescMessage) => consumer.handlers.find((h) => h.schema === schema)!.handle;
 const ctx = {} as EventContext<Database>;
 

@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { CalendarChannelsTable } from './database.ts';
-import type { Db } from './db.ts';
+import type { CalendarChannelsTable, Db } from './database.ts';
 
 export type ChannelRow = Selectable<CalendarChannelsTable>;
 

@@ -1,6 +1,6 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
-import type { ConnectionsTable, ProviderName } from './database.ts';
-import type { Db } from './db.ts';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { ConnectionsTable, Database, Db, ProviderName } from './database.ts';
+import { dueUnleased } from './lease.ts';
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
 
@@ -19,7 +19,7 @@ export function findConnection(db: Db, userId: string, provider: ProviderName): 
 }
 
 /** Reads and locks the connection for the rest of the transaction (token refreshes of one grant serialize here). */
-export function lockConnection(trx: Db, userId: string, provider: ProviderName): Promise<ConnectionRow | undefined> {
+export function lockConnection(trx: Transaction<Database>, userId: string, provider: ProviderName): Promise<ConnectionRow | undefined> {
   return trx.selectFrom('connections').selectAll().where('user_id', '=', userId).where('provider', '=', provider).forUpdate().executeTakeFirst();
 }
 
@@ -27,7 +27,7 @@ export function lockConnection(trx: Db, userId: string, provider: ProviderName):
  * Holds the connection while a sync writes what it fetched: a disconnect or an erasure waits for the write,
  * and a write after them finds no connection and is dropped, so no sample outlives its user.
  */
-export async function holdConnection(trx: Db, userId: string, provider: ProviderName): Promise<boolean> {
+export async function holdConnection(trx: Transaction<Database>, userId: string, provider: ProviderName): Promise<boolean> {
   const row = await trx
     .selectFrom('connections')
     .select('user_id')
@@ -67,24 +67,20 @@ export async function requestSync(db: Db, where: { userId: string; provider: Pro
  * different connections (SKIP LOCKED). The next sync is planned for the lease's end, so a replica that
  * dies mid-sync leaves the connection due again; a request made during the sync moves it earlier.
  */
-export function claimDueConnections(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<ConnectionRow[]> {
-  return db
+export function claimDueConnections(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<ConnectionRow[]> {
+  return trx
     .updateTable('connections')
     .set({ sync_lease_until: leaseUntil, sync_due_at: leaseUntil })
     .where(({ eb, refTuple, selectFrom }) =>
       eb(
         refTuple('user_id', 'provider'),
         'in',
-        selectFrom('connections as due')
-          .select(['due.user_id', 'due.provider'])
-          .where('due.status', '=', 'active')
-          .where('due.sync_due_at', '<=', now)
-          .where((w) => w.or([w('due.sync_lease_until', 'is', null), w('due.sync_lease_until', '<', now)]))
-          .orderBy('due.sync_due_at')
-          .limit(limit)
-          .forUpdate()
-          .skipLocked()
-          .$asTuple('user_id', 'provider'),
+        dueUnleased(
+          selectFrom('connections as due').select(['due.user_id', 'due.provider']).where('due.status', '=', 'active'),
+          { dueAt: 'due.sync_due_at', leaseUntil: 'due.sync_lease_until' },
+          now,
+          limit,
+        ).$asTuple('user_id', 'provider'),
       ),
     )
     .returningAll()

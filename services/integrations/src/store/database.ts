@@ -1,12 +1,12 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { DevClockTables } from '@omtobe/db';
+import type { DevClockTables, Queryable } from '@omtobe/db';
 import type { ErasureTables, InboxTables, OutboxTables } from '@omtobe/events';
+import type { HrvMetricName } from '@omtobe/proto/integrations/v1';
 import type { GraphSubscriptionsTable } from './microsoft.table.ts';
 
 /** The integrations service's schema. */
 export const schema = 'integrations';
 
-export type HrvMetricName = 'sdnn' | 'rmssd';
 export type HrvSourceName = 'healthkit' | 'whoop' | 'mock';
 /** Where a stored high-stakes event came from (`device`: the phone's own calendars, UploadCalendarEvents). */
 export type CalendarSourceName = 'google' | 'mock' | 'device' | 'microsoft';
@@ -46,7 +46,8 @@ export interface CalendarEventsTable {
 
 export type ConnectionStatus = 'active' | 'reauth_required';
 
-export interface ConnectionsTable {
+/** A user's grant at a provider, tokens sealed: what a connection holds and what an unredeemed grant holds. */
+export interface SealedGrantColumns {
   user_id: string;
   provider: ProviderName;
   /** The provider's id of the account (WHOOP user id), for routing webhooks; null where unused. */
@@ -57,6 +58,9 @@ export interface ConnectionsTable {
   key_id: string;
   access_expires_at: Date;
   scope: string;
+}
+
+export interface ConnectionsTable extends SealedGrantColumns {
   status: ConnectionStatus;
   connected_at: Date;
   last_synced_at: Date | null;
@@ -82,18 +86,10 @@ export interface OAuthStatesTable {
 
 /**
  * A grant a callback exchanged, kept aside until the user who started the flow redeems it: found by the sha256 of
- * the one-time code the app was handed; tokens sealed as a connection's (connections/token-vault.ts).
+ * the one-time code the app was handed; tokens sealed as a connection's (operations/connections/token-vault.ts).
  */
-export interface OAuthGrantsTable {
+export interface OAuthGrantsTable extends SealedGrantColumns {
   code_hash: string;
-  user_id: string;
-  provider: ProviderName;
-  provider_user_id: string | null;
-  access_token: Uint8Array;
-  refresh_token: Uint8Array;
-  key_id: string;
-  access_expires_at: Date;
-  scope: string;
   expires_at: Date;
 }
 
@@ -195,3 +191,6 @@ export interface Database extends OutboxTables, InboxTables, DevClockTables, Era
   revocations: RevocationsTable;
   graph_subscriptions: GraphSubscriptionsTable;
 }
+
+/** Repositories take the pool or a transaction alike; locking reads take a `Transaction<Database>` instead. */
+export type Db = Queryable<Database>;

@@ -1,6 +1,5 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
-import type { DevicesTable } from './database.ts';
-import type { Db } from './db.ts';
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import type { Database, Db, DevicesTable } from './database.ts';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
@@ -8,8 +7,8 @@ export type DeviceRow = Selectable<DevicesTable>;
  * Holds one token's lock until the transaction ends: two registrations of the same token (an app starting twice,
  * or two users on one installation) are applied one after the other, never both as new rows.
  */
-export async function lockToken(db: Db, tokenHash: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended('omtobe.device:' || ${tokenHash}, 0))`.execute(db);
+export async function lockToken(trx: Transaction<Database>, tokenHash: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended('omtobe.device:' || ${tokenHash}, 0))`.execute(trx);
 }
 
 export function deviceByToken(db: Db, platform: DevicesTable['platform'], tokenHash: string): Promise<DeviceRow | undefined> {

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { Database } from './database.ts';
-import type { Db } from './db.ts';
+import type { Database, Db } from './database.ts';
 
 /** Every table of the schema that holds rows of a user, by its user column. */
 const userTables: Array<keyof Database> = ['known_users', 'hrv_samples', 'calendar_events', 'connections', 'oauth_states', 'oauth_grants', 'calendar_channels', 'graph_subscriptions', 'devices', 'push_deliveries'];

@@ -1,5 +1,5 @@
 import type { Selectable, Updateable } from 'kysely';
-import type { Db } from './db.ts';
+import type { Db } from './database.ts';
 import type { GraphSubscriptionsTable } from './microsoft.table.ts';
 
 export type GraphSubscriptionRow = Selectable<GraphSubscriptionsTable>;

@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { OAuthGrantsTable, OAuthStatesTable } from './database.ts';
-import type { Db } from './db.ts';
+import type { Db, OAuthGrantsTable, OAuthStatesTable } from './database.ts';
 
 export type OAuthStateRow = Selectable<OAuthStatesTable>;
 export type OAuthGrantRow = Selectable<OAuthGrantsTable>;

@@ -1,6 +1,6 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { PushDeliveriesTable, PushKindName, PushStatus } from './database.ts';
-import type { Db } from './db.ts';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import type { Database, Db, PushDeliveriesTable, PushKindName, PushStatus } from './database.ts';
+import { dueUnleased } from './lease.ts';
 
 export type DeliveryRow = Selectable<PushDeliveriesTable>;
 
@@ -44,21 +44,17 @@ export async function finishPendingOfDevices(db: Db, deviceIds: readonly string[
  * Claims due pending pushes with a lease (FOR UPDATE SKIP LOCKED, as syncs and revocations are claimed): replicas
  * share them, and a crashed replica's rows are taken up when their lease ends.
  */
-export function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]> {
-  return db
+export function claimDueDeliveries(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]> {
+  return trx
     .updateTable('push_deliveries')
     .set({ lease_until: leaseUntil })
     .where('delivery_id', 'in', (eb) =>
-      eb
-        .selectFrom('push_deliveries as due')
-        .select('due.delivery_id')
-        .where('due.status', '=', 'pending')
-        .where('due.due_at', '<=', now)
-        .where((w) => w.or([w('due.lease_until', 'is', null), w('due.lease_until', '<', now)]))
-        .orderBy('due.due_at')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
+      dueUnleased(
+        eb.selectFrom('push_deliveries as due').select('due.delivery_id').where('due.status', '=', 'pending'),
+        { dueAt: 'due.due_at', leaseUntil: 'due.lease_until' },
+        now,
+        limit,
+      ),
     )
     .returningAll()
     .execute();

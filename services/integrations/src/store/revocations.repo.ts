@@ -1,6 +1,6 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { RevocationsTable } from './database.ts';
-import type { Db } from './db.ts';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import type { Database, Db, RevocationsTable } from './database.ts';
+import { dueUnleased } from './lease.ts';
 
 export type RevocationRow = Selectable<RevocationsTable>;
 
@@ -9,20 +9,12 @@ export async function insertRevocation(db: Db, row: Insertable<RevocationsTable>
 }
 
 /** Claims due revocations with a lease, as connections are claimed for syncs. */
-export function claimDueRevocations(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<RevocationRow[]> {
-  return db
+export function claimDueRevocations(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<RevocationRow[]> {
+  return trx
     .updateTable('revocations')
     .set({ lease_until: leaseUntil })
     .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('revocations as due')
-        .select('due.id')
-        .where('due.due_at', '<=', now)
-        .where((w) => w.or([w('due.lease_until', 'is', null), w('due.lease_until', '<', now)]))
-        .orderBy('due.due_at')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked(),
+      dueUnleased(eb.selectFrom('revocations as due').select('due.id'), { dueAt: 'due.due_at', leaseUntil: 'due.lease_until' }, now, limit),
     )
     .returningAll()
     .execute();

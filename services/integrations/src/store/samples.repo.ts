@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
-import type { HrvMetricName, HrvSamplesTable, HrvSourceName } from './database.ts';
-import type { Db } from './db.ts';
+import type { Selectable, Transaction } from 'kysely';
+import type { HrvMetricName } from '@omtobe/proto/integrations/v1';
+import type { Database, Db, HrvSamplesTable, HrvSourceName } from './database.ts';
 
 export type SampleRow = Selectable<HrvSamplesTable>;
 
@@ -17,8 +17,8 @@ export async function insertNewSamples(db: Db, rows: SampleRow[]): Promise<Set<s
 }
 
 /** Stores a sample a provider may correct later: new, changed (value or time) or unchanged. */
-export async function upsertSample(db: Db, row: SampleRow): Promise<'inserted' | 'changed' | 'unchanged'> {
-  const existing = await db
+export async function upsertSample(trx: Transaction<Database>, row: SampleRow): Promise<'inserted' | 'changed' | 'unchanged'> {
+  const existing = await trx
     .selectFrom('hrv_samples')
     .select(['value_ms', 'measured_at', 'metric'])
     .where('user_id', '=', row.user_id)
@@ -27,13 +27,13 @@ export async function upsertSample(db: Db, row: SampleRow): Promise<'inserted' |
     .forUpdate()
     .executeTakeFirst();
   if (!existing) {
-    await db.insertInto('hrv_samples').values(row).execute();
+    await trx.insertInto('hrv_samples').values(row).execute();
     return 'inserted';
   }
   if (existing.value_ms === row.value_ms && existing.measured_at.getTime() === row.measured_at.getTime() && existing.metric === row.metric) {
     return 'unchanged';
   }
-  await db
+  await trx
     .updateTable('hrv_samples')
     .set({ value_ms: row.value_ms, measured_at: row.measured_at, metric: row.metric, received_at: row.received_at })
     .where('user_id', '=', row.user_id)

@@ -1,7 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { lockUsersShared } from '@omtobe/events';
-import type { KnownUsersTable } from './database.ts';
-import type { Db } from './db.ts';
+import type { Database, Db, KnownUsersTable } from './database.ts';
 
 export type KnownUser = Selectable<KnownUsersTable>;
 
@@ -63,7 +62,7 @@ export async function setMockDrop(db: Db, userId: string, ratio: number, until: 
  * lockUsersShared): an erasure under way commits first and the user reads as unknown, or waits for this
  * transaction and deletes what it wrote. Two statements on purpose: the read must see what the lock waited for.
  */
-export async function lockKnownUser(trx: Db, userId: string): Promise<KnownUser | undefined> {
+export async function lockKnownUser(trx: Transaction<Database>, userId: string): Promise<KnownUser | undefined> {
   await lockUsersShared(trx as never, [userId]);
   return findKnownUser(trx, userId);
 }

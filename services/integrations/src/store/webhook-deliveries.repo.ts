@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import type { Db } from './database.ts';
 
 /** Records a delivery's trace id; false when it was recorded before (a replay). */
 export async function claimDelivery(db: Db, traceId: string, now: Date): Promise<boolean> {

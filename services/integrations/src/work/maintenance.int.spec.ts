@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { connectGoogle, freshProviders } from '../../test/flows.ts';
-import { startHarness, type Harness } from '../../test/harness.ts';
+import { describe, expect, it } from '@jest/globals';
+import { connectGoogle } from '../../test/flows.ts';
+import { providersPerFile, type Harness } from '../../test/harness.ts';
 import { renewExpiringChannels } from './maintenance.ts';
 
 // The maintenance pass asks for a sync when a user's push channel is due for renewal, by the rule the sync renews
@@ -15,15 +15,7 @@ const at = (hours: number) => new Date(now0.getTime() + hours * hour);
 
 describe('channel renewal in the maintenance pass', () => {
   let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
-  });
-  beforeEach(async () => {
-    await freshProviders(h, now0);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  providersPerFile(now0, (started) => (h = started));
 
   /** Connected now, first sync done: a push channel open, with the life Google granted. */
   const connectedWithChannel = async (userId: string) => {
@@ -38,25 +30,25 @@ describe('channel renewal in the maintenance pass', () => {
     await connectedWithChannel('m-capped');
     for (const hours of [0, 1, 5.99]) {
       h.clock.set(at(hours));
-      expect(await renewExpiringChannels(h.svc)).toBe(0);
+      expect(await renewExpiringChannels(h.deps)).toBe(0);
     }
     h.clock.set(at(6));
-    expect(await renewExpiringChannels(h.svc)).toBe(1);
+    expect(await renewExpiringChannels(h.deps)).toBe(1);
     expect(await h.runSyncs()).toBe(1);
     expect(h.google.watches).toHaveLength(2);
     // The new channel, granted 12 hours from hour 6, is left alone until hour 12.
     h.clock.set(at(11.99));
-    expect(await renewExpiringChannels(h.svc)).toBe(0);
+    expect(await renewExpiringChannels(h.deps)).toBe(0);
     h.clock.set(at(12));
-    expect(await renewExpiringChannels(h.svc)).toBe(1);
+    expect(await renewExpiringChannels(h.deps)).toBe(1);
   });
 
   it('renews a channel granted the week it asked for at the configured margin, 24 hours before its end', async () => {
     await connectedWithChannel('m-week');
     h.clock.set(new Date(at(7 * 24).getTime() - day - 1));
-    expect(await renewExpiringChannels(h.svc)).toBe(0);
+    expect(await renewExpiringChannels(h.deps)).toBe(0);
     h.clock.set(new Date(at(7 * 24).getTime() - day));
-    expect(await renewExpiringChannels(h.svc)).toBe(1);
+    expect(await renewExpiringChannels(h.deps)).toBe(1);
   });
 
   it('finds the due channels behind any number of channels that are not due yet', async () => {
@@ -68,10 +60,10 @@ describe('channel renewal in the maintenance pass', () => {
     await connectedWithChannel('m-page-1');
     h.clock.set(at(3));
     // Their next periodic syncs are hours away: only a renewal request brings one forward.
-    await h.svc.db.updateTable('connections').set({ sync_due_at: at(10) }).execute();
+    await h.deps.db.updateTable('connections').set({ sync_due_at: at(10) }).execute();
     // One user a pass: m-page-1, first in user order, is a candidate (expiring within 24 h) but not due.
-    expect(await renewExpiringChannels(h.svc, 1)).toBe(1);
-    const due = await h.svc.db.selectFrom('connections').select(['user_id', 'sync_due_at']).orderBy('user_id').execute();
+    expect(await renewExpiringChannels(h.deps, 1)).toBe(1);
+    const due = await h.deps.db.selectFrom('connections').select(['user_id', 'sync_due_at']).orderBy('user_id').execute();
     expect(due.map((r) => [r.user_id, r.sync_due_at!.getTime() <= at(3).getTime()])).toEqual([
       ['m-page-1', false],
       ['m-page-2', true],

@@ -5,17 +5,17 @@ import { createDatabase, type Database as Pool } from '@omtobe/db';
 import { loadConfig } from '@omtobe/platform';
 import { eventually } from '@omtobe/testing';
 import { connectWhoop } from '../../test/flows.ts';
-import { logger, startHarness, type Harness } from '../../test/harness.ts';
+import { logger, passesToTheEnd, startHarness, type Harness } from '../../test/harness.ts';
 import { apnsToken, registerIos } from '../../test/push-flows.ts';
 import { configSchema, pushSendersFrom } from '../config.ts';
-import { queueRevocation } from '../connections/revocation-queue.ts';
-import { sealTokens } from '../connections/token-vault.ts';
-import { createPushDispatcher, type PushDispatcher } from '../push/deliver-pushes.ts';
-import { planPushes } from '../push/plan-pushes.ts';
-import { createPushSenders } from '../push/senders.ts';
+import { queueRevocation } from '../operations/connections/revocation-queue.ts';
+import { sealTokens } from '../operations/connections/token-vault.ts';
+import { createPushDispatcher, type PushDispatcher } from '../operations/push/deliver-pushes.ts';
+import { planPushes } from '../operations/push/plan-pushes.ts';
+import { createPushSenders } from '../operations/push/senders.ts';
 import type { SendOutcome } from '../domain/push-outcome.ts';
-import type { PushSender } from '../push/senders.ts';
-import type { Service } from '../service.ts';
+import type { PushSender } from '../domain/push-sender.ts';
+import type { Deps } from '../operations/deps.ts';
 import { claimDueConnections, finishSync, lockConnection, requestSync } from '../store/connections.repo.ts';
 import { schema, type Database } from '../store/database.ts';
 import { claimDueDeliveries } from '../store/push-deliveries.repo.ts';
@@ -45,8 +45,8 @@ function gate(): { inside: Promise<void>; reached: () => void; passed: Promise<v
 }
 
 /** The replica with one WHOOP call held at a gate (then made, or failed with `fail`): a sync or a revocation still under way. */
-function heldWhoop(svc: Service, call: 'recoveries' | 'revokeAccess', fail?: Error) {
-  const api = svc.whoop!;
+function heldWhoop(deps: Deps, call: 'recoveries' | 'revokeAccess', fail?: Error) {
+  const api = deps.whoop!;
   const held = gate();
   const through = async <T>(run: () => Promise<T>): Promise<T> => {
     held.reached();
@@ -60,26 +60,26 @@ function heldWhoop(svc: Service, call: 'recoveries' | 'revokeAccess', fail?: Err
       : { ...api, revokeAccess: (...args: Parameters<typeof api.revokeAccess>) => through(() => api.revokeAccess(...args)) };
   const lines: Array<Record<string, unknown> & { msg: string }> = [];
   const captured = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { svc: { ...svc, whoop, logger: captured }, held, lines };
+  return { deps: { ...deps, whoop, logger: captured }, held, lines };
 }
 
 /** The replica with its WHOOP calls counted: which replica did the work. */
-function countingWhoop(svc: Service): { svc: Service; calls: { revokeAccess: number; recoveries: number } } {
-  const api = svc.whoop!;
+function countingWhoop(deps: Deps): { deps: Deps; calls: { revokeAccess: number; recoveries: number } } {
+  const api = deps.whoop!;
   const calls = { revokeAccess: 0, recoveries: 0 };
   const whoop = {
     ...api,
     revokeAccess: (...args: Parameters<typeof api.revokeAccess>) => ((calls.revokeAccess += 1), api.revokeAccess(...args)),
     recoveries: (...args: Parameters<typeof api.recoveries>) => ((calls.recoveries += 1), api.recoveries(...args)),
   };
-  return { svc: { ...svc, whoop }, calls };
+  return { deps: { ...deps, whoop }, calls };
 }
 
 describe('two background workers on one database', () => {
   let h: Harness;
   let second: Pool<Database>;
   /** The other replica: the same service on its own pool. */
-  let replica: Service;
+  let replica: Deps;
   beforeAll(async () => {
     // Claims of two pushes at a time, so several passes of both push dispatchers share a few pushes.
     h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false', PUSH_BATCH_SIZE: '2' } });
@@ -87,7 +87,7 @@ describe('two background workers on one database', () => {
     // A statement of this replica that waits for a lock fails after 2 s instead of hanging: a claim that waits for
     // the other replica's rows shows up as an error, not as a slow test.
     second.pool.on('connect', (client) => void client.query(`set lock_timeout = '2s'`));
-    replica = { ...h.svc, db: second.db };
+    replica = { ...h.deps, db: second.db };
   });
   afterAll(async () => {
     await second?.close();
@@ -99,15 +99,15 @@ describe('two background workers on one database', () => {
     const whoopIds: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const whoopId = `${prefix}${String(i).padStart(3, '0')}`;
-      const tokens = await h.svc.whoop!.exchangeCode(h.whoop.issueCode(whoopId));
+      const tokens = await h.deps.whoop!.exchangeCode(h.whoop.issueCode(whoopId));
       const owner = `grant-${whoopId}`;
-      await queueRevocation(h.svc.db, h.svc.cipher, logger, { user_id: owner, provider: 'whoop', ...sealTokens(h.svc.cipher, owner, 'whoop', tokens) }, [], h.clock.now());
+      await queueRevocation(h.deps.db, h.deps.cipher, logger, { user_id: owner, provider: 'whoop', ...sealTokens(h.deps.cipher, owner, 'whoop', tokens) }, [], h.clock.now());
       whoopIds.push(whoopId);
     }
     return whoopIds;
   };
 
-  const revocationsLeft = async () => (await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(h.svc.db)).rows[0]!.n;
+  const revocationsLeft = async () => (await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(h.deps.db)).rows[0]!.n;
 
   it('revoke every queued grant exactly once between them while both run', async () => {
     const revokedBefore = h.whoop.revoked.length;
@@ -115,8 +115,8 @@ describe('two background workers on one database', () => {
     // More than one claim's batch (20), so both replicas' first ticks find work. (Few: the fake WHOOP allows the
     // app 100 calls a minute, as WHOOP does.)
     const whoopIds = await queueGrants('7', 24);
-    const [a, b] = [countingWhoop(h.svc), countingWhoop(replica)];
-    const workers: Worker[] = [startWorker(a.svc, workerOptions), startWorker(b.svc, workerOptions)];
+    const [a, b] = [countingWhoop(h.deps), countingWhoop(replica)];
+    const workers: Worker[] = [startWorker(a.deps, workerOptions), startWorker(b.deps, workerOptions)];
     try {
       await eventually(revocationsLeft, (n) => n === 0);
     } finally {
@@ -133,12 +133,12 @@ describe('two background workers on one database', () => {
 
   it("skip another replica's claim under way without waiting, and take its rows over once its lease has ended", async () => {
     const now = h.clock.now();
-    const leaseUntil = new Date(now.getTime() + h.svc.settings.workLeaseMs);
+    const leaseUntil = new Date(now.getTime() + h.deps.settings.workLeaseMs);
     const whoopIds = await queueGrants('8', 4);
     const revokedBefore = h.whoop.revoked.length;
     const requestsBefore = h.whoop.apiRequests(revokePath).length;
     const revokedNow = () => h.whoop.revoked.slice(revokedBefore).sort();
-    const left = async () => (await h.svc.db.selectFrom('revocations').select('id').orderBy('id').execute()).map((r) => r.id);
+    const left = async () => (await h.deps.db.selectFrom('revocations').select('id').orderBy('id').execute()).map((r) => r.id);
 
     // Replica A's claim, caught between its statement and its commit: it holds two rows locked.
     let release!: () => void;
@@ -146,7 +146,7 @@ describe('two background workers on one database', () => {
     let claimedByA: string[] = [];
     let claimed!: () => void;
     const claimedSignal = new Promise<void>((resolve) => (claimed = resolve));
-    const replicaA = h.svc.db.transaction().execute(async (trx) => {
+    const replicaA = h.deps.db.transaction().execute(async (trx) => {
       claimedByA = (await claimDueRevocations(trx, now, leaseUntil, 2)).map((r) => r.id);
       claimed();
       await held;
@@ -177,23 +177,23 @@ describe('two background workers on one database', () => {
 
   describe('a revocation that outlived its lease', () => {
     const revocation = async () =>
-      (await h.svc.db.selectFrom('revocations').select(['id', 'attempts', 'due_at', 'lease_until']).execute()).map((r) => ({ ...r }));
+      (await h.deps.db.selectFrom('revocations').select(['id', 'attempts', 'due_at', 'lease_until']).execute()).map((r) => ({ ...r }));
 
     /** A's revocation is under way when its lease ends; B claims the row and is under way too. */
     const lateA = async (prefix: string, fail?: Error) => {
       h.clock.set(now0);
       const [whoopId] = await queueGrants(prefix, 1);
-      const a = heldWhoop(h.svc, 'revokeAccess', fail);
-      const runA = runDueRevocations(a.svc);
+      const a = heldWhoop(h.deps, 'revokeAccess', fail);
+      const runA = runDueRevocations(a.deps);
       await a.held.inside;
       const [claimedByA] = await revocation();
-      expect(claimedByA!.lease_until).toEqual(new Date(now0.getTime() + h.svc.settings.workLeaseMs));
+      expect(claimedByA!.lease_until).toEqual(new Date(now0.getTime() + h.deps.settings.workLeaseMs));
       h.clock.set(new Date(claimedByA!.lease_until!.getTime() + 1));
       const b = heldWhoop(replica, 'revokeAccess');
-      const runB = runDueRevocations(b.svc);
+      const runB = runDueRevocations(b.deps);
       await b.held.inside;
       const [claimedByB] = await revocation();
-      expect(claimedByB!.lease_until).toEqual(new Date(h.clock.now().getTime() + h.svc.settings.workLeaseMs));
+      expect(claimedByB!.lease_until).toEqual(new Date(h.clock.now().getTime() + h.deps.settings.workLeaseMs));
       return { whoopId: whoopId!, a, runA, b, runB, claimedByB: claimedByB! };
     };
 
@@ -219,7 +219,7 @@ describe('two background workers on one database', () => {
       expect(await runA).toBe(1);
       expect(await revocation()).toEqual([claimedByB]);
       // Nobody else can take the row while B holds it.
-      expect(await claimDueRevocations(h.svc.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
+      expect(await h.deps.db.transaction().execute((trx) => claimDueRevocations(trx, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10))).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40 && l.msg.includes('outlived its lease'))).toEqual([expect.objectContaining({ outcome: 'failed' })]);
       b.held.release();
       expect(await runB).toBe(1);
@@ -231,7 +231,7 @@ describe('two background workers on one database', () => {
   describe('syncs', () => {
     const syncState = async (userIds: string[]) =>
       (
-        await h.svc.db
+        await h.deps.db
           .selectFrom('connections')
           .select(['user_id', 'sync_due_at', 'sync_lease_until', 'last_synced_at'])
           .where('user_id', 'in', userIds)
@@ -255,8 +255,8 @@ describe('two background workers on one database', () => {
       h.clock.set(now0);
       const users = await connected('sync', 51, 12);
       const before = h.whoop.apiRequests(recoveryPath).length;
-      const [a, b] = [countingWhoop(h.svc), countingWhoop(replica)];
-      const workers = [startWorker(a.svc, workerOptions), startWorker(b.svc, workerOptions)];
+      const [a, b] = [countingWhoop(h.deps), countingWhoop(replica)];
+      const workers = [startWorker(a.deps, workerOptions), startWorker(b.deps, workerOptions)];
       try {
         await eventually(() => syncState(users), (rows) => rows.every((r) => r.synced !== null && r.lease === null));
       } finally {
@@ -269,7 +269,7 @@ describe('two background workers on one database', () => {
       expect(a.calls.recoveries + b.calls.recoveries).toBe(users.length);
       expect(a.calls.recoveries).toBeGreaterThan(0);
       expect(b.calls.recoveries).toBeGreaterThan(0);
-      const next = new Date(now0.getTime() + h.svc.settings.whoop!.syncIntervalMs);
+      const next = new Date(now0.getTime() + h.deps.settings.whoop!.syncIntervalMs);
       expect(await syncState(users)).toEqual(users.map((user) => ({ user, due: next, lease: null, synced: now0 })));
     });
 
@@ -282,7 +282,7 @@ describe('two background workers on one database', () => {
       const held = new Promise<void>((resolve) => (release = resolve));
       let locked!: () => void;
       const lockedSignal = new Promise<void>((resolve) => (locked = resolve));
-      const refreshing = h.svc.db.transaction().execute(async (trx) => {
+      const refreshing = h.deps.db.transaction().execute(async (trx) => {
         await lockConnection(trx, busy!, 'whoop');
         locked();
         await held;
@@ -304,15 +304,15 @@ describe('two background workers on one database', () => {
       h.clock.set(now0);
       const [user] = await connected('leased', 53, 1);
       const before = h.whoop.apiRequests(recoveryPath).length;
-      const leaseUntil = new Date(now0.getTime() + h.svc.settings.workLeaseMs);
+      const leaseUntil = new Date(now0.getTime() + h.deps.settings.workLeaseMs);
       // Replica A claims the connection and is syncing it.
-      const [claim] = await claimDueConnections(h.svc.db, now0, leaseUntil, 10);
+      const [claim] = await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, now0, leaseUntil, 10));
       expect(claim?.user_id).toBe(user);
       // A webhook asks for a sync of it now: B must not start a second sync beside A's.
-      expect(await requestSync(h.svc.db, { userId: user!, provider: 'whoop' }, now0)).toBe(1);
+      expect(await requestSync(h.deps.db, { userId: user!, provider: 'whoop' }, now0)).toBe(1);
       expect(await runDueSyncs(replica)).toBe(0);
       // A finishes: the request made during its sync stands, and B runs it.
-      await finishSync(h.svc.db, { userId: user!, provider: 'whoop', leaseUntil }, new Date(now0.getTime() + h.svc.settings.whoop!.syncIntervalMs), { last_synced_at: now0 });
+      await finishSync(h.deps.db, { userId: user!, provider: 'whoop', leaseUntil }, new Date(now0.getTime() + h.deps.settings.whoop!.syncIntervalMs), { last_synced_at: now0 });
       expect(await runDueSyncs(replica)).toBe(1);
       expect(h.whoop.apiRequests(recoveryPath)).toHaveLength(before + 1);
     });
@@ -321,8 +321,8 @@ describe('two background workers on one database', () => {
       h.clock.set(now0);
       const [user] = await connected('orphan', 54, 1);
       const before = h.whoop.apiRequests(recoveryPath).length;
-      const leaseUntil = new Date(now0.getTime() + h.svc.settings.workLeaseMs);
-      const [claim] = await claimDueConnections(h.svc.db, now0, leaseUntil, 10);
+      const leaseUntil = new Date(now0.getTime() + h.deps.settings.workLeaseMs);
+      const [claim] = await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, now0, leaseUntil, 10));
       expect(claim?.user_id).toBe(user);
       // A never finishes. Until its lease ends, B leaves the connection alone.
       expect(await runDueSyncs(replica)).toBe(0);
@@ -339,31 +339,31 @@ describe('two background workers on one database', () => {
       h.clock.set(now0);
       const [user] = await connected('late-sync', 56, 1);
       const before = h.whoop.apiRequests(recoveryPath).length;
-      const leaseA = new Date(now0.getTime() + h.svc.settings.workLeaseMs);
+      const leaseA = new Date(now0.getTime() + h.deps.settings.workLeaseMs);
       // A's sync is waiting for WHOOP when its lease ends …
-      const a = heldWhoop(h.svc, 'recoveries');
-      const runA = runDueSyncs(a.svc);
+      const a = heldWhoop(h.deps, 'recoveries');
+      const runA = runDueSyncs(a.deps);
       await a.held.inside;
       expect(await syncState([user!])).toEqual([{ user, due: leaseA, lease: leaseA, synced: null }]);
       // … and B claims the connection and is syncing it.
       const later = new Date(leaseA.getTime() + 1);
       h.clock.set(later);
-      const leaseB = new Date(later.getTime() + h.svc.settings.workLeaseMs);
+      const leaseB = new Date(later.getTime() + h.deps.settings.workLeaseMs);
       const b = heldWhoop(replica, 'recoveries');
-      const runB = runDueSyncs(b.svc);
+      const runB = runDueSyncs(b.deps);
       await b.held.inside;
       expect(await syncState([user!])).toEqual([{ user, due: leaseB, lease: leaseB, synced: null }]);
       // A's late finish changes nothing: B still owns the connection, and no third replica may start beside it.
       a.held.release();
       expect(await runA).toBe(1);
       expect(await syncState([user!])).toEqual([{ user, due: leaseB, lease: leaseB, synced: null }]);
-      expect(await claimDueConnections(h.svc.db, leaseB, new Date(leaseB.getTime() + 1_000), 10)).toEqual([]);
+      expect(await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, leaseB, new Date(leaseB.getTime() + 1_000), 10))).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ user_id: user, provider: 'whoop', msg: expect.stringContaining('outlived its lease') })]);
       expect(JSON.stringify(a.lines)).not.toMatch(/whoop-(access|refresh)/);
       // B finishes as if A had never come back.
       b.held.release();
       expect(await runB).toBe(1);
-      expect(await syncState([user!])).toEqual([{ user, due: new Date(later.getTime() + h.svc.settings.whoop!.syncIntervalMs), lease: null, synced: later }]);
+      expect(await syncState([user!])).toEqual([{ user, due: new Date(later.getTime() + h.deps.settings.whoop!.syncIntervalMs), lease: null, synced: later }]);
       expect(h.whoop.apiRequests(recoveryPath)).toHaveLength(before + 2);
       h.clock.set(now0);
     });
@@ -391,46 +391,36 @@ describe('two background workers on one database', () => {
         const token = apnsToken(seed + i);
         await registerIos(h, userId, token);
         const now = h.clock.now();
-        await planPushes(h.svc.db, h.svc.settings.push, { userId, transitionId: `${prefix}-transition-${i}`, kind: 'brake', eventId: `google:${prefix}-${i}`, occurredAt: now }, now, logger);
+        await planPushes(h.deps.db, h.deps.settings.push, { userId, transitionId: `${prefix}-transition-${i}`, kind: 'brake', eventId: `google:${prefix}-${i}`, occurredAt: now }, now, logger);
         tokens.push(token);
       }
       return tokens;
     };
 
-    /** Passes of one dispatcher until it claims nothing; returns how many it claimed. */
-    const passes = async (dispatcher: PushDispatcher): Promise<number> => {
-      let total = 0;
-      for (;;) {
-        const { claimed, settled } = await dispatcher.runOnce();
-        await settled;
-        if (claimed === 0) return total;
-        total += claimed;
-      }
-    };
 
     it('send every due push exactly once between them while both run', async () => {
       h.clock.set(now0);
       const tokens = await brakesDue('both', 9_000, 8);
-      const [byA, byB] = await Promise.all([passes(h.pushes), passes(dispatcherB)]);
+      const [byA, byB] = await Promise.all([passesToTheEnd(h.pushes), passesToTheEnd(dispatcherB)]);
       expect(byA + byB).toBe(tokens.length);
       expect(byA).toBeGreaterThan(0);
       expect(byB).toBeGreaterThan(0);
       // One request per phone reached APNs: nobody got the brake twice.
       expect(tokens.map((t) => h.apns.requestsFor(t).length)).toEqual(tokens.map(() => 1));
-      const rows = await h.svc.db.selectFrom('push_deliveries').select(['status', 'attempts']).where('user_id', 'like', 'both-%').execute();
+      const rows = await h.deps.db.selectFrom('push_deliveries').select(['status', 'attempts']).where('user_id', 'like', 'both-%').execute();
       expect(rows).toEqual(tokens.map(() => ({ status: 'sent', attempts: 1 })));
     });
 
     it("skip another replica's claim under way without waiting, and send its pushes once its lease has ended, and only then", async () => {
       h.clock.set(now0);
       const tokens = await brakesDue('orphan-push', 9_100, 2);
-      const leaseUntil = new Date(now0.getTime() + h.svc.settings.push.sendTimeoutMs + 30_000);
+      const leaseUntil = new Date(now0.getTime() + h.deps.settings.push.sendTimeoutMs + 30_000);
       // Replica A's claim of one push as its dispatcher makes it, caught between its statement and its commit.
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       let claimed!: (token: string) => void;
       const claimedSignal = new Promise<string>((resolve) => (claimed = resolve));
-      const replicaA = h.svc.db.transaction().execute(async (trx) => {
+      const replicaA = h.deps.db.transaction().execute(async (trx) => {
         const [row] = await claimDueDeliveries(trx, now0, leaseUntil, 1);
         claimed(tokens[Number(row!.user_id.split('-').at(-1))]!);
         await held;
@@ -439,20 +429,20 @@ describe('two background workers on one database', () => {
       const other = tokens.find((t) => t !== claimedByA)!;
       try {
         // B sends the other push at once, without waiting for A's lock (a wait would fail on the lock timeout).
-        expect(await passes(dispatcherB)).toBe(1);
+        expect(await passesToTheEnd(dispatcherB)).toBe(1);
         expect(h.apns.requestsFor(other)).toHaveLength(1);
       } finally {
         release();
         await replicaA;
       }
       // A committed its lease and died before sending: B leaves the push alone until the lease ends …
-      expect(await passes(dispatcherB)).toBe(0);
+      expect(await passesToTheEnd(dispatcherB)).toBe(0);
       h.clock.set(leaseUntil);
-      expect(await passes(dispatcherB)).toBe(0);
+      expect(await passesToTheEnd(dispatcherB)).toBe(0);
       expect(h.apns.requestsFor(claimedByA)).toHaveLength(0);
       // … and sends it, once, right after.
       h.clock.set(new Date(leaseUntil.getTime() + 1));
-      expect(await passes(dispatcherB)).toBe(1);
+      expect(await passesToTheEnd(dispatcherB)).toBe(1);
       expect(tokens.map((t) => h.apns.requestsFor(t).length)).toEqual([1, 1]);
       h.clock.set(now0);
     });
@@ -461,9 +451,9 @@ describe('two background workers on one database', () => {
       h.clock.set(now0);
       await brakesDue('late-push', 9_200, 1);
       const delivery = async () =>
-        (await h.svc.db.selectFrom('push_deliveries').select(['status', 'attempts', 'due_at', 'lease_until', 'last_error']).where('user_id', '=', 'late-push-0').execute()).map((r) => ({ ...r }));
+        (await h.deps.db.selectFrom('push_deliveries').select(['status', 'attempts', 'due_at', 'lease_until', 'last_error']).where('user_id', '=', 'late-push-0').execute()).map((r) => ({ ...r }));
       /** A dispatcher whose sends wait at a gate, then end with `outcome`. */
-      const heldDispatcher = (svc: Service, outcome: SendOutcome) => {
+      const heldDispatcher = (deps: Deps, outcome: SendOutcome) => {
         const held = gate();
         const sender: PushSender = {
           name: 'held',
@@ -476,10 +466,10 @@ describe('two background workers on one database', () => {
         };
         const lines: Array<Record<string, unknown> & { msg: string }> = [];
         const captured = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-        return { dispatcher: createPushDispatcher({ ...svc, logger: captured }, { ios: sender, android: sender }), held, lines };
+        return { dispatcher: createPushDispatcher({ ...deps, logger: captured }, { ios: sender, android: sender }), held, lines };
       };
       // A's send is under way when its lease ends (its answer, a 500, comes late) …
-      const a = heldDispatcher(h.svc, { kind: 'retry', reason: 'apns 500' });
+      const a = heldDispatcher(h.deps, { kind: 'retry', reason: 'apns 500' });
       const passA = await a.dispatcher.runOnce();
       expect(passA.claimed).toBe(1);
       await a.held.inside;
@@ -496,7 +486,7 @@ describe('two background workers on one database', () => {
       a.held.release();
       await passA.settled;
       expect(await delivery()).toEqual([claimedByB]);
-      expect(await claimDueDeliveries(h.svc.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
+      expect(await h.deps.db.transaction().execute((trx) => claimDueDeliveries(trx, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10))).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ delivery_id: expect.any(String), outcome: 'pending', msg: expect.stringContaining('outlived its lease') })]);
       b.held.release();
       await passB.settled;

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Provider } from '@omtobe/proto/integrations/v1';
-import { captureLogs, connectGoogle, connectWhoop, freshProviders } from '../../test/flows.ts';
-import { startHarness, type Harness } from '../../test/harness.ts';
+import { captureLogs, connectGoogle, connectWhoop } from '../../test/flows.ts';
+import { providersPerFile, type Harness } from '../../test/harness.ts';
 import { googleErrorOf, type GoogleApi } from '../providers/google/google-api.ts';
 import { runDueRevocations } from './revocations.ts';
 
@@ -19,18 +19,10 @@ const midnight = (days: number) => new Date(Date.UTC(2026, 5, 11 + days));
 
 describe('revocations under provider rate limits', () => {
   let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
-  });
-  beforeEach(async () => {
-    await freshProviders(h, now0);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  providersPerFile(now0, (started) => (h = started));
 
   const queued = async () =>
-    (await h.svc.db.selectFrom('revocations').select(['attempts', 'due_at', 'rate_limited_since']).execute()).map((r) => ({ ...r }));
+    (await h.deps.db.selectFrom('revocations').select(['attempts', 'due_at', 'rate_limited_since']).execute()).map((r) => ({ ...r }));
   /** Connected, then disconnected: the grant waits in the revocation queue. */
   const disconnected = async (userId: string, whoopId: string) => {
     await connectWhoop(h, userId, whoopId);
@@ -90,16 +82,16 @@ describe('revocations under provider rate limits', () => {
     expect((await h.client.disconnect({ userId: 'r-google', provider: Provider.GOOGLE_CALENDAR })).disconnected).toBe(true);
     // The fake Google answers /revoke before any queued refusal: the refusal Google sends, mapped by the client's own
     // error mapping, stands in for the revoke call until the test lets the real one through.
-    const google = h.svc.google!;
+    const google = h.deps.google!;
     let refusing = true;
     const refused = { response: { status: 403, data: { error: { code: 403, errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } } } };
     const limited: GoogleApi = { ...google, revoke: async (token) => (refusing ? Promise.reject(googleErrorOf(refused, h.clock.now())) : google.revoke(token)) };
-    const svc = { ...h.svc, google: limited };
+    const deps = { ...h.deps, google: limited };
     const waits: number[] = [];
     for (let pass = 0; pass < 9; pass += 1) {
       const [before] = await queued();
       h.clock.set(before!.due_at);
-      expect(await runDueRevocations(svc)).toBe(1);
+      expect(await runDueRevocations(deps)).toBe(1);
       const [after] = await queued();
       expect(after).toEqual({ attempts: 0, due_at: expect.any(Date), rate_limited_since: now0 });
       waits.push((after!.due_at.getTime() - before!.due_at.getTime()) / minute);
@@ -107,7 +99,7 @@ describe('revocations under provider rate limits', () => {
     expect(waits).toEqual([1, 1, 2, 4, 8, 16, 32, 60, 60]);
     refusing = false;
     h.clock.set((await queued())[0]!.due_at);
-    expect(await runDueRevocations(svc)).toBe(1);
+    expect(await runDueRevocations(deps)).toBe(1);
     expect(h.google.revoked).toHaveLength(1);
     expect(await queued()).toEqual([]);
   });

@@ -1,10 +1,10 @@
-import { openTokens } from '../connections/token-vault.ts';
+import { openTokens } from '../operations/connections/token-vault.ts';
 import { backoffMs, RateLimitedError } from '../domain/rate-limit.ts';
 import { WhoopGrantError, WhoopUnauthorizedError, type WhoopApi } from '../providers/whoop/whoop-api.ts';
 import type { GoogleApi } from '../providers/google/google-api.ts';
 import { revokeMicrosoftGrant } from '../providers/microsoft/microsoft-revocation.ts';
 import { claimDueRevocations, deleteRevocation, retryRevocationAt, type RevocationRow } from '../store/revocations.repo.ts';
-import type { Service } from '../service.ts';
+import type { Deps } from '../operations/deps.ts';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -22,35 +22,36 @@ const RATE_LIMIT_PATIENCE_MS = 72 * hour;
  * handled. A row is finished only while the lease it was claimed with is still its own: a batch that outlived
  * its lease leaves the rows another replica took over to that replica.
  */
-export async function runDueRevocations(svc: Service, batchSize = 20): Promise<number> {
-  const now = svc.clock.now();
-  const claimed = await claimDueRevocations(svc.db, now, new Date(now.getTime() + svc.settings.workLeaseMs), batchSize);
+export async function runDueRevocations(deps: Deps, batchSize = 20): Promise<number> {
+  const now = deps.clock.now();
+  const leaseUntil = new Date(now.getTime() + deps.settings.workLeaseMs);
+  const claimed = await deps.db.transaction().execute((trx) => claimDueRevocations(trx, now, leaseUntil, batchSize));
   for (const row of claimed) {
     const lost = (outcome: string) =>
-      svc.logger.warn({ provider: row.provider, revocation_id: row.id, outcome }, 'revocation outlived its lease: another replica owns it now, this outcome is dropped');
+      deps.logger.warn({ provider: row.provider, revocation_id: row.id, outcome }, 'revocation outlived its lease: another replica owns it now, this outcome is dropped');
     try {
-      await revoke(svc, row);
-      if (await deleteRevocation(svc.db, row)) svc.logger.info({ provider: row.provider }, 'grant revoked at the provider');
+      await revoke(deps, row);
+      if (await deleteRevocation(deps.db, row)) deps.logger.info({ provider: row.provider }, 'grant revoked at the provider');
       else lost('revoked');
     } catch (error) {
-      const failedAt = svc.clock.now();
+      const failedAt = deps.clock.now();
       if (error instanceof RateLimitedError && rateLimitPatience(row, failedAt) > 0) {
         // The provider's limit, not this grant's failure: back at the reset, no attempt counted.
         const waitMs = error.retryAfterMs ?? rateLimitBackoffMs(row, failedAt);
-        svc.logger.warn({ provider: row.provider, attempts: row.attempts, retry_in_ms: waitMs }, 'provider rate limit: revocation rescheduled at its reset, no attempt counted');
-        if (!(await retryRevocationAt(svc.db, row, new Date(failedAt.getTime() + waitMs), { counted: false, rateLimitedAt: failedAt }))) lost('rate limited');
+        deps.logger.warn({ provider: row.provider, attempts: row.attempts, retry_in_ms: waitMs }, 'provider rate limit: revocation rescheduled at its reset, no attempt counted');
+        if (!(await retryRevocationAt(deps.db, row, new Date(failedAt.getTime() + waitMs), { counted: false, rateLimitedAt: failedAt }))) lost('rate limited');
         continue;
       }
       const attempts = row.attempts + 1;
       if (attempts >= MAX_ATTEMPTS) {
-        svc.logger.error({ provider: row.provider, err: (error as Error).message }, 'revocation given up; the grant expires at the provider by itself');
-        if (!(await deleteRevocation(svc.db, row))) lost('given up');
+        deps.logger.error({ provider: row.provider, err: (error as Error).message }, 'revocation given up; the grant expires at the provider by itself');
+        if (!(await deleteRevocation(deps.db, row))) lost('given up');
       } else {
         const backoff = backoffMs(attempts, { baseMs: 30_000, capMs: hour });
         // A rate limit past the patience counts, but the next try still waits for the reset it named.
         const waitMs = error instanceof RateLimitedError ? Math.max(backoff, error.retryAfterMs ?? 0) : backoff;
-        svc.logger.warn({ provider: row.provider, attempts, err: (error as Error).message }, 'revocation failed; retrying later');
-        if (!(await retryRevocationAt(svc.db, row, new Date(failedAt.getTime() + waitMs), { counted: true }))) lost('failed');
+        deps.logger.warn({ provider: row.provider, attempts, err: (error as Error).message }, 'revocation failed; retrying later');
+        if (!(await retryRevocationAt(deps.db, row, new Date(failedAt.getTime() + waitMs), { counted: true }))) lost('failed');
       }
     }
   }
@@ -72,18 +73,18 @@ function rateLimitBackoffMs(row: RevocationRow, now: Date): number {
   return Math.min(hour, Math.max(minute, heldMs));
 }
 
-async function revoke(svc: Service, row: RevocationRow): Promise<void> {
-  const tokens = openTokens(svc.cipher, row.id, row.provider, row);
+async function revoke(deps: Deps, row: RevocationRow): Promise<void> {
+  const tokens = openTokens(deps.cipher, row.id, row.provider, row);
   if (row.provider === 'whoop') {
-    if (!svc.whoop) throw new Error('WHOOP is no longer configured');
-    return revokeWhoop(svc.whoop, tokens);
+    if (!deps.whoop) throw new Error('WHOOP is no longer configured');
+    return revokeWhoop(deps.whoop, tokens);
   }
   if (row.provider === 'microsoft') {
-    if (!svc.microsoft) throw new Error('Microsoft 365 is no longer configured');
-    return revokeMicrosoftGrant(svc.microsoft, svc.logger, tokens, row.channels);
+    if (!deps.microsoft) throw new Error('Microsoft 365 is no longer configured');
+    return revokeMicrosoftGrant(deps.microsoft, deps.logger, tokens, row.channels);
   }
-  if (!svc.google) throw new Error('Google Calendar is no longer configured');
-  return revokeGoogle(svc, svc.google, row, tokens);
+  if (!deps.google) throw new Error('Google Calendar is no longer configured');
+  return revokeGoogle(deps, deps.google, row, tokens);
 }
 
 /** WHOOP revokes with the access token; an expired one is refreshed first. A refused refresh means the grant is already gone. */
@@ -104,11 +105,11 @@ async function revokeWhoop(api: WhoopApi, tokens: { accessToken: string; refresh
 }
 
 /** Stops the user's push channels (best effort), then revokes the grant (the refresh token revokes all of it). */
-async function revokeGoogle(svc: Service, api: GoogleApi, row: RevocationRow, tokens: { accessToken: string; refreshToken: string }): Promise<void> {
+async function revokeGoogle(deps: Deps, api: GoogleApi, row: RevocationRow, tokens: { accessToken: string; refreshToken: string }): Promise<void> {
   if (row.channels.length > 0) {
-    const session = api.session({ ...tokens, expiresAt: svc.clock.now(), scope: '' }, async () => undefined);
+    const session = api.session({ ...tokens, expiresAt: deps.clock.now(), scope: '' }, async () => undefined);
     for (const channel of row.channels) {
-      await session.stopChannel(channel).catch((error: unknown) => svc.logger.warn({ err: (error as Error).message }, 'stopping a push channel failed; it will expire'));
+      await session.stopChannel(channel).catch((error: unknown) => deps.logger.warn({ err: (error as Error).message }, 'stopping a push channel failed; it will expire'));
     }
   }
   await api.revoke(tokens.refreshToken);

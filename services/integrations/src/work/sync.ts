@@ -3,12 +3,12 @@ import { syncGoogleCalendar } from '../providers/google/calendar-sync.ts';
 import { GoogleGrantError } from '../providers/google/google-api.ts';
 import { syncMicrosoftCalendar } from '../providers/microsoft/calendar-delta-sync.ts';
 import { MicrosoftGrantError } from '../providers/microsoft/microsoft-auth.ts';
-import { microsoftOf } from '../providers/microsoft/microsoft-service.ts';
+import { microsoftOf } from '../providers/microsoft/microsoft-deps.ts';
 import { WhoopGrantError } from '../providers/whoop/whoop-api.ts';
 import { whoopSyncStart, syncWhoopRecoveries } from '../providers/whoop/whoop-sync.ts';
 import { ConnectionGoneError } from '../providers/whoop/whoop-tokens.ts';
 import { claimDueConnections, finishSync, type ConnectionRow } from '../store/connections.repo.ts';
-import type { Service } from '../service.ts';
+import type { Deps } from '../operations/deps.ts';
 
 const MAX_FAILURE_BACKOFF_MS = 3_600_000;
 
@@ -17,53 +17,53 @@ const MAX_FAILURE_BACKOFF_MS = 3_600_000;
  * requests, the periodic catch-up), a batch of leased connections at a time. Returns how many ran.
  * Once `signal` aborts (shutdown) no further batch is claimed; the claimed one is finished.
  */
-export async function runDueSyncs(svc: Service, batchSize = 10, signal?: AbortSignal): Promise<number> {
+export async function runDueSyncs(deps: Deps, batchSize = 10, signal?: AbortSignal): Promise<number> {
   let total = 0;
   while (!signal?.aborted) {
-    const now = svc.clock.now();
-    const leaseUntil = new Date(now.getTime() + svc.settings.workLeaseMs);
-    const claimed = await claimDueConnections(svc.db, now, leaseUntil, batchSize);
-    for (const connection of claimed) await syncOne(svc, connection, leaseUntil);
+    const now = deps.clock.now();
+    const leaseUntil = new Date(now.getTime() + deps.settings.workLeaseMs);
+    const claimed = await deps.db.transaction().execute((trx) => claimDueConnections(trx, now, leaseUntil, batchSize));
+    for (const connection of claimed) await syncOne(deps, connection, leaseUntil);
     total += claimed.length;
     if (claimed.length < batchSize) break;
   }
   return total;
 }
 
-async function syncOne(svc: Service, connection: ConnectionRow, leaseUntil: Date): Promise<void> {
+async function syncOne(deps: Deps, connection: ConnectionRow, leaseUntil: Date): Promise<void> {
   const { user_id: userId, provider } = connection;
   const claim = { userId, provider, leaseUntil };
-  const log = svc.logger.child({ user_id: userId, provider });
+  const log = deps.logger.child({ user_id: userId, provider });
   /** Finishes the claim if it is still ours; a sync that outlived its lease leaves the row to its successor. */
   const finish = async (next: Date | null, changes: Parameters<typeof finishSync>[3], force = false): Promise<void> => {
-    if (await finishSync(svc.db, claim, next, changes, force)) return;
+    if (await finishSync(deps.db, claim, next, changes, force)) return;
     log.warn({ lease_until: leaseUntil.toISOString() }, 'sync outlived its lease: the connection is no longer ours (another replica claimed it, or it was reconnected or disconnected); outcome dropped');
   };
   try {
     let interval: number;
     if (provider === 'whoop') {
-      const settings = svc.settings.whoop;
+      const settings = deps.settings.whoop;
       if (!settings) return await finish(null, {});
-      const start = whoopSyncStart(svc.clock.now(), connection.last_synced_at, settings.backfillMs);
-      const result = await syncWhoopRecoveries(svc, userId, start);
+      const start = whoopSyncStart(deps.clock.now(), connection.last_synced_at, settings.backfillMs);
+      const result = await syncWhoopRecoveries(deps, userId, start);
       log.info(result, 'WHOOP recoveries synced');
       interval = settings.syncIntervalMs;
     } else if (provider === 'microsoft') {
-      if (!svc.microsoft) return await finish(null, {});
-      const result = await syncMicrosoftCalendar(microsoftOf(svc), userId);
+      if (!deps.microsoft) return await finish(null, {});
+      const result = await syncMicrosoftCalendar(microsoftOf(deps), userId);
       log.info(result, 'Microsoft 365 calendar synced');
-      interval = svc.microsoft.settings.syncIntervalMs;
+      interval = deps.microsoft.settings.syncIntervalMs;
     } else {
-      const settings = svc.settings.google;
+      const settings = deps.settings.google;
       if (!settings) return await finish(null, {});
-      const result = await syncGoogleCalendar(svc, userId);
+      const result = await syncGoogleCalendar(deps, userId);
       log.info(result, 'calendar synced');
       interval = settings.syncIntervalMs;
     }
-    const now = svc.clock.now();
+    const now = deps.clock.now();
     await finish(new Date(now.getTime() + interval), { last_synced_at: now, sync_failures: 0 });
   } catch (error) {
-    const now = svc.clock.now();
+    const now = deps.clock.now();
     if (error instanceof ConnectionGoneError) return;
     if (error instanceof WhoopGrantError || error instanceof GoogleGrantError || error instanceof MicrosoftGrantError) {
       // The connection stops syncing and ListConnections answers REAUTH_REQUIRED until the user connects again.

@@ -27,7 +27,7 @@ describe('background work', () => {
 
   it('runs the first sync as soon as a connection wakes the worker, not at its next tick', async () => {
     h.whoop.addRecovery('401', { sleepId: 'sleep-w', createdAt: new Date(now0.getTime() - day), scoreState: 'SCORED', rmssd: 44 });
-    const worker = startWorker(h.svc, { intervalMs: 3_600_000, maintenanceEvery: 1_000, logger });
+    const worker = startWorker(h.deps, { intervalMs: 3_600_000, maintenanceEvery: 1_000, logger });
     try {
       h.onWake = () => worker.wake();
       await connectWhoop(h, 'worker-user', '401');
@@ -50,9 +50,9 @@ describe('background work', () => {
     });
     await sql`insert into calendar_events values
       ('old-user', 'google', 'ended-long-ago', 'Board', ${before(26 * hour)}, ${before(25 * hour)}, ${now0}),
-      ('old-user', 'google', 'ended-recently', 'Board', ${before(24 * hour)}, ${before(23 * hour)}, ${now0})`.execute(h.svc.db);
+      ('old-user', 'google', 'ended-recently', 'Board', ${before(24 * hour)}, ${before(23 * hour)}, ${now0})`.execute(h.deps.db);
     h.clock.set(purgeAt);
-    const purged = await purgeExpired(h.svc);
+    const purged = await purgeExpired(h.deps);
     expect(purged).toMatchObject({ hrv_samples: 1, calendar_events: 1 });
     const left = await h.client.exportUserData({ userId: 'old-user' });
     expect(left.hrvSamples.map((s) => s.sampleId)).toEqual(['5A2504E0-4F89-41D3-9A0C-0305E82C3301']);
@@ -62,14 +62,14 @@ describe('background work', () => {
 
   it('re-encrypts tokens under a rotated key, after which the old key can be dropped', async () => {
     const newKey = `next:${randomBytes(32).toString('base64')}`;
-    const rotated = { ...h.svc, cipher: createTokenCipher(parseKeyring(`${newKey},${h.tokenKeys}`)) };
+    const rotated = { ...h.deps, cipher: createTokenCipher(parseKeyring(`${newKey},${h.tokenKeys}`)) };
     expect(await reencryptTokens(rotated)).toBe(1);
     expect(await reencryptTokens(rotated)).toBe(0);
     const row = (await rawConnection(h, 'worker-user', 'whoop'))!;
     expect(row.key_id).toBe('next');
-    const onlyNew = { ...h.svc, cipher: createTokenCipher(parseKeyring(newKey)) };
+    const onlyNew = { ...h.deps, cipher: createTokenCipher(parseKeyring(newKey)) };
     expect(onlyNew.cipher.decrypt(row.refresh_token, tokenContext('worker-user', 'whoop', 'refresh'))).toBe(h.whoop.liveRefreshTokens()[0]);
-    expect(() => h.svc.cipher.decrypt(row.refresh_token, tokenContext('worker-user', 'whoop', 'refresh'))).toThrow();
+    expect(() => h.deps.cipher.decrypt(row.refresh_token, tokenContext('worker-user', 'whoop', 'refresh'))).toThrow();
     // The service keeps working with only the new key: it reads the grant and calls WHOOP with it.
     await expect(syncWhoopRecoveries(onlyNew, 'worker-user', new Date(now0.getTime() - day))).resolves.toMatchObject({ pages: 1 });
   });

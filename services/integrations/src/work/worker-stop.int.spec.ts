@@ -4,7 +4,7 @@ import pino from 'pino';
 import { createDatabase } from '@omtobe/db';
 import { createLifecycle } from '@omtobe/platform';
 import { startHarness, type Harness } from '../../test/harness.ts';
-import { tickMockHrv } from '../mock/mock-hrv.ts';
+import { tickMockHrv } from '../providers/mock/mock-hrv.ts';
 import { schema, type Database } from '../store/database.ts';
 import { startWorker } from './worker.ts';
 
@@ -33,7 +33,7 @@ describe('background worker with the mock providers on', () => {
     h = await startHarness({ start: now0, mode: 'development' });
     // Known users as a seeded database holds them: no readings yet, no calendar.
     await sql`insert into known_users (user_id, timezone, registered_at)
-      select 'walk-' || lpad(g::text, 4, '0'), 'Europe/London', ${now0} from generate_series(1, ${users}) g`.execute(h.svc.db);
+      select 'walk-' || lpad(g::text, 4, '0'), 'Europe/London', ${now0} from generate_series(1, ${users}) g`.execute(h.deps.db);
   });
   afterAll(async () => {
     await h?.close();
@@ -42,20 +42,20 @@ describe('background worker with the mock providers on', () => {
   it('the HRV stream reads only users owed a reading: a batch of 200 per transaction, and one query when quiet', async () => {
     const db = countingDatabase(h);
     try {
-      const svc = { ...h.svc, db: db.db };
-      expect(await tickMockHrv(svc)).toBe(users);
+      const deps = { ...h.deps, db: db.db };
+      expect(await tickMockHrv(deps)).toBe(users);
       // 450 users: three batches (200, 200, 50), each one select, one sample insert, one outbox insert, one NOTIFY.
       const shape = db.statements.map((q) => q.match(/^(select|insert into "\w+")/i)?.[0] ?? q);
       expect(shape).toEqual(Array.from({ length: 3 }, () => ['select', 'insert into "hrv_samples"', 'insert into "outbox"', 'select']).flat());
 
       db.statements.length = 0;
       h.clock.advance(5 * minute - 1);
-      expect(await tickMockHrv(svc)).toBe(0);
+      expect(await tickMockHrv(deps)).toBe(0);
       expect(db.statements).toHaveLength(1);
 
       h.clock.advance(1);
       db.statements.length = 0;
-      expect(await tickMockHrv(svc)).toBe(users);
+      expect(await tickMockHrv(deps)).toBe(users);
       expect(db.statements.filter((q) => q.startsWith('insert into "outbox"'))).toHaveLength(3);
     } finally {
       await db.close();
@@ -88,8 +88,8 @@ describe('background worker with the mock providers on', () => {
       closing = true;
       return db.close();
     });
-    const svc = { ...h.svc, db: db.db };
-    const worker = startWorker(svc, { intervalMs: 3_600_000, maintenanceEvery: 1_000, logger, signal: lifecycle.stopping });
+    const deps = { ...h.deps, db: db.db };
+    const worker = startWorker(deps, { intervalMs: 3_600_000, maintenanceEvery: 1_000, logger, signal: lifecycle.stopping });
     lifecycle.onStop('background worker', () => worker.stop());
 
     try {
@@ -98,7 +98,7 @@ describe('background worker with the mock providers on', () => {
       expect(late).toEqual([]);
       // The user under way was finished, not torn: their whole calendar is there, and nobody else's.
       const filled = await sql<{ user_id: string; n: number }>`
-        select user_id, count(*)::int as n from calendar_events where source = 'mock' group by user_id order by user_id`.execute(h.svc.db);
+        select user_id, count(*)::int as n from calendar_events where source = 'mock' group by user_id order by user_id`.execute(h.deps.db);
       expect(filled.rows.map((r) => r.user_id)).toEqual(Array.from({ length: stopAfterUsers }, (_, i) => `walk-${String(i + 1).padStart(4, '0')}`));
       expect(new Set(filled.rows.map((r) => r.n)).size).toBe(1);
       expect(logs.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]); // no failed part, no failed stop

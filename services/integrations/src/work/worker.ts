@@ -1,11 +1,12 @@
 import type { Logger } from '@omtobe/platform';
-import { tickMockCalendar } from '../mock/mock-calendar.ts';
-import { tickMockHrv } from '../mock/mock-hrv.ts';
-import type { Service } from '../service.ts';
+import { tickMockCalendar } from '../providers/mock/mock-calendar.ts';
+import { tickMockHrv } from '../providers/mock/mock-hrv.ts';
+import type { Deps } from '../operations/deps.ts';
 import { renewGraphSubscriptions } from '../providers/microsoft/graph-subscriptions.ts';
 import { purgeExpired, reencryptTokens, renewExpiringChannels } from './maintenance.ts';
 import { runDueRevocations } from './revocations.ts';
 import { runDueSyncs } from './sync.ts';
+import { startWakeableLoop } from './wakeable-loop.ts';
 
 export interface Worker {
   /** Runs a tick now (or right after the one under way). */
@@ -26,7 +27,7 @@ export interface WorkerOptions {
  * One pass of the background work; each part fails alone. Once `signal` aborts, the part under way
  * stops at its next boundary and no further part starts.
  */
-export async function runWorkOnce(svc: Service, options: { maintenance: boolean; mock: boolean }, logger: Logger, signal?: AbortSignal): Promise<void> {
+export async function runWorkOnce(deps: Deps, options: { maintenance: boolean; mock: boolean }, logger: Logger, signal?: AbortSignal): Promise<void> {
   const part = async (name: string, work: () => Promise<unknown>) => {
     if (signal?.aborted) return;
     try {
@@ -38,17 +39,17 @@ export async function runWorkOnce(svc: Service, options: { maintenance: boolean;
       logger.warn({ part: name, err }, 'background work failed; retrying next tick');
     }
   };
-  await part('syncs', () => runDueSyncs(svc, undefined, signal));
-  await part('revocations', () => runDueRevocations(svc));
+  await part('syncs', () => runDueSyncs(deps, undefined, signal));
+  await part('revocations', () => runDueRevocations(deps));
   if (options.mock) {
-    await part('mock hrv', () => tickMockHrv(svc, signal));
-    await part('mock calendar', () => tickMockCalendar(svc, signal));
+    await part('mock hrv', () => tickMockHrv(deps, signal));
+    await part('mock calendar', () => tickMockCalendar(deps, signal));
   }
   if (options.maintenance) {
-    await part('retention purge', () => purgeExpired(svc));
-    await part('channel renewal', () => renewExpiringChannels(svc));
-    await part('graph subscription renewal', () => renewGraphSubscriptions(svc));
-    await part('token re-encryption', () => reencryptTokens(svc));
+    await part('retention purge', () => purgeExpired(deps));
+    await part('channel renewal', () => renewExpiringChannels(deps));
+    await part('graph subscription renewal', () => renewGraphSubscriptions(deps));
+    await part('token re-encryption', () => reencryptTokens(deps));
   }
 }
 
@@ -59,41 +60,10 @@ export async function runWorkOnce(svc: Service, options: { maintenance: boolean;
  * tick under way short at its next boundary, so the worker is done with the database before the pool
  * closes, however many users a walk has left.
  */
-export function startWorker(svc: Service, options: WorkerOptions): Worker {
-  const stopping = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stopping.signal]) : stopping.signal;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
+export function startWorker(deps: Deps, options: WorkerOptions): Worker {
   let ticks = 0;
-
-  const tick = () => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) clearTimeout(timer);
+  return startWakeableLoop((signal) => {
     const maintenance = ticks++ % options.maintenanceEvery === 0;
-    running = runWorkOnce(svc, { maintenance, mock: svc.settings.mock !== undefined }, options.logger, signal).finally(() => {
-      running = undefined;
-      if (signal.aborted) return;
-      if (again) {
-        again = false;
-        setImmediate(tick);
-      } else {
-        timer = setTimeout(tick, options.intervalMs);
-      }
-    });
-  };
-  timer = setTimeout(tick, 0);
-
-  return {
-    wake: tick,
-    async stop() {
-      stopping.abort();
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+    return runWorkOnce(deps, { maintenance, mock: deps.settings.mock !== undefined }, options.logger, signal);
+  }, options);
 }

@@ -3,7 +3,7 @@ import apn from '@parse/node-apn';
 import type { Logger } from '@omtobe/platform';
 import { tokenTag, type PushEnvironmentName } from '../../domain/device-token.ts';
 import { apnsPush } from '../../domain/push-message.ts';
-import type { PushSender } from '../../push/senders.ts';
+import type { PushSender } from '../../domain/push-sender.ts';
 import { apnsOutcome } from './apns-outcome.ts';
 
 /** Read at startup, so a missing secret mount stops the service with the variable's name, never the content. */

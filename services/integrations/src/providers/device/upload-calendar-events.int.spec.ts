@@ -14,7 +14,8 @@ import {
   type HighStakesEventUpsertedSchema,
   type UploadCalendarEventsResponse,
 } from '@omtobe/proto/integrations/v1';
-import { captureLogs, knownUser, refusal } from '../../../test/flows.ts';
+import { captureLogs, knownUser } from '../../../test/flows.ts';
+import { refusal } from '../../../test/connect.ts';
 import { logger, startHarness, topics, type Harness } from '../../../test/harness.ts';
 
 const now0 = new Date('2026-06-10T12:00:00Z');
@@ -38,7 +39,7 @@ describe('device calendar upload', () => {
   });
   beforeEach(() => {
     h.clock.set(now0);
-    h.svc.logger = logger;
+    h.deps.logger = logger;
   });
   afterAll(async () => {
     await h?.close();
@@ -104,13 +105,13 @@ describe('device calendar upload', () => {
     expect(later.withdrawn).toBe(0);
     expect(await calendarOf('phone')).toHaveLength(4);
 
-    const stored = await h.svc.db.selectFrom('calendar_events').select(['event_id', 'title', 'source']).where('user_id', '=', 'phone').orderBy('starts_at').execute();
+    const stored = await h.deps.db.selectFrom('calendar_events').select(['event_id', 'title', 'source']).where('user_id', '=', 'phone').orderBy('starts_at').execute();
     expect(stored).toEqual([
       { event_id: 'device:EK-7', title: 'Negotiation', source: 'device' },
       { event_id: 'device:EK-4', title: '!Pitch to Acme', source: 'device' },
     ]);
     // The titles of what was not kept were never written: not in a table, not on a topic, not in a log line.
-    const rows = await h.svc.db.selectFrom('calendar_events').selectAll().execute();
+    const rows = await h.deps.db.selectFrom('calendar_events').selectAll().execute();
     const everything = JSON.stringify([rows, h.allPublished(), lines], (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
     for (const title of ['Team stand-up with Priya', 'Negotiation offsite', 'Review with legal', 'Board prep']) expect(everything).not.toContain(title);
   });
@@ -147,7 +148,7 @@ describe('device calendar upload', () => {
     ]);
     expect(result.withdrawn).toBe(0); // removed by their own answers, not for being missing
     expect((await calendarOf('bad')).slice(3)).toEqual([{ removed: 'device:K-2' }, { removed: 'device:K-3' }]);
-    const kept = await h.svc.db.selectFrom('calendar_events').select(['event_id', 'starts_at', 'ends_at']).where('user_id', '=', 'bad').execute();
+    const kept = await h.deps.db.selectFrom('calendar_events').select(['event_id', 'starts_at', 'ends_at']).where('user_id', '=', 'bad').execute();
     expect(kept).toEqual([{ event_id: 'device:K-1', starts_at: at(60), ends_at: at(120) }]);
   });
 
@@ -181,7 +182,7 @@ describe('device calendar upload', () => {
 
     await h.deliver(topics.users, 'gone', UserDeletedSchema, create(UserDeletedSchema, { userId: 'gone', deletedAt: timestampFromDate(now0) }));
     expect((await h.client.exportUserData({ userId: 'gone' })).events).toEqual([]);
-    expect(await h.svc.db.selectFrom('calendar_events').select('event_id').where('user_id', '=', 'gone').execute()).toEqual([]);
+    expect(await h.deps.db.selectFrom('calendar_events').select('event_id').where('user_id', '=', 'gone').execute()).toEqual([]);
     expect(await refusal(upload('gone', { from: 0, to: 24 * 60 }, [ev('G-1', 'Board Meeting', 60, 60)]))).toEqual({ code: Code.NotFound, reason: 'unknown_user' });
     expect(await calendarOf('gone')).toHaveLength(1); // nothing more after the erasure
   });

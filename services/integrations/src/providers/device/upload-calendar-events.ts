@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@omtobe/platform';
-import { requireKnownUser } from '../../connections/known-user.ts';
+import { requireKnownUser } from '../../operations/connections/known-user.ts';
 import type { CalendarItem } from '../../domain/calendar-decision.ts';
 import {
   checkDeviceEvent,
@@ -12,9 +12,9 @@ import {
   type UploadedDeviceEvent,
   type UploadWindow,
 } from '../../domain/device-calendar.ts';
-import { applyCalendarItems, removeUnlistedInWindow } from '../../ingest/calendar-items.ts';
-import { findEvents } from '../../store/events.repo.ts';
-import type { Service } from '../../service.ts';
+import { applyCalendarItems, removeUnlistedInWindow } from '../../operations/ingest/calendar-items.ts';
+import { findEvents } from '../../store/calendar-events.repo.ts';
+import type { Deps } from '../../operations/deps.ts';
 
 export type EventAnswer =
   | { eventId: string; outcome: 'stored' }
@@ -44,14 +44,14 @@ const windowMessages = {
  *
  * The classification is ingest/'s, shared with every provider (`applyCalendarItems`: the same classifier, the same
  * projection, the same calendar.v1 events), under ids `device:<the phone's id>`. Everything is written in one
- * transaction, for a known user only (connections/known-user.ts), like the HealthKit upload.
+ * transaction, for a known user only (operations/connections/known-user.ts), like the HealthKit upload.
  */
-export async function uploadCalendarEvents(svc: Service, userId: string, window: Partial<UploadWindow>, events: UploadedDeviceEvent[]): Promise<UploadAnswer> {
-  const rules = svc.settings.deviceCalendar;
+export async function uploadCalendarEvents(deps: Deps, userId: string, window: Partial<UploadWindow>, events: UploadedDeviceEvent[]): Promise<UploadAnswer> {
+  const rules = deps.settings.deviceCalendar;
   if (events.length > rules.maxBatch) {
     throw new InvalidArgumentError(`at most ${rules.maxBatch} events per upload`, { reason: 'batch_too_large' });
   }
-  const now = svc.clock.now();
+  const now = deps.clock.now();
   const problem = windowProblem(window, now, rules);
   if (problem) throw new InvalidArgumentError(windowMessages[problem], { reason: problem });
   const span = window as UploadWindow;
@@ -82,8 +82,8 @@ export async function uploadCalendarEvents(svc: Service, userId: string, window:
   }
 
   const target = { userId, source: 'device' as const };
-  const calendarRules = { keywords: svc.settings.highStakesKeywords, windowMs: rules.horizonMs };
-  const { kept, withdrawn } = await svc.db.transaction().execute(async (trx) => {
+  const calendarRules = { keywords: deps.settings.highStakesKeywords, windowMs: rules.horizonMs };
+  const { kept, withdrawn } = await deps.db.transaction().execute(async (trx) => {
     await requireKnownUser(trx, userId);
     await applyCalendarItems(trx, target, items, now, calendarRules);
     const removed = await removeUnlistedInWindow(trx, target, listed, span, now);
@@ -94,7 +94,7 @@ export async function uploadCalendarEvents(svc: Service, userId: string, window:
   const results = answers.map((a): EventAnswer => {
     if (!('pending' in a)) return a;
     if (kept.has(a.pending.id)) return { eventId: a.eventId, outcome: 'stored' };
-    return { eventId: a.eventId, outcome: 'ignored', reason: whyIgnored(a.pending.event, svc.settings.highStakesKeywords) };
+    return { eventId: a.eventId, outcome: 'ignored', reason: whyIgnored(a.pending.event, deps.settings.highStakesKeywords) };
   });
   return { results, withdrawn };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '@omtobe/platform';
 import { tokenTag } from '../../domain/device-token.ts';
 import { fcmMessage } from '../../domain/push-message.ts';
-import type { PushSender } from '../../push/senders.ts';
+import type { PushSender } from '../../domain/push-sender.ts';
 import { fcmOutcome } from './fcm-outcome.ts';
 
 export interface FcmSenderSettings {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newOAuthState, secretHash } from '../../domain/oauth-state.ts';
 import { channelsOf, deleteChannel, insertChannel } from '../../store/channels.repo.ts';
 import { holdConnection } from '../../store/connections.repo.ts';
-import type { Service } from '../../service.ts';
+import type { Deps } from '../../operations/deps.ts';
 import type { GoogleSession } from './google-api.ts';
 import { googleOf } from './google-session.ts';
 
@@ -32,18 +32,18 @@ export function channelRenewalDue(channel: { created_at: Date; expires_at: Date 
  * not the one asked for. Stopping is best effort: a channel we forgot expires by itself, and its notifications
  * no longer match a stored channel.
  */
-export async function ensureChannel(svc: Service, userId: string, session: GoogleSession): Promise<boolean> {
-  const { settings } = googleOf(svc);
+export async function ensureChannel(deps: Deps, userId: string, session: GoogleSession): Promise<boolean> {
+  const { settings } = googleOf(deps);
   if (!settings.webhookUrl) return false;
-  const now = svc.clock.now();
-  const channels = await channelsOf(svc.db, userId);
+  const now = deps.clock.now();
+  const channels = await channelsOf(deps.db, userId);
   const newest = channels[0];
   if (newest && !channelRenewalDue(newest, now, settings.channelRenewBeforeMs)) return false;
 
   const id = randomUUID();
   const token = newOAuthState();
   const opened = await session.watch({ id, token, address: settings.webhookUrl, expiration: new Date(now.getTime() + settings.channelTtlMs) });
-  const kept = await svc.db.transaction().execute(async (trx) => {
+  const kept = await deps.db.transaction().execute(async (trx) => {
     // Disconnected meanwhile: the new channel must not outlive the connection.
     if (!(await holdConnection(trx, userId, 'google_calendar'))) return false;
     await insertChannel(trx, { channel_id: id, user_id: userId, resource_id: opened.resourceId, token_hash: secretHash(token), expires_at: opened.expiresAt, created_at: now });
@@ -57,10 +57,10 @@ export async function ensureChannel(svc: Service, userId: string, session: Googl
     try {
       await session.stopChannel({ id: old.channel_id, resourceId: old.resource_id });
     } catch (error) {
-      svc.logger.warn({ user_id: userId, err: (error as Error).message }, 'stopping an old push channel failed; it will expire');
+      deps.logger.warn({ user_id: userId, err: (error as Error).message }, 'stopping an old push channel failed; it will expire');
     }
-    await deleteChannel(svc.db, old.channel_id);
+    await deleteChannel(deps.db, old.channel_id);
   }
-  svc.logger.info({ user_id: userId, provider: 'google_calendar', renewed: channels.length > 0 }, 'push channel opened');
+  deps.logger.info({ user_id: userId, provider: 'google_calendar', renewed: channels.length > 0 }, 'push channel opened');
   return true;
 }

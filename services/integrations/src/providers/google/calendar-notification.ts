@@ -2,7 +2,7 @@ import { FailedPreconditionError, PermissionDeniedError } from '@omtobe/platform
 import { matchesSecretHash } from '../../domain/oauth-state.ts';
 import { findChannel } from '../../store/channels.repo.ts';
 import { requestSync } from '../../store/connections.repo.ts';
-import type { Service } from '../../service.ts';
+import type { Deps } from '../../operations/deps.ts';
 
 export interface CalendarNotification {
   channelId: string;
@@ -19,19 +19,19 @@ export interface CalendarNotification {
  * channel starts nothing. Notifications of channels we no longer hold are acknowledged and ignored, so
  * Google does not retry them.
  */
-export async function handleCalendarNotification(svc: Service, n: CalendarNotification): Promise<{ syncStarted: boolean }> {
-  if (!svc.settings.google) throw new FailedPreconditionError('Google Calendar is not configured', { reason: 'provider_not_configured' });
-  const channel = await findChannel(svc.db, n.channelId);
+export async function handleCalendarNotification(deps: Deps, n: CalendarNotification): Promise<{ syncStarted: boolean }> {
+  if (!deps.settings.google) throw new FailedPreconditionError('Google Calendar is not configured', { reason: 'provider_not_configured' });
+  const channel = await findChannel(deps.db, n.channelId);
   if (!channel) {
-    svc.logger.info({ provider: 'google_calendar' }, 'notification for an unknown channel ignored');
+    deps.logger.info({ provider: 'google_calendar' }, 'notification for an unknown channel ignored');
     return { syncStarted: false };
   }
   if (!matchesSecretHash(n.channelToken, channel.token_hash) || channel.resource_id !== n.resourceId) {
-    svc.logger.warn({ provider: 'google_calendar', user_id: channel.user_id }, 'notification with a wrong channel token refused');
+    deps.logger.warn({ provider: 'google_calendar', user_id: channel.user_id }, 'notification with a wrong channel token refused');
     throw new PermissionDeniedError('channel token does not match', { reason: 'invalid_channel_token' });
   }
   if (n.resourceState === 'sync') return { syncStarted: false };
-  const requested = await requestSync(svc.db, { userId: channel.user_id, provider: 'google_calendar' }, svc.clock.now());
-  if (requested > 0) svc.wake();
+  const requested = await requestSync(deps.db, { userId: channel.user_id, provider: 'google_calendar' }, deps.clock.now());
+  if (requested > 0) deps.wake();
   return { syncStarted: requested > 0 };
 }

@@ -4,7 +4,7 @@ import type { Clock, Logger } from '@omtobe/platform';
 import type { CalendarItem } from '../../domain/calendar-decision.ts';
 import { parseRetryAfter, RateLimitedError, TransientProviderError } from '../../domain/rate-limit.ts';
 import type { GoogleSettings } from '../../domain/settings.ts';
-import type { Tokens } from '../../connections/token-vault.ts';
+import type { Tokens } from '../../operations/connections/token-vault.ts';
 
 export const googleScopes = ['https://www.googleapis.com/auth/calendar.events.readonly'] as const;
 

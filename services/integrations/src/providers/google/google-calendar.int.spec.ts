@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema, Provider, type HighStakesEventUpserted } from '@omtobe/proto/integrations/v1';
-import { captureLogs, connectGoogle, freshProviders, rawConnection } from '../../../test/flows.ts';
+import { captureLogs, connectGoogle, rawConnection } from '../../../test/flows.ts';
 import { publicBase } from '@omtobe/testing/fakes';
-import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
+import { providersPerFile, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { tokenContext } from '../../domain/token-cipher.ts';
 import { renewExpiringChannels } from '../../work/maintenance.ts';
 
@@ -19,15 +19,7 @@ const at = (h: number) => new Date(now0.getTime() + h * hour);
 // connects its own user, so any one runs alone (`-t`) or in any order.
 describe('Google Calendar through the real googleapis client', () => {
   let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
-  });
-  beforeEach(async () => {
-    await freshProviders(h, now0);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  providersPerFile(now0, (started) => (h = started));
 
   const notify = async (state = 'exists') => {
     const channel = h.google.watches.at(-1)!;
@@ -39,7 +31,7 @@ describe('Google Calendar through the real googleapis client', () => {
   const tokenCalls = () => h.google.requestsTo('/token').map((r) => new URLSearchParams(r.body).get('grant_type'));
   const statusOf = async (userId: string) => (await h.client.listConnections({ userId })).connections.map((c) => [c.provider, c.status]);
   const syncState = async (user: string) =>
-    (await sql<{ sync_due_at: Date | null; sync_failures: number; status: string }>`select sync_due_at, sync_failures, status from connections where user_id = ${user}`.execute(h.svc.db)).rows[0]!;
+    (await sql<{ sync_due_at: Date | null; sync_failures: number; status: string }>`select sync_due_at, sync_failures, status from connections where user_id = ${user}`.execute(h.deps.db)).rows[0]!;
 
   /** The calendar most tests start from: four high-stakes events in the window, one ordinary, one all-day, one too far. */
   const putCalendar = () => {
@@ -92,7 +84,7 @@ describe('Google Calendar through the real googleapis client', () => {
     expect(kept.every((e) => e.key === user && e.message.source === CalendarSource.GOOGLE)).toBe(true);
     expect(timestampDate(kept.find((e) => e.message.eventId === 'board')!.message.startsAt!)).toEqual(at(2));
 
-    const titles = await sql<{ title: string }>`select title from calendar_events where user_id = ${user}`.execute(h.svc.db);
+    const titles = await sql<{ title: string }>`select title from calendar_events where user_id = ${user}`.execute(h.deps.db);
     expect(titles.rows.map((r) => r.title).sort()).toEqual(['!Decide on the offer', 'Board Meeting', 'Salary negotiation', 'Weekly Review']);
     const publishedText = (e: { message: object }) => Object.values(e.message).filter((v) => typeof v === 'string').join(' ');
     expect(ofUser.map(publishedText).join('\n')).not.toContain('Lunch');
@@ -101,7 +93,7 @@ describe('Google Calendar through the real googleapis client', () => {
     const watch = h.google.watches[0]!;
     expect(watch.address).toBe(`${publicBase}/api/v1/webhooks/google-calendar`);
     expect(Number(watch.expiration)).toBe(now0.getTime() + 7 * day);
-    const stored = await sql<{ token_hash: string }>`select token_hash from calendar_channels`.execute(h.svc.db);
+    const stored = await sql<{ token_hash: string }>`select token_hash from calendar_channels`.execute(h.deps.db);
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0]!.token_hash).not.toBe(watch.token);
     expect(await statusOf(user)).toEqual([[Provider.GOOGLE_CALENDAR, ConnectionStatus.ACTIVE]]);
@@ -167,8 +159,8 @@ describe('Google Calendar through the real googleapis client', () => {
   it('refreshes an expired access token through the token endpoint: by the service clock, and on a 401', async () => {
     const user = 'g-refresh';
     await connectedAndSynced(user);
-    const accessOf = async () => h.svc.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.access_token, tokenContext(user, 'google_calendar', 'access'));
-    const refreshOf = async () => h.svc.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.refresh_token, tokenContext(user, 'google_calendar', 'refresh'));
+    const accessOf = async () => h.deps.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.access_token, tokenContext(user, 'google_calendar', 'access'));
+    const refreshOf = async () => h.deps.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.refresh_token, tokenContext(user, 'google_calendar', 'refresh'));
     const firstAccess = await accessOf();
     const refreshToken = await refreshOf();
 
@@ -294,7 +286,7 @@ describe('Google Calendar through the real googleapis client', () => {
     const first = h.google.watches[0]!;
     expect(Number(first.expiration)).toBe(now0.getTime() + 7 * day); // asked for a week
     expect(Number(first.granted)).toBe(now0.getTime() + 12 * hour); // granted twelve hours
-    const stored = await sql<{ expires_at: Date }>`select expires_at from calendar_channels where user_id = ${user}`.execute(h.svc.db);
+    const stored = await sql<{ expires_at: Date }>`select expires_at from calendar_channels where user_id = ${user}`.execute(h.deps.db);
     expect(stored.rows.map((r) => r.expires_at)).toEqual([at(12)]);
 
     // Hours later, syncs leave the channel alone while more than half its granted life remains.
@@ -319,9 +311,9 @@ describe('Google Calendar through the real googleapis client', () => {
     const old = h.google.watches.at(-1)!;
     const expires = Number(old.expiration);
     h.clock.set(new Date(expires - 25 * hour));
-    expect(await renewExpiringChannels(h.svc)).toBe(0);
+    expect(await renewExpiringChannels(h.deps)).toBe(0);
     h.clock.set(new Date(expires - 23 * hour));
-    expect(await renewExpiringChannels(h.svc)).toBe(1);
+    expect(await renewExpiringChannels(h.deps)).toBe(1);
     expect(await h.runSyncs()).toBe(1);
     expect(h.google.watches).toHaveLength(2);
     expect(h.google.watches[1]!.id).not.toBe(old.id);
@@ -348,7 +340,7 @@ describe('Google Calendar through the real googleapis client', () => {
     const user = 'g-leaving';
     await connectedAndSynced(user);
     const channel = h.google.watches.at(-1)!;
-    const refresh = h.svc.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.refresh_token, tokenContext(user, 'google_calendar', 'refresh'));
+    const refresh = h.deps.cipher.decrypt((await rawConnection(h, user, 'google_calendar'))!.refresh_token, tokenContext(user, 'google_calendar', 'refresh'));
     expect((await h.client.disconnect({ userId: user, provider: Provider.GOOGLE_CALENDAR })).disconnected).toBe(true);
     expect(await h.runRevocations()).toBe(1);
     expect(h.google.stopped).toContainEqual({ id: channel.id, resourceId: channel.resourceId });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema } from '@omtobe/proto/integrations/v1';
-import { connectGoogle, freshProviders } from '../../../test/flows.ts';
-import { startHarness, type Harness } from '../../../test/harness.ts';
+import { connectGoogle } from '../../../test/flows.ts';
+import { providersPerFile, type Harness } from '../../../test/harness.ts';
 
 // Edits to meetings already held must reach the state engine even when the edit puts the meeting in the
 // past: the engine brakes by the times it was last told (issue 14, item 2).
@@ -24,11 +24,8 @@ describe('Google Calendar: edits to stored meetings reach calendar.v1', () => {
     timestampDate(e.message.endsAt!).toISOString(),
   ];
 
-  beforeAll(async () => {
-    h = await startHarness({ start: t('10:15'), env: { MOCK_PROVIDERS: 'false' } });
-  });
+  providersPerFile(t('10:15'), (started) => (h = started));
   beforeEach(async () => {
-    await freshProviders(h, t('10:15'));
     users += 1;
     user = `g-editor-${users}`;
     h.google.put({ id: 'board', summary: 'Board Meeting', start: t('10:00'), end: t('12:00') });
@@ -39,9 +36,6 @@ describe('Google Calendar: edits to stored meetings reach calendar.v1', () => {
     await connectGoogle(h, user);
     expect(await h.runSyncs()).toBe(1);
     await h.published(HighStakesEventUpsertedSchema, (m) => m.userId === user, 5);
-  });
-  afterAll(async () => {
-    await h?.close();
   });
 
   it('publishes a meeting that ended early and one moved into the past with their new times; a cancellation and a lost keyword as removals', async () => {

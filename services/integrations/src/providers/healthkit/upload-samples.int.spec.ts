@@ -88,14 +88,14 @@ describe('HealthKit upload', () => {
       },
     });
     try {
-      const svc = { ...h.svc, db: counting.db };
+      const deps = { ...h.deps, db: counting.db };
       const at = (m: number) => new Date(now0.getTime() - m * minute);
       const uploaded = (n: number) => ({ uuid: uuid(n), start: at(n + 2), end: at(n + 1), value: 40 + n, unit: 'ms' });
-      await uploadSamples(svc, 'hk-batch', [uploaded(30)]);
+      await uploadSamples(deps, 'hk-batch', [uploaded(30)]);
       // Sample n is measured n + 1 minutes ago with an id ending in n: neither time nor id sorts this order.
       const order = [47, 21, 58, 33, 40, 26, 52, 35, 44, 23, 56, 29, 38, 49, 24, 31, 54, 42, 27, 45];
       statements.length = 0;
-      const answers = await uploadSamples(svc, 'hk-batch', [uploaded(30), ...order.map(uploaded)]);
+      const answers = await uploadSamples(deps, 'hk-batch', [uploaded(30), ...order.map(uploaded)]);
       expect(answers.map((a) => a.outcome)).toEqual(['duplicate', ...order.map(() => 'accepted')]);
 
       const work = statements.filter((q) => !/^(begin|commit|rollback)\b/i.test(q.trim()));

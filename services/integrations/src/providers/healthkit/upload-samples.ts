@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '@omtobe/platform';
-import { requireKnownUser } from '../../connections/known-user.ts';
+import { requireKnownUser } from '../../operations/connections/known-user.ts';
 import { checkSample, type RejectReason, type UploadedSample } from '../../domain/hrv-sample-validation.ts';
-import { storeNewSamples } from '../../ingest/hrv-samples.ts';
+import { storeNewSamples } from '../../operations/ingest/hrv-samples.ts';
 import type { SampleRow } from '../../store/samples.repo.ts';
-import type { Service } from '../../service.ts';
+import type { Deps } from '../../operations/deps.ts';
 
 export type SampleAnswer =
   | { uuid: string; outcome: 'accepted' | 'duplicate' }
@@ -15,12 +15,12 @@ export type SampleAnswer =
  * on), or rejected with a reason. One bad sample never fails the batch; the good ones are stored and
  * published together in one transaction, so either all of them are kept or the client retries.
  */
-export async function uploadSamples(svc: Service, userId: string, samples: UploadedSample[]): Promise<SampleAnswer[]> {
-  const rules = svc.settings.hrv;
+export async function uploadSamples(deps: Deps, userId: string, samples: UploadedSample[]): Promise<SampleAnswer[]> {
+  const rules = deps.settings.hrv;
   if (samples.length > rules.maxBatch) {
     throw new InvalidArgumentError(`at most ${rules.maxBatch} samples per upload`, { reason: 'batch_too_large' });
   }
-  const now = svc.clock.now();
+  const now = deps.clock.now();
   const answers: Array<SampleAnswer | { uuid: string; pending: string }> = [];
   const candidates = new Map<string, SampleRow>();
   for (const sample of samples) {
@@ -43,13 +43,13 @@ export async function uploadSamples(svc: Service, userId: string, samples: Uploa
     }
   }
 
-  // The user first (connections/known-user.ts: an erased or not yet registered user stores nothing, even a batch
+  // The user first (operations/connections/known-user.ts: an erased or not yet registered user stores nothing, even a batch
   // of only rejected samples is refused alike), then three statements whatever the batch size: the samples, their
   // events (in upload order), one NOTIFY.
   const rows = [...candidates.values()];
-  const inserted = await svc.db.transaction().execute(async (trx) => {
+  const inserted = await deps.db.transaction().execute(async (trx) => {
     await requireKnownUser(trx, userId);
-    return rows.length === 0 ? new Set<string>() : storeNewSamples(trx, rows, { now, clockSkewToleranceMs: rules.clockSkewToleranceMs, logger: svc.logger });
+    return rows.length === 0 ? new Set<string>() : storeNewSamples(trx, rows, { now, clockSkewToleranceMs: rules.clockSkewToleranceMs, logger: deps.logger });
   });
 
   return answers.map((a) => ('pending' in a ? { uuid: a.uuid, outcome: inserted.has(a.pending) ? 'accepted' : 'duplicate' } : a));

@@ -2,7 +2,8 @@ import { InvalidArgumentError, PermissionDeniedError } from '@omtobe/platform';
 import { matchesSecretHash } from '../../domain/oauth-state.ts';
 import { requestSync } from '../../store/connections.repo.ts';
 import { deleteGraphSubscription, findGraphSubscriptions, updateGraphSubscription } from '../../store/graph-subscriptions.repo.ts';
-import { microsoftProvider, type MicrosoftService } from './microsoft-service.ts';
+import { microsoftProvider } from './microsoft.ts';
+import type { MicrosoftDeps } from './microsoft-deps.ts';
 
 /** What reached our notification URL: the (decoded) `validationToken` query parameter, if any, and the raw body. */
 export interface GraphWebhookRequest {
@@ -47,7 +48,7 @@ const MAX_VALIDATION_TOKEN = 1024;
  * subscriptions we no longer hold are acknowledged and ignored, so Graph does not retry them. The answer is 202:
  * the work is queued (the worker is woken), well inside Graph's 3 s.
  */
-export async function handleGraphWebhook(svc: MicrosoftService, request: GraphWebhookRequest): Promise<GraphWebhookAnswer> {
+export async function handleGraphWebhook(deps: MicrosoftDeps, request: GraphWebhookRequest): Promise<GraphWebhookAnswer> {
   if (request.validationToken !== undefined) {
     if (request.validationToken === '' || request.validationToken.length > MAX_VALIDATION_TOKEN) {
       throw new InvalidArgumentError('validationToken is empty or too long', { reason: 'invalid_validation_token' });
@@ -55,30 +56,30 @@ export async function handleGraphWebhook(svc: MicrosoftService, request: GraphWe
     return { status: 200, contentType: 'text/plain; charset=utf-8', body: request.validationToken, syncsRequested: 0 };
   }
   const notifications = parse(request.body);
-  const held = new Map((await findGraphSubscriptions(svc.db, [...new Set(notifications.map((n) => n.subscriptionId ?? ''))])).map((s) => [s.subscription_id, s]));
+  const held = new Map((await findGraphSubscriptions(deps.db, [...new Set(notifications.map((n) => n.subscriptionId ?? ''))])).map((s) => [s.subscription_id, s]));
   for (const n of notifications) {
     const sub = held.get(n.subscriptionId ?? '');
     if (sub && !matchesSecretHash(n.clientState ?? '', sub.client_state_hash)) {
-      svc.logger.warn({ provider: 'microsoft', user_id: sub.user_id }, 'Graph notification with a wrong clientState refused');
+      deps.logger.warn({ provider: 'microsoft', user_id: sub.user_id }, 'Graph notification with a wrong clientState refused');
       throw new PermissionDeniedError('clientState does not match', { reason: 'invalid_client_state' });
     }
   }
-  const now = svc.clock.now();
+  const now = deps.clock.now();
   const users = new Set<string>();
   for (const n of notifications) {
     const sub = held.get(n.subscriptionId ?? '');
     if (!sub) {
-      svc.logger.info({ provider: 'microsoft' }, 'notification for an unknown Graph subscription ignored');
+      deps.logger.info({ provider: 'microsoft' }, 'notification for an unknown Graph subscription ignored');
       continue;
     }
-    if (n.lifecycleEvent === 'reauthorizationRequired') await updateGraphSubscription(svc.db, sub.subscription_id, { reauthorize_requested_at: now });
-    else if (n.lifecycleEvent === 'subscriptionRemoved') await deleteGraphSubscription(svc.db, sub.subscription_id);
-    if (n.lifecycleEvent) svc.logger.info({ provider: 'microsoft', user_id: sub.user_id, lifecycle_event: n.lifecycleEvent }, 'Graph lifecycle notification');
+    if (n.lifecycleEvent === 'reauthorizationRequired') await updateGraphSubscription(deps.db, sub.subscription_id, { reauthorize_requested_at: now });
+    else if (n.lifecycleEvent === 'subscriptionRemoved') await deleteGraphSubscription(deps.db, sub.subscription_id);
+    if (n.lifecycleEvent) deps.logger.info({ provider: 'microsoft', user_id: sub.user_id, lifecycle_event: n.lifecycleEvent }, 'Graph lifecycle notification');
     users.add(sub.user_id);
   }
   let requested = 0;
-  for (const userId of users) requested += await requestSync(svc.db, { userId, provider: microsoftProvider }, now);
-  if (requested > 0) svc.wake();
+  for (const userId of users) requested += await requestSync(deps.db, { userId, provider: microsoftProvider }, now);
+  if (requested > 0) deps.wake();
   return { status: 202, contentType: 'text/plain; charset=utf-8', body: '', syncsRequested: requested };
 }
 

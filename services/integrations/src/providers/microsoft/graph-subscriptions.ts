@@ -8,8 +8,9 @@ import {
   usersWithGraphSubscriptionsToRenew,
 } from '../../store/graph-subscriptions.repo.ts';
 import { SubscriptionNotFoundError, type GraphSession } from './graph-api.ts';
-import type { Service } from '../../service.ts';
-import { microsoftOf, microsoftProvider, type MicrosoftService } from './microsoft-service.ts';
+import type { Deps } from '../../operations/deps.ts';
+import { microsoftProvider } from './microsoft.ts';
+import { microsoftOf, type MicrosoftDeps } from './microsoft-deps.ts';
 
 export type SubscriptionOutcome = 'none' | 'kept' | 'renewed' | 'created';
 
@@ -21,11 +22,11 @@ export type SubscriptionOutcome = 'none' | 'kept' | 'renewed' | 'created';
  * created: a random `clientState` (256 bits, 43 characters, under Graph's 128) of which only the sha256 is kept.
  * Graph validates the notification URL before it answers the create (notifications/graph-notifications.ts echoes it).
  */
-export async function ensureGraphSubscription(svc: MicrosoftService, userId: string, session: GraphSession): Promise<SubscriptionOutcome> {
-  const { settings } = svc.microsoft;
+export async function ensureGraphSubscription(deps: MicrosoftDeps, userId: string, session: GraphSession): Promise<SubscriptionOutcome> {
+  const { settings } = deps.microsoft;
   if (!settings.webhookUrl) return 'none';
-  const now = svc.clock.now();
-  const [newest, ...older] = await graphSubscriptionsOf(svc.db, userId);
+  const now = deps.clock.now();
+  const [newest, ...older] = await graphSubscriptionsOf(deps.db, userId);
   const wanted = new Date(now.getTime() + settings.subscriptionTtlMs);
   let outcome: SubscriptionOutcome | undefined;
   if (newest) {
@@ -34,30 +35,30 @@ export async function ensureGraphSubscription(svc: MicrosoftService, userId: str
     } else {
       try {
         const expiresAt = await session.renewSubscription(newest.subscription_id, wanted);
-        await updateGraphSubscription(svc.db, newest.subscription_id, { expires_at: expiresAt, renewed_at: now, reauthorize_requested_at: null });
-        svc.logger.info({ user_id: userId, provider: 'microsoft', reauthorized: newest.reauthorize_requested_at !== null }, 'Graph subscription renewed');
+        await updateGraphSubscription(deps.db, newest.subscription_id, { expires_at: expiresAt, renewed_at: now, reauthorize_requested_at: null });
+        deps.logger.info({ user_id: userId, provider: 'microsoft', reauthorized: newest.reauthorize_requested_at !== null }, 'Graph subscription renewed');
         outcome = 'renewed';
       } catch (error) {
         if (!(error instanceof SubscriptionNotFoundError)) throw error;
-        await deleteGraphSubscription(svc.db, newest.subscription_id);
+        await deleteGraphSubscription(deps.db, newest.subscription_id);
       }
     }
   }
-  outcome ??= await createSubscription(svc, userId, session, wanted);
+  outcome ??= await createSubscription(deps, userId, session, wanted);
   for (const old of older) {
     await session.deleteSubscription(old.subscription_id).catch((error: unknown) => {
-      svc.logger.warn({ user_id: userId, provider: 'microsoft', err: (error as Error).message }, 'deleting an older Graph subscription failed; it will expire');
+      deps.logger.warn({ user_id: userId, provider: 'microsoft', err: (error as Error).message }, 'deleting an older Graph subscription failed; it will expire');
     });
-    await deleteGraphSubscription(svc.db, old.subscription_id);
+    await deleteGraphSubscription(deps.db, old.subscription_id);
   }
   return outcome;
 }
 
-async function createSubscription(svc: MicrosoftService, userId: string, session: GraphSession, wanted: Date): Promise<SubscriptionOutcome> {
-  const now = svc.clock.now();
+async function createSubscription(deps: MicrosoftDeps, userId: string, session: GraphSession, wanted: Date): Promise<SubscriptionOutcome> {
+  const now = deps.clock.now();
   const clientState = newOAuthState();
-  const created = await session.createSubscription({ notificationUrl: svc.microsoft.settings.webhookUrl!, clientState, expiresAt: wanted });
-  const kept = await svc.db.transaction().execute(async (trx) => {
+  const created = await session.createSubscription({ notificationUrl: deps.microsoft.settings.webhookUrl!, clientState, expiresAt: wanted });
+  const kept = await deps.db.transaction().execute(async (trx) => {
     // Disconnected meanwhile: the new subscription must not outlive the connection.
     if (!(await holdConnection(trx, userId, microsoftProvider))) return false;
     await insertGraphSubscription(trx, {
@@ -75,22 +76,22 @@ async function createSubscription(svc: MicrosoftService, userId: string, session
     await session.deleteSubscription(created.id).catch(() => undefined);
     return 'none';
   }
-  svc.logger.info({ user_id: userId, provider: 'microsoft' }, 'Graph subscription created');
+  deps.logger.info({ user_id: userId, provider: 'microsoft' }, 'Graph subscription created');
   return 'created';
 }
 
 /** Subscriptions about to expire (or to reauthorize) are renewed by their user's next sync: ask for it now (the maintenance pass). */
-export async function renewExpiringGraphSubscriptions(svc: MicrosoftService): Promise<number> {
-  const { settings } = svc.microsoft;
+export async function renewExpiringGraphSubscriptions(deps: MicrosoftDeps): Promise<number> {
+  const { settings } = deps.microsoft;
   if (!settings.webhookUrl) return 0;
-  const now = svc.clock.now();
-  const users = await usersWithGraphSubscriptionsToRenew(svc.db, new Date(now.getTime() + settings.subscriptionRenewBeforeMs), 500);
-  for (const userId of users) await requestSync(svc.db, { userId, provider: microsoftProvider }, now);
-  if (users.length > 0) svc.wake();
+  const now = deps.clock.now();
+  const users = await usersWithGraphSubscriptionsToRenew(deps.db, new Date(now.getTime() + settings.subscriptionRenewBeforeMs), 500);
+  for (const userId of users) await requestSync(deps.db, { userId, provider: microsoftProvider }, now);
+  if (users.length > 0) deps.wake();
   return users.length;
 }
 
 /** The maintenance pass's step (work/worker.ts): nothing where Microsoft is not configured. */
-export function renewGraphSubscriptions(svc: Service): Promise<number> {
-  return svc.microsoft ? renewExpiringGraphSubscriptions(microsoftOf(svc)) : Promise.resolve(0);
+export function renewGraphSubscriptions(deps: Deps): Promise<number> {
+  return deps.microsoft ? renewExpiringGraphSubscriptions(microsoftOf(deps)) : Promise.resolve(0);
 }

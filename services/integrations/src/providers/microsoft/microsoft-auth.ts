@@ -1,6 +1,6 @@
 import { AuthError, ConfidentialClientApplication, InteractionRequiredAuthError, LogLevel, type AuthenticationResult, type ICachePlugin } from '@azure/msal-node';
 import type { Clock, Logger } from '@omtobe/platform';
-import type { Tokens } from '../../connections/token-vault.ts';
+import type { Tokens } from '../../operations/connections/token-vault.ts';
 import { TransientProviderError } from '../../domain/rate-limit.ts';
 import { caTrustingMsalNetwork } from './https-transport.ts';
 import { microsoftScopes, type MicrosoftSettings } from './microsoft-settings.ts';
@@ -18,7 +18,7 @@ export class MicrosoftGrantError extends Error {
  *
  * msal keeps refresh tokens to itself: no API returns one. What it does hand out is its token cache, through a
  * cache plugin, so **the grant we keep is msal's serialized cache for one account** (in the `refresh_token` column,
- * sealed by connections/token-vault.ts like every other refresh token: AES-256-GCM bound to user, provider and
+ * sealed by operations/connections/token-vault.ts like every other refresh token: AES-256-GCM bound to user, provider and
  * field), and the access token beside it (the `access_token` column) for use without msal. Before sealing, the cache
  * is cut down to what a refresh needs — the account's ids and the refresh token: the id token and the account's name
  * and username (the person's email) are dropped, so no profile data is stored. A refresh builds an application on

@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema, Provider } from '@omtobe/proto/integrations/v1';
 import { Code } from '@connectrpc/connect';
-import { refusal } from '../../../test/flows.ts';
-import { startMicrosoftHarness, type MicrosoftHarness } from '../../../test/microsoft-harness.ts';
+import { refusal } from '../../../test/connect.ts';
+import { microsoftPerFile, type MicrosoftHarness } from '../../../test/microsoft-harness.ts';
 import { outlookMaxSubscriptionMs } from '@omtobe/testing/fakes';
-import { openTokens } from '../../connections/token-vault.ts';
+import { openTokens } from '../../operations/connections/token-vault.ts';
 import { renewGraphSubscriptions } from './graph-subscriptions.ts';
 import { handleGraphWebhook } from './graph-notifications.ts';
 import { graphSubscriptionRef, revokeMicrosoftGrant } from './microsoft-revocation.ts';
-import { microsoftProvider } from './microsoft-service.ts';
+import { microsoftProvider } from './microsoft.ts';
 
 const now0 = new Date('2026-06-10T12:00:00Z');
 const minute = 60_000;
@@ -21,15 +21,7 @@ const at = (h: number) => new Date(now0.getTime() + h * hour);
 // connects its own user, so any one runs alone (`-t`) or in any order.
 describe('Microsoft 365 calendar through the real msal-node and Graph clients', () => {
   let m: MicrosoftHarness;
-  beforeAll(async () => {
-    m = await startMicrosoftHarness({ start: now0 });
-  });
-  beforeEach(async () => {
-    await m.fresh(now0);
-  });
-  afterAll(async () => {
-    await m?.close();
-  });
+  microsoftPerFile(now0, (started) => (m = started));
 
   const upserted = (user: string, id: string, count = 1) => m.h.published(HighStakesEventUpsertedSchema, (e) => e.userId === user && e.eventId === id, count);
   const removed = (user: string, id: string, count = 1) => m.h.published(HighStakesEventRemovedSchema, (e) => e.userId === user && e.eventId === id, count);
@@ -37,12 +29,12 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
   const connection = async (user: string) =>
     (
       await sql<{ sync_cursor: string | null; sync_due_at: Date | null; status: string; refresh_token: Uint8Array; access_token: Uint8Array }>`
-        select sync_cursor, sync_due_at, status, refresh_token, access_token from connections where user_id = ${user} and provider = 'microsoft'`.execute(m.svc.db)
+        select sync_cursor, sync_due_at, status, refresh_token, access_token from connections where user_id = ${user} and provider = 'microsoft'`.execute(m.deps.db)
     ).rows[0]!;
   const subscriptionRows = async (user: string) =>
-    (await sql<{ subscription_id: string; client_state_hash: string; expires_at: Date; renewed_at: Date | null }>`select * from graph_subscriptions where user_id = ${user}`.execute(m.svc.db)).rows;
+    (await sql<{ subscription_id: string; client_state_hash: string; expires_at: Date; renewed_at: Date | null }>`select * from graph_subscriptions where user_id = ${user}`.execute(m.deps.db)).rows;
   const storedIds = async (user: string) =>
-    (await sql<{ event_id: string }>`select event_id from calendar_events where user_id = ${user} order by event_id`.execute(m.svc.db)).rows.map((r) => r.event_id);
+    (await sql<{ event_id: string }>`select event_id from calendar_events where user_id = ${user} order by event_id`.execute(m.deps.db)).rows.map((r) => r.event_id);
 
   /** Three high-stakes meetings and an ordinary one; pages of two, so the first round follows a nextLink. */
   const putCalendar = () => {
@@ -189,7 +181,7 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
     expect((await m.h.client.listConnections({ userId: user })).connections).toEqual([]);
     expect(await m.h.runRevocations()).toBe(1);
     expect(m.graph.deletedSubscriptions).toEqual([sub!.subscription_id]);
-    expect((await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(m.svc.db)).rows[0]!.n).toBe(0);
+    expect((await sql<{ n: number }>`select count(*)::int as n from revocations`.execute(m.deps.db)).rows[0]!.n).toBe(0);
     // A notification still in flight for it matches nothing stored: acknowledged, nothing synced.
     const late = Buffer.from(JSON.stringify({ value: [{ subscriptionId: sub!.subscription_id, clientState: 'whatever', changeType: 'updated' }] }));
     expect(await m.h.client.handleGraphNotification({ body: late })).toMatchObject({ status: 202 });
@@ -199,7 +191,7 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
   it('renews the subscription before it expires (PATCH), keeping the expiry Graph granted', async () => {
     const user = 'ms-renewal';
     // Ask for a week: Graph grants Outlook event subscriptions 4,230 minutes at most.
-    m.svc.microsoft = { ...m.svc.microsoft, settings: { ...m.svc.microsoft.settings, subscriptionTtlMs: 7 * 24 * hour } };
+    m.deps.microsoft = { ...m.deps.microsoft, settings: { ...m.deps.microsoft.settings, subscriptionTtlMs: 7 * 24 * hour } };
     try {
       await connectedAndSynced(user);
       const [created] = await subscriptionRows(user);
@@ -207,10 +199,10 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
 
       // Not yet within the renewal margin (12 h): nothing to renew.
       m.h.clock.set(new Date(created!.expires_at.getTime() - 13 * hour));
-      expect(await renewGraphSubscriptions(m.svc)).toBe(0);
+      expect(await renewGraphSubscriptions(m.deps)).toBe(0);
 
       m.h.clock.set(new Date(created!.expires_at.getTime() - 11 * hour));
-      expect(await renewGraphSubscriptions(m.svc)).toBe(1);
+      expect(await renewGraphSubscriptions(m.deps)).toBe(1);
       expect(await m.runSyncs()).toBe(1);
       expect(m.graph.renewals).toHaveLength(1);
       const renewal = m.graph.renewals[0]!;
@@ -221,7 +213,7 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
       expect(renewed!.renewed_at).toEqual(m.h.clock.now());
       expect(m.graph.requestsTo('/v1.0/subscriptions')).toHaveLength(1); // renewed, not recreated
     } finally {
-      m.svc.microsoft = { ...m.svc.microsoft, settings: { ...m.svc.microsoft.settings, subscriptionTtlMs: outlookMaxSubscriptionMs } };
+      m.deps.microsoft = { ...m.deps.microsoft, settings: { ...m.deps.microsoft.settings, subscriptionTtlMs: outlookMaxSubscriptionMs } };
     }
   });
 
@@ -301,7 +293,7 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
     expect(authorizationUrl.searchParams.get('response_type')).toBe('code');
     expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
     const refreshes = () => m.graph.requestsTo(`/${m.graph.tenant}/oauth2/v2.0/token`).map((r) => new URLSearchParams(r.body)).filter((f) => f.get('grant_type') === 'refresh_token');
-    const grant = async () => openTokens(m.svc.cipher, user, microsoftProvider, await connection(user)).refreshToken;
+    const grant = async () => openTokens(m.deps.cipher, user, microsoftProvider, await connection(user)).refreshToken;
     expect(await grant()).toContain(m.graph.refreshTokensIssued[0]!);
 
     m.h.clock.advance(hour);
@@ -347,25 +339,25 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
     const user = 'ms-unknown-sub';
     await connectedAndSynced(user);
     const planned = (await connection(user)).sync_due_at;
-    const unknown = await handleGraphWebhook(m.svc, { body: JSON.stringify({ value: [{ subscriptionId: 'gone', clientState: 'x', changeType: 'updated' }] }) });
+    const unknown = await handleGraphWebhook(m.deps, { body: JSON.stringify({ value: [{ subscriptionId: 'gone', clientState: 'x', changeType: 'updated' }] }) });
     expect(unknown).toMatchObject({ status: 202, syncsRequested: 0 });
     expect((await connection(user)).sync_due_at).toEqual(planned);
-    await expect(handleGraphWebhook(m.svc, { body: 'not json' })).rejects.toMatchObject({ reason: 'invalid_notification' });
-    await expect(handleGraphWebhook(m.svc, { body: '{"value":7}' })).rejects.toMatchObject({ reason: 'invalid_notification' });
-    await expect(handleGraphWebhook(m.svc, { validationToken: 'x'.repeat(5000), body: '' })).rejects.toMatchObject({ reason: 'invalid_validation_token' });
+    await expect(handleGraphWebhook(m.deps, { body: 'not json' })).rejects.toMatchObject({ reason: 'invalid_notification' });
+    await expect(handleGraphWebhook(m.deps, { body: '{"value":7}' })).rejects.toMatchObject({ reason: 'invalid_notification' });
+    await expect(handleGraphWebhook(m.deps, { validationToken: 'x'.repeat(5000), body: '' })).rejects.toMatchObject({ reason: 'invalid_validation_token' });
   });
 
   it('deletes the subscriptions at Graph when the grant is revoked (disconnect, erasure) with a freshly refreshed token', async () => {
     const user = 'ms-revoke';
     await connectedAndSynced(user);
     const [sub] = await subscriptionRows(user);
-    const grant = openTokens(m.svc.cipher, user, microsoftProvider, await connection(user));
-    await revokeMicrosoftGrant(m.svc.microsoft, m.svc.logger, grant, [graphSubscriptionRef(sub!.subscription_id), graphSubscriptionRef('already-gone')]);
+    const grant = openTokens(m.deps.cipher, user, microsoftProvider, await connection(user));
+    await revokeMicrosoftGrant(m.deps.microsoft, m.deps.logger, grant, [graphSubscriptionRef(sub!.subscription_id), graphSubscriptionRef('already-gone')]);
     expect(m.graph.deletedSubscriptions).toEqual([sub!.subscription_id]);
     expect(m.graph.subscriptions.size).toBe(0);
     // A grant Microsoft no longer honours: nothing to delete with, nothing thrown (the subscriptions expire).
     m.graph.revokeGrants();
-    await expect(revokeMicrosoftGrant(m.svc.microsoft, m.svc.logger, grant, [graphSubscriptionRef('x')])).resolves.toBeUndefined();
+    await expect(revokeMicrosoftGrant(m.deps.microsoft, m.deps.logger, grant, [graphSubscriptionRef('x')])).resolves.toBeUndefined();
   });
 
   it('keeps syncing when Graph cannot validate our notification URL; the next sync tries the subscription again', async () => {
@@ -375,7 +367,7 @@ describe('Microsoft 365 calendar through the real msal-node and Graph clients', 
     await connectedAndSynced(user);
     expect(await subscriptionRows(user)).toEqual([]);
     expect(m.graph.subscriptions.size).toBe(0);
-    const row = (await sql<{ sync_failures: number; sync_due_at: Date }>`select sync_failures, sync_due_at from connections where user_id = ${user}`.execute(m.svc.db)).rows[0]!;
+    const row = (await sql<{ sync_failures: number; sync_due_at: Date }>`select sync_failures, sync_due_at from connections where user_id = ${user}`.execute(m.deps.db)).rows[0]!;
     expect(row).toEqual({ sync_failures: 0, sync_due_at: new Date(now0.getTime() + 15 * minute) });
 
     m.graph.endpoint = endpoint;

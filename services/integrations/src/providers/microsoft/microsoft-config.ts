@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { envInt, envList } from '@omtobe/platform';
+import { allOrNone, oauthClientFrom, oauthClientVariables } from '../../config-groups.ts';
 import type { MicrosoftSettings } from './microsoft-settings.ts';
 
 const httpsUrl = () => z.url({ protocol: /^https$/, error: 'must be an https URL' });
@@ -30,12 +31,7 @@ type MicrosoftConfig = Omit<z.output<z.ZodObject<typeof microsoftConfigShape>>, 
 
 /** For config.ts's superRefine: the three credentials go together, and renewal comes before expiry. */
 export function microsoftConfigProblems(c: MicrosoftConfig): Array<{ path: string; message: string }> {
-  const problems: Array<{ path: string; message: string }> = [];
-  const parts = ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'MICROSOFT_REDIRECT_URI'] as const;
-  const set = parts.filter((p) => c[p] !== undefined);
-  if (set.length > 0 && set.length < parts.length) {
-    for (const p of parts.filter((q) => c[q] === undefined)) problems.push({ path: p, message: `is required when ${set.join(', ')} is set` });
-  }
+  const problems: Array<{ path: string; message: string }> = allOrNone(c, oauthClientVariables('MICROSOFT')).problems;
   if (c.MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_HOURS * 60 >= c.MICROSOFT_SUBSCRIPTION_TTL_MINUTES) {
     problems.push({ path: 'MICROSOFT_SUBSCRIPTION_RENEW_BEFORE_HOURS', message: 'must be below MICROSOFT_SUBSCRIPTION_TTL_MINUTES' });
   }
@@ -48,11 +44,10 @@ export function microsoftSettingsFrom(
   calendar: { windowMs: number; syncIntervalMs: number; fullSyncIntervalMs: number },
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): MicrosoftSettings | undefined {
-  if (!c.MICROSOFT_CLIENT_ID || !c.MICROSOFT_CLIENT_SECRET || !c.MICROSOFT_REDIRECT_URI) return undefined;
+  const client = oauthClientFrom(c, 'MICROSOFT');
+  if (!client) return undefined;
   return {
-    clientId: c.MICROSOFT_CLIENT_ID,
-    clientSecret: c.MICROSOFT_CLIENT_SECRET,
-    redirectUri: c.MICROSOFT_REDIRECT_URI,
+    ...client,
     authority: c.MICROSOFT_AUTHORITY,
     knownAuthorities: c.MICROSOFT_KNOWN_AUTHORITIES ?? [],
     graphBaseUrl: c.MICROSOFT_GRAPH_BASE_URL,

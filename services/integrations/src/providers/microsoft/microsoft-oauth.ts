@@ -1,8 +1,8 @@
-import type { OAuthProvider } from '../../connections/oauth-providers.ts';
-import type { Microsoft } from './microsoft-service.ts';
+import type { OAuthProvider } from '../../operations/connections/oauth-provider.ts';
+import type { Microsoft } from './microsoft.ts';
 
 /**
- * The Microsoft entry of connections/oauth-providers.ts: authorization code + PKCE (S256) through msal-node, offline
+ * The Microsoft entry of operations/connections/oauth-providers.ts: authorization code + PKCE (S256) through msal-node, offline
  * access (msal asks for `offline_access` itself), scope `Calendars.Read`. msal builds the authorization URL after
  * reading the authority's metadata, so it comes as a promise (OAuthProvider's `authorizationUrl` may be async).
  * `providerUserId` is null: notifications name a subscription, not an account.

@@ -2,12 +2,12 @@ import type { Logger } from '@omtobe/platform';
 import type { ChannelRef } from '../../store/database.ts';
 import { SubscriptionNotFoundError } from './graph-api.ts';
 import { MicrosoftGrantError } from './microsoft-auth.ts';
-import type { Microsoft } from './microsoft-service.ts';
+import type { Microsoft } from './microsoft.ts';
 
 /** How a Graph subscription rides the revocation queue's `channels` (ChannelRef): its id, and this marker. */
 export const graphSubscriptionRef = (subscriptionId: string): ChannelRef => ({ id: subscriptionId, resourceId: 'graph-subscription' });
 
-/** A user's subscriptions in the shape the revocation queue takes (connections/revocation-queue.ts), so the worker deletes them with the grant. */
+/** A user's subscriptions in the shape the revocation queue takes (operations/connections/revocation-queue.ts), so the worker deletes them with the grant. */
 export const graphSubscriptionChannels = (rows: ReadonlyArray<{ subscription_id: string }>) =>
   rows.map((row) => {
     const ref = graphSubscriptionRef(row.subscription_id);

@@ -1,9 +1,10 @@
+import type { Transaction } from 'kysely';
 import { enqueueEvents } from '@omtobe/events';
 import { isPlausibleHrv } from '../../domain/hrv-sample-validation.ts';
-import { recordSample, withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
+import { recordSample, withdrawSample, type HrvEvent } from '../../operations/ingest/hrv-samples.ts';
 import { holdConnection } from '../../store/connections.repo.ts';
-import type { Db } from '../../store/db.ts';
-import type { Service } from '../../service.ts';
+import type { Database } from '../../store/database.ts';
+import type { Deps } from '../../operations/deps.ts';
 import type { WhoopRecovery } from './whoop-api.ts';
 import { ConnectionGoneError, whoopOf, withWhoopToken } from './whoop-tokens.ts';
 
@@ -23,20 +24,20 @@ export function whoopSyncStart(now: Date, lastSyncedAt: Date | null, backfillMs:
  * it by the same id). A recovery that became unscorable withdraws its sample. Each page is written in one
  * transaction that holds the connection, so nothing is written for a user who disconnected meanwhile.
  */
-export async function syncWhoopRecoveries(svc: Service, userId: string, start: Date): Promise<{ pages: number; published: number }> {
-  const api = whoopOf(svc);
+export async function syncWhoopRecoveries(deps: Deps, userId: string, start: Date): Promise<{ pages: number; published: number }> {
+  const api = whoopOf(deps);
   let nextToken: string | undefined;
   let pages = 0;
   let published = 0;
   do {
-    const page = await withWhoopToken(svc, userId, (token) => api.recoveries(token, { start, limit: 25, ...(nextToken ? { nextToken } : {}) }));
+    const page = await withWhoopToken(deps, userId, (token) => api.recoveries(token, { start, limit: 25, ...(nextToken ? { nextToken } : {}) }));
     pages += 1;
-    const now = svc.clock.now();
-    published += await svc.db.transaction().execute(async (trx) => {
+    const now = deps.clock.now();
+    published += await deps.db.transaction().execute(async (trx) => {
       if (!(await holdConnection(trx, userId, 'whoop'))) throw new ConnectionGoneError();
       const events: HrvEvent[] = [];
       for (const recovery of page.records) {
-        const event = await applyRecovery(svc, trx, userId, recovery, now);
+        const event = await applyRecovery(deps, trx, userId, recovery, now);
         if (event) events.push(event);
       }
       await enqueueEvents(trx, events);
@@ -48,14 +49,14 @@ export async function syncWhoopRecoveries(svc: Service, userId: string, start: D
 }
 
 /** Stores what one recovery means; the event to publish when something changed. */
-async function applyRecovery(svc: Service, trx: Db, userId: string, recovery: WhoopRecovery, now: Date): Promise<HrvEvent | undefined> {
+async function applyRecovery(deps: Deps, trx: Transaction<Database>, userId: string, recovery: WhoopRecovery, now: Date): Promise<HrvEvent | undefined> {
   if (recovery.scoreState === 'UNSCORABLE') return withdrawSample(trx, userId, 'whoop', recovery.sleepId, now);
   if (recovery.scoreState !== 'SCORED' || recovery.hrvRmssdMilli === undefined) return undefined;
-  if (!isPlausibleHrv(recovery.hrvRmssdMilli, svc.settings.hrv)) {
-    svc.logger.warn({ user_id: userId, provider: 'whoop' }, 'implausible WHOOP HRV value skipped');
+  if (!isPlausibleHrv(recovery.hrvRmssdMilli, deps.settings.hrv)) {
+    deps.logger.warn({ user_id: userId, provider: 'whoop' }, 'implausible WHOOP HRV value skipped');
     return undefined;
   }
-  if (recovery.createdAt.getTime() < now.getTime() - svc.settings.hrv.retentionMs) return undefined;
+  if (recovery.createdAt.getTime() < now.getTime() - deps.settings.hrv.retentionMs) return undefined;
   return recordSample(
     trx,
     {
@@ -69,6 +70,6 @@ async function applyRecovery(svc: Service, trx: Db, userId: string, recovery: Wh
       received_at: now,
     },
     // WHOOP's times are its own clock's: one from the future is skipped (and logged) like any source's.
-    { now, clockSkewToleranceMs: svc.settings.hrv.clockSkewToleranceMs, logger: svc.logger },
+    { now, clockSkewToleranceMs: deps.settings.hrv.clockSkewToleranceMs, logger: deps.logger },
   );
 }

@@ -1,7 +1,7 @@
 import { FailedPreconditionError } from '@omtobe/platform';
-import { openTokens, sealTokens, type Tokens } from '../../connections/token-vault.ts';
+import { openTokens, sealTokens, type Tokens } from '../../operations/connections/token-vault.ts';
 import { findConnection, lockConnection, updateConnection } from '../../store/connections.repo.ts';
-import type { Service } from '../../service.ts';
+import type { Deps } from '../../operations/deps.ts';
 import { WhoopUnauthorizedError, type WhoopApi } from './whoop-api.ts';
 
 /** Access tokens are refreshed this long before they expire. */
@@ -13,15 +13,15 @@ export class ConnectionGoneError extends Error {
   }
 }
 
-export function whoopOf(svc: Service): WhoopApi {
-  if (!svc.whoop) throw new FailedPreconditionError('WHOOP is not configured', { reason: 'provider_not_configured' });
-  return svc.whoop;
+export function whoopOf(deps: Deps): WhoopApi {
+  if (!deps.whoop) throw new FailedPreconditionError('WHOOP is not configured', { reason: 'provider_not_configured' });
+  return deps.whoop;
 }
 
-async function currentTokens(svc: Service, userId: string): Promise<Tokens> {
-  const row = await findConnection(svc.db, userId, 'whoop');
+async function currentTokens(deps: Deps, userId: string): Promise<Tokens> {
+  const row = await findConnection(deps.db, userId, 'whoop');
   if (!row) throw new ConnectionGoneError();
-  return { ...openTokens(svc.cipher, userId, 'whoop', row), expiresAt: row.access_expires_at, scope: row.scope };
+  return { ...openTokens(deps.cipher, userId, 'whoop', row), expiresAt: row.access_expires_at, scope: row.scope };
 }
 
 /**
@@ -36,31 +36,31 @@ async function currentTokens(svc: Service, userId: string): Promise<Tokens> {
  * for the old one), so the sync marks the connection reauth_required, says so in its log line, and the user is asked
  * to connect again (ListConnections: REAUTH_REQUIRED).
  */
-export async function refreshWhoopTokens(svc: Service, userId: string, staleAccessToken: string): Promise<Tokens> {
-  const api = whoopOf(svc);
-  return svc.db.transaction().execute(async (trx) => {
+export async function refreshWhoopTokens(deps: Deps, userId: string, staleAccessToken: string): Promise<Tokens> {
+  const api = whoopOf(deps);
+  return deps.db.transaction().execute(async (trx) => {
     const row = await lockConnection(trx, userId, 'whoop');
     if (!row) throw new ConnectionGoneError();
-    const held = openTokens(svc.cipher, userId, 'whoop', row);
+    const held = openTokens(deps.cipher, userId, 'whoop', row);
     if (held.accessToken !== staleAccessToken) return { ...held, expiresAt: row.access_expires_at, scope: row.scope };
     const fresh = await api.refresh(held.refreshToken);
-    await updateConnection(trx, userId, 'whoop', { ...sealTokens(svc.cipher, userId, 'whoop', fresh), access_expires_at: fresh.expiresAt, scope: fresh.scope || row.scope });
-    svc.logger.info({ user_id: userId, provider: 'whoop' }, 'access token refreshed');
+    await updateConnection(trx, userId, 'whoop', { ...sealTokens(deps.cipher, userId, 'whoop', fresh), access_expires_at: fresh.expiresAt, scope: fresh.scope || row.scope });
+    deps.logger.info({ user_id: userId, provider: 'whoop' }, 'access token refreshed');
     return fresh;
   });
 }
 
 /** Calls WHOOP with the user's access token: refreshed first when about to expire, and once more on a 401. */
-export async function withWhoopToken<T>(svc: Service, userId: string, call: (accessToken: string) => Promise<T>): Promise<T> {
-  let tokens = await currentTokens(svc, userId);
-  if (tokens.expiresAt.getTime() - REFRESH_MARGIN_MS <= svc.clock.now().getTime()) {
-    tokens = await refreshWhoopTokens(svc, userId, tokens.accessToken);
+export async function withWhoopToken<T>(deps: Deps, userId: string, call: (accessToken: string) => Promise<T>): Promise<T> {
+  let tokens = await currentTokens(deps, userId);
+  if (tokens.expiresAt.getTime() - REFRESH_MARGIN_MS <= deps.clock.now().getTime()) {
+    tokens = await refreshWhoopTokens(deps, userId, tokens.accessToken);
   }
   try {
     return await call(tokens.accessToken);
   } catch (error) {
     if (!(error instanceof WhoopUnauthorizedError)) throw error;
-    tokens = await refreshWhoopTokens(svc, userId, tokens.accessToken);
+    tokens = await refreshWhoopTokens(deps, userId, tokens.accessToken);
     return call(tokens.accessToken);
   }
 }

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { enqueueEvents } from '@omtobe/events';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '@omtobe/platform';
 import { checkWhoopSignature } from '../../domain/whoop-signature.ts';
-import { withdrawSample, type HrvEvent } from '../../ingest/hrv-samples.ts';
+import { withdrawSample, type HrvEvent } from '../../operations/ingest/hrv-samples.ts';
 import { requestSync, usersOfProviderAccount } from '../../store/connections.repo.ts';
 import { claimDelivery } from '../../store/webhook-deliveries.repo.ts';
-import type { Service } from '../../service.ts';
+import type { Deps } from '../../operations/deps.ts';
 
 const delivery = z.object({
   user_id: z.union([z.number().int(), z.string().min(1)]),
@@ -27,13 +27,13 @@ export interface WhoopDelivery {
  * whose trace id was applied before is a replay: acknowledged, not applied. The trace id is recorded in
  * the same transaction as the effect, so a delivery that failed half-way is applied when WHOOP retries it.
  */
-export async function handleWhoopWebhook(svc: Service, input: WhoopDelivery): Promise<{ applied: boolean }> {
-  const settings = svc.settings.whoop;
+export async function handleWhoopWebhook(deps: Deps, input: WhoopDelivery): Promise<{ applied: boolean }> {
+  const settings = deps.settings.whoop;
   if (!settings) throw new FailedPreconditionError('WHOOP is not configured', { reason: 'provider_not_configured' });
-  const now = svc.clock.now();
+  const now = deps.clock.now();
   const check = checkWhoopSignature({ ...input, secret: settings.clientSecret, now, toleranceMs: settings.webhookToleranceMs });
   if (!check.ok) {
-    svc.logger.warn({ provider: 'whoop', reason: check.reason }, 'webhook refused');
+    deps.logger.warn({ provider: 'whoop', reason: check.reason }, 'webhook refused');
     throw new PermissionDeniedError('webhook signature not valid', { reason: check.reason });
   }
   let parsed: z.infer<typeof delivery>;
@@ -43,7 +43,7 @@ export async function handleWhoopWebhook(svc: Service, input: WhoopDelivery): Pr
     throw new InvalidArgumentError('webhook body is not a WHOOP v2 delivery', { reason: 'invalid_body' });
   }
   const whoopUserId = String(parsed.user_id);
-  const applied = await svc.db.transaction().execute(async (trx) => {
+  const applied = await deps.db.transaction().execute(async (trx) => {
     if (!(await claimDelivery(trx, parsed.trace_id, now))) return false;
     if (parsed.type === 'recovery.updated') {
       await requestSync(trx, { provider: 'whoop', providerUserId: whoopUserId }, now);
@@ -57,7 +57,7 @@ export async function handleWhoopWebhook(svc: Service, input: WhoopDelivery): Pr
     }
     return true;
   });
-  if (applied) svc.wake();
-  svc.logger.info({ provider: 'whoop', type: parsed.type, trace: parsed.trace_id, applied }, 'webhook handled');
+  if (applied) deps.wake();
+  deps.logger.info({ provider: 'whoop', type: parsed.type, trace: parsed.trace_id, applied }, 'webhook handled');
   return { applied };
 }

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { describe, expect, it } from '@jest/globals';
+import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
-import { errorReasonHeader } from '@omtobe/platform';
 import { ConnectionStatus, HrvMetric, HrvSampleDeletedSchema, HrvSampleRecordedSchema, HrvSource, Provider, type HrvSampleDeleted, type HrvSampleRecorded } from '@omtobe/proto/integrations/v1';
 import { eventually } from '@omtobe/testing';
-import { captureLogs, connectWhoop, freshProviders, knownUser, rawConnection, whoopDelivery } from '../../../test/flows.ts';
+import { captureLogs, connectWhoop, knownUser, rawConnection, whoopDelivery } from '../../../test/flows.ts';
+import { refusal } from '../../../test/connect.ts';
 import { publicBase } from '@omtobe/testing/fakes';
-import { startHarness, type Harness, type PublishedEvent } from '../../../test/harness.ts';
+import { freshProviders, providersPerFile, type Harness, type PublishedEvent } from '../../../test/harness.ts';
 import { createTokenCipher, parseKeyring, TokenDecryptionError, tokenContext } from '../../domain/token-cipher.ts';
 import { withWhoopToken } from './whoop-tokens.ts';
 
@@ -16,28 +16,11 @@ const minute = 60 * second;
 const day = 24 * 60 * minute;
 const daysAgo = (d: number) => new Date(now0.getTime() - d * day);
 
-async function reasonOf(call: Promise<unknown>): Promise<{ code: Code; reason: string | null }> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
-  if (!error) throw new Error('expected the call to fail');
-  return { code: error.code, reason: error.metadata.get(errorReasonHeader) };
-}
-
 // Every test starts from freshProviders (no connection, empty fakes, the clock at its start) and connects its own
 // users, so any one runs alone (`-t`) or in any order.
 describe('WHOOP', () => {
   let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ start: now0, env: { MOCK_PROVIDERS: 'false' } });
-  });
-  beforeEach(async () => {
-    await freshProviders(h, now0);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  providersPerFile(now0, (started) => (h = started));
 
   const recoveriesRead = () => h.whoop.apiRequests('/developer/v2/recovery');
   const tokenRequests = () => h.whoop.apiRequests('/oauth/oauth2/token');
@@ -77,7 +60,7 @@ describe('WHOOP', () => {
 
     // The state was used: a replayed callback is refused.
     const replay = h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode('101'), state: url.searchParams.get('state')!, error: '' });
-    expect(await reasonOf(replay)).toEqual({ code: Code.PermissionDenied, reason: 'invalid_state' });
+    expect(await refusal(replay)).toEqual({ code: Code.PermissionDenied, reason: 'invalid_state' });
 
     // The backfill runs in the background, woken by the callback.
     expect(h.wakes()).toBeGreaterThan(wakesBefore);
@@ -130,11 +113,11 @@ describe('WHOOP', () => {
     expect((await h.client.handleWhoopWebhook(whoopDelivery(h, { user_id: 103, id: 'sleep-103-6', type: 'recovery.updated', trace_id: 'trace-w-hooks' }))).applied).toBe(false);
 
     const forged = whoopDelivery(h, { user_id: 103, id: 'sleep-103-6', type: 'recovery.deleted' }, { secret: 'not-the-secret' });
-    expect(await reasonOf(h.client.handleWhoopWebhook(forged))).toEqual({ code: Code.PermissionDenied, reason: 'invalid_signature' });
+    expect(await refusal(h.client.handleWhoopWebhook(forged))).toEqual({ code: Code.PermissionDenied, reason: 'invalid_signature' });
     const tampered = { ...delivery, body: Buffer.from(delivery.body.toString().replace('recovery.updated', 'recovery.deleted')) };
-    expect(await reasonOf(h.client.handleWhoopWebhook(tampered))).toEqual({ code: Code.PermissionDenied, reason: 'invalid_signature' });
+    expect(await refusal(h.client.handleWhoopWebhook(tampered))).toEqual({ code: Code.PermissionDenied, reason: 'invalid_signature' });
     const stale = whoopDelivery(h, { user_id: 103, id: 'sleep-103-1', type: 'recovery.deleted' }, { at: new Date(h.clock.now().getTime() - 6 * minute) });
-    expect(await reasonOf(h.client.handleWhoopWebhook(stale))).toEqual({ code: Code.PermissionDenied, reason: 'stale_timestamp' });
+    expect(await refusal(h.client.handleWhoopWebhook(stale))).toEqual({ code: Code.PermissionDenied, reason: 'stale_timestamp' });
     // None of the refused deliveries withdrew anything.
     expect((await h.client.exportUserData({ userId: 'w-hooks' })).hrvSamples).toHaveLength(5);
 
@@ -161,7 +144,7 @@ describe('WHOOP', () => {
     const [newRefresh] = h.whoop.liveRefreshTokens();
     expect(newRefresh).not.toBe(oldRefresh);
     const row = (await rawConnection(h, 'w-401', 'whoop'))!;
-    expect(h.svc.cipher.decrypt(row.refresh_token, tokenContext('w-401', 'whoop', 'refresh'))).toBe(newRefresh);
+    expect(h.deps.cipher.decrypt(row.refresh_token, tokenContext('w-401', 'whoop', 'refresh'))).toBe(newRefresh);
     const sample = await h.published(HrvSampleRecordedSchema, (m) => m.sampleId === 'sleep-104-new', 1);
     expect(sample[0]!.message.valueMs).toBe(51);
   });
@@ -226,7 +209,7 @@ describe('WHOOP', () => {
     expect(h.sleeps).toEqual([]);
     const midnight = new Date('2026-06-11T00:00:00Z');
     for (const user of ['w-day-a', 'w-day-b']) {
-      const row = await sql<{ sync_due_at: Date; sync_failures: number }>`select sync_due_at, sync_failures from connections where user_id = ${user}`.execute(h.svc.db);
+      const row = await sql<{ sync_due_at: Date; sync_failures: number }>`select sync_due_at, sync_failures from connections where user_id = ${user}`.execute(h.deps.db);
       expect(row.rows[0]).toEqual({ sync_due_at: midnight, sync_failures: 0 });
     }
     h.clock.set(new Date(midnight.getTime() - 1));
@@ -266,12 +249,12 @@ describe('WHOOP', () => {
     h.clock.advance(57 * minute); // within the refresh margin: both callers refresh first
     const tokenCallsBefore = tokenRequests().length;
     const release = h.whoop.holdTokenAnswers();
-    const used = Promise.all([1, 2].map(() => withWhoopToken(h.svc, 'w-race', async (accessToken) => accessToken)));
+    const used = Promise.all([1, 2].map(() => withWhoopToken(h.deps, 'w-race', async (accessToken) => accessToken)));
     // The first refresh is at WHOOP, the second caller waits for the connection's row lock.
     await eventually(
       async () => ({
         atWhoop: tokenRequests().length - tokenCallsBefore,
-        waiting: (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.svc.db)).rows[0]!.n,
+        waiting: (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.deps.db)).rows[0]!.n,
       }),
       (s) => s.atWhoop === 1 && s.waiting === 1,
     );
@@ -281,8 +264,8 @@ describe('WHOOP', () => {
     expect(new URLSearchParams(tokenRequests().at(-1)!.body).get('refresh_token')).toBe(spent);
     expect(first).toBe(second);
     const row = (await rawConnection(h, 'w-race', 'whoop'))!;
-    expect(h.svc.cipher.decrypt(row.access_token, tokenContext('w-race', 'whoop', 'access'))).toBe(first);
-    expect([h.svc.cipher.decrypt(row.refresh_token, tokenContext('w-race', 'whoop', 'refresh'))]).toEqual(h.whoop.liveRefreshTokens());
+    expect(h.deps.cipher.decrypt(row.access_token, tokenContext('w-race', 'whoop', 'access'))).toBe(first);
+    expect([h.deps.cipher.decrypt(row.refresh_token, tokenContext('w-race', 'whoop', 'refresh'))]).toEqual(h.whoop.liveRefreshTokens());
     expect(await statusOf('w-race')).toEqual([[Provider.WHOOP, ConnectionStatus.ACTIVE]]);
   });
 
@@ -334,11 +317,11 @@ describe('WHOOP', () => {
     const state = new URL(started.authorizationUrl).searchParams.get('state')!;
     h.clock.advance(10 * minute + 1);
     const late = h.client.completeConnection({ provider: Provider.WHOOP, code: h.whoop.issueCode('202'), state, error: '' });
-    expect(await reasonOf(late)).toEqual({ code: Code.FailedPrecondition, reason: 'state_expired' });
+    expect(await refusal(late)).toEqual({ code: Code.FailedPrecondition, reason: 'state_expired' });
 
     const again = await h.client.startConnection({ userId: 'slow-user', provider: Provider.WHOOP });
     const declined = h.client.completeConnection({ provider: Provider.WHOOP, code: '', state: new URL(again.authorizationUrl).searchParams.get('state')!, error: 'access_denied' });
-    expect(await reasonOf(declined)).toEqual({ code: Code.FailedPrecondition, reason: 'authorization_denied' });
+    expect(await refusal(declined)).toEqual({ code: Code.FailedPrecondition, reason: 'authorization_denied' });
     expect((await h.client.listConnections({ userId: 'slow-user' })).connections).toEqual([]);
   });
 
