@@ -1,8 +1,8 @@
 // The decision log's composition root: config → telemetry → logger → database (and, in development, the clock
 // kept there) → Kafka consumers → retention → server → SERVING.
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, startTelemetry, systemClock } from '@omtobe/platform';
-import { loadDevClock, openServiceDatabase } from '@omtobe/db';
+import { createLogger, startServing, HealthRegistry, runService, startTelemetry } from '@omtobe/platform';
+import { openServiceDatabase, serviceClock } from '@omtobe/db';
 import { callerCheck } from './api/callers.ts';
 import { decisionLogRoutes } from './api/routes.ts';
 import { loadConfig } from './config.ts';
@@ -30,8 +30,7 @@ await runService({
     // Its records carry the times of the events; only the retention purge asks for "now". In development that
     // is the development clock (advance time moves it; its offset outlives a restart), so the purge judges the
     // records by the clock that stamped them.
-    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
-    const deps: Deps = { db, metrics, clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}) };
+    const deps: Deps = { db, metrics, ...(await serviceClock(config.OMTOBE_MODE, db, logger)) };
     await startServiceEvents<Database>({
       config,
       logger,

@@ -1,7 +1,7 @@
 // The gateway's composition root: config → telemetry → logger → database → Kafka and outbox → (in development,
 // the clock kept in the database) → live streams' hub and broadcast consumer → peers → authentication → REST +
 // Connect server → SERVING. On SIGTERM the open streams end first (so the server's drain waits for none of them).
-import { loadDevClock, openServiceDatabase } from '@omtobe/db';
+import { openServiceDatabase, serviceClock } from '@omtobe/db';
 import { startBroadcastConsumer, startServiceEvents } from '@omtobe/events';
 import { createLogger, startServing, HealthRegistry, runService, serviceTokenSignerFrom, startTelemetry, systemClock } from '@omtobe/platform';
 import { createAuthInterceptor } from './api/connect-auth.ts';
@@ -34,12 +34,12 @@ await runService({
     // Development mode times registrations, zone changes and erasures by the development clock (advance time
     // moves it with every service's; its offset outlives a restart). Tokens are always judged by real time:
     // apps, identity providers and the JWT libraries know no other.
-    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
+    const clocks = await serviceClock(config.OMTOBE_MODE, db, logger);
     // Every replica hears every user's transitions (a consumer group of its own) and hands them to its open streams.
     const hub = new StreamHub({ perUserLimit: config.STREAMS_PER_USER, replicaLimit: config.STREAMS_PER_REPLICA, logger: logger.child({ component: 'streams' }) });
     startBroadcastConsumer({ config, groupIdPrefix: streamGroupIdPrefix, subscriptions: streamSubscriptions(hub), logger, lifecycle });
     const streams = { hub, heartbeatMs: config.STREAM_HEARTBEAT_SECONDS * 1_000, retryMs: config.STREAM_RETRY_MS };
-    const deps: Deps = { db, peers: createPeers(config, serviceTokenSignerFrom(config)), clock: devClock ?? systemClock, ...(devClock ? { devClock } : {}), logger, streams };
+    const deps: Deps = { db, peers: createPeers(config, serviceTokenSignerFrom(config)), ...clocks, logger, streams };
     const { verify, devIssuer } = await createAuthentication(config, systemClock, db);
     // One budget per user whatever the protocol: REST and Connect count on the same limiters.
     const limits = createUserRateLimits({ checkPerMinute: config.RATE_LIMIT_CHECK_PER_MINUTE, trackedClients: config.RATE_LIMIT_TRACKED_CLIENTS });

@@ -1,8 +1,8 @@
 // The state engine's composition root: config → telemetry → logger → database (and, in development, the
 // clock kept there) → Kafka, outbox and consumers → due-work loop → server → SERVING.
-import { loadDevClock, openServiceDatabase } from '@omtobe/db';
+import { openServiceDatabase, serviceClock } from '@omtobe/db';
 import { startServiceEvents } from '@omtobe/events';
-import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry, systemClock } from '@omtobe/platform';
+import { createLogger, startServing, HealthRegistry, runService, serviceAuthInterceptorFrom, startTelemetry } from '@omtobe/platform';
 import { stateEngineCallers } from './api/callers.ts';
 import { stateEngineRoutes } from './api/routes.ts';
 import { hrvRetentionDays, loadConfig, rulesFrom } from './config.ts';
@@ -27,11 +27,7 @@ await runService({
   async start(lifecycle) {
     lifecycle.onStop('telemetry', () => telemetry.shutdown());
     const { db, pool } = await openServiceDatabase<Database>({ config, schema, migrations, logger, lifecycle, health });
-    // Development mode runs on the development clock (advance time moves it; its offset outlives a restart);
-    // production on the system clock.
-    const devClock = config.OMTOBE_MODE === 'development' ? await loadDevClock(db) : undefined;
-    if (devClock?.offsetMs) logger.info({ offset_ms: devClock.offsetMs }, 'development clock runs ahead of real time');
-    const deps: Deps = { db, clock: devClock ?? systemClock, rules, logger, ...(devClock ? { devClock } : {}) };
+    const deps: Deps = { db, ...(await serviceClock(config.OMTOBE_MODE, db, logger)), rules, logger };
     await startServiceEvents<Database>({
       config,
       logger,
