@@ -1,32 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { createLogger, HealthRegistry, systemClock } from '@omtobe/platform';
+import { systemClock } from '@omtobe/platform';
 import type { Deps } from '../src/operations/deps.ts';
-import { createRestApp } from '../src/rest/app.ts';
 import { toHttpError } from '../src/rest/errors.ts';
+import { silentLogger } from './in-memory-deps.ts';
+import { serveRestApp } from './serve-rest.ts';
 
 // The answers that never reach a route handler, where the REST app is all there is: the app is served by
 // its own request handler on a real socket, with peers that do not answer.
-const silent = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 const unreachable = { check: async () => Promise.reject(new Error('connection refused')) };
 
-async function serve() {
-  const deps = { db: undefined, clock: systemClock, logger: silent, peers: { health: [{ name: 'state-engine', client: unreachable }] } } as unknown as Deps;
-  const rest = await createRestApp({
-    deps,
-    health: new HealthRegistry('SERVING'),
-    verify: async () => 'alice',
-    bodyLimitBytes: 1024,
-    checkPerMinute: 5,
-    anonymousPerMinute: 100,
-    rateLimitTrackedClients: 100,
-  });
-  const server = http.createServer(rest.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { rest, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+function serve() {
+  const deps = { db: undefined, clock: systemClock, logger: silentLogger, peers: { health: [{ name: 'state-engine', client: unreachable }] } } as unknown as Deps;
+  return serveRestApp({ deps });
 }
 
 async function envelopeOf(response: Response) {
@@ -46,10 +31,7 @@ describe('the REST error envelope outside route handlers', () => {
 
   it('answers a degraded health check with 503 in the envelope, naming what is not serving, the report beside it', async () => {
     const app = await serve();
-    stop = async () => {
-      await app.close();
-      await app.rest.app.close();
-    };
+    stop = app.close;
     const response = await fetch(`${app.url}/api/v1/health`);
     expect(response.headers.get('retry-after')).toBe('5');
     const answer = await envelopeOf(response);
@@ -69,7 +51,7 @@ describe('the REST error envelope outside route handlers', () => {
 
   it('names fastify’s client errors by their status, and hides anything else behind 500 internal', () => {
     const fastifyError = (statusCode: number, code: string) => Object.assign(new Error(code), { statusCode, code });
-    const mapped = [400, 404, 405, 408, 413, 414, 415, 429, 431, 418].map((s) => [s, toHttpError(fastifyError(s, `FST_ERR_${s}`), silent)]);
+    const mapped = [400, 404, 405, 408, 413, 414, 415, 429, 431, 418].map((s) => [s, toHttpError(fastifyError(s, `FST_ERR_${s}`), silentLogger)]);
     expect(mapped.map(([s, e]) => [s, (e as { status: number }).status, (e as { code: string }).code])).toEqual([
       [400, 400, 'invalid_request'],
       [404, 404, 'not_found'],
@@ -82,6 +64,6 @@ describe('the REST error envelope outside route handlers', () => {
       [431, 431, 'headers_too_large'],
       [418, 418, 'invalid_request'],
     ]);
-    expect(toHttpError(fastifyError(500, 'FST_ERR_ASYNC_CONSTRAINT'), silent)).toEqual({ status: 500, code: 'internal', message: 'internal error', details: [] });
+    expect(toHttpError(fastifyError(500, 'FST_ERR_ASYNC_CONSTRAINT'), silentLogger)).toEqual({ status: 500, code: 'internal', message: 'internal error', details: [] });
   });
 });

@@ -2,36 +2,19 @@
 // files are not served at all, and with it they are static files outside the OpenAPI document. The console in a
 // real browser against the whole stack is e2e/src/console.int.spec.ts.
 import { describe, expect, it } from '@jest/globals';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HealthRegistry } from '@omtobe/platform';
 import { inMemoryDeps } from '../../test/in-memory-deps.ts';
+import { serveRestApp } from '../../test/serve-rest.ts';
 import type { DevTokenIssuer } from '../auth/dev-issuer.ts';
-import { createRestApp } from '../rest/app.ts';
 
 describe('the console outside development mode', () => {
   /** The REST app as main.ts builds it, with or without the development token issuer: the statuses of GET `paths`, and its OpenAPI paths. */
   async function answersOf(paths: string[], devIssuer?: DevTokenIssuer): Promise<{ statuses: number[]; documented: string[] }> {
-    const deps = inMemoryDeps({});
-    const rest = await createRestApp({
-      deps,
-      health: new HealthRegistry('SERVING'),
-      verify: async () => 'alice',
-      ...(devIssuer ? { devIssuer } : {}),
-      bodyLimitBytes: 1024,
-      checkPerMinute: 5,
-      anonymousPerMinute: 100,
-      rateLimitTrackedClients: 100,
-    });
-    const server = http.createServer(rest.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const served = await serveRestApp({ deps: inMemoryDeps({}), ...(devIssuer ? { devIssuer } : {}) });
     try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const statuses = await Promise.all(paths.map(async (path) => (await fetch(base + path)).status));
-      return { statuses, documented: Object.keys((rest.app.swagger() as { paths?: object }).paths ?? {}) };
+      const statuses = await Promise.all(paths.map(async (path) => (await fetch(served.url + path)).status));
+      return { statuses, documented: Object.keys((served.rest.app.swagger() as { paths?: object }).paths ?? {}) };
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rest.app.close();
+      await served.close();
     }
   }
 
