@@ -38,6 +38,17 @@ try {
   rmSync(generated, { recursive: true, force: true });
 }
 step('lint', 'nx', ['run-many', '-t', 'lint', '--parallel=2', '--outputStyle=static']);
+// Every import graph of the workspace, type-only imports included: a cycle fails (dpdm prints the loop).
+step('no import cycles (dpdm)', 'dpdm', [
+  '--no-tree',
+  '--no-warning',
+  '--progress=false',
+  '--exit-code',
+  'circular:1',
+  '--tsconfig',
+  'tsconfig.base.json',
+  ...['libs/*/src', 'services/*/src', 'services/*/test', 'tools/*/src', 'bench/src', 'e2e/src'].map((dir) => `${dir}/**/*.ts`),
+]);
 step('type check', 'nx', ['run-many', '-t', 'typecheck', '--parallel=2', '--outputStyle=static']);
 step('tests (jest: every project, one PostgreSQL and one broker)', 'node', [
   '--experimental-vm-modules',
