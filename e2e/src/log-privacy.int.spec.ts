@@ -38,10 +38,13 @@ describe('the logs of every service', () => {
     const values = [48.3179, 51.2743, 49.8861, 50.4417, 47.9023, 52.0619, 29.4137];
     expect((await app.send('POST', '/api/v1/users', { email, timezone: 'Europe/London' })).status).toBe(201);
     await app.ok('POST', '/api/v1/devices', { platform: 'ios', token: deviceToken, environment: 'sandbox' });
-    const now = Date.now();
+    // The mock HRV stream gives a new user one reading at its next tick (then none: the interval is 100000 minutes);
+    // it is waited for, so the drop below is the latest reading however slowly this test runs.
+    const first = await eventually(() => app.ok('GET', '/api/v1/state'), (s) => typeof s.hrv_measured_at === 'string', 30_000);
+    const now = Math.max(Date.now(), Date.parse(String(first.hrv_measured_at)) + 1);
     const samples = values.map((value, i) => {
-      // Two days of baseline, then the last one (the drop) a minute ago.
-      const end = i < values.length - 1 ? new Date(now - 2 * 24 * hour + i * 5 * hour) : new Date(now - minute);
+      // Two days of baseline, then the last one (the drop) now, after the mock's reading.
+      const end = i < values.length - 1 ? new Date(now - 2 * 24 * hour + i * 5 * hour) : new Date(now);
       return { uuid: randomUUID(), start: new Date(end.getTime() - minute).toISOString(), end: end.toISOString(), value, unit: 'ms', source_device: 'Apple Watch' };
     });
     expect(((await app.ok('POST', '/api/v1/hrv/samples', { samples })).results as Json[]).every((r) => r.outcome === 'accepted')).toBe(true);
