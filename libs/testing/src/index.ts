@@ -7,3 +7,4 @@ export * from './kafka/publish-event.ts';
 export * from './network/tcp-proxy.ts';
 export * from './kafka/sentinel.ts';
 export * from './time-zones.ts';
+export * from './connect.ts';

@@ -1,8 +1,6 @@
 // The events a test sends the engine, as the other services would publish them.
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ConnectError, type Code } from '@connectrpc/connect';
-import { errorReasonHeader } from '@omtobe/platform';
 import { UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
 import { CalendarSource, HighStakesEventUpsertedSchema, HrvMetric, HrvSampleRecordedSchema, HrvSource } from '@omtobe/proto/integrations/v1';
 import { topics, type EngineHarness } from './harness.ts';
@@ -60,13 +58,3 @@ export async function seedBrakingUser(h: EngineHarness, userId: string, timezone
   await meeting(h, userId, `${userId}-board`, 'Board Meeting', new Date(now.getTime() - 10 * minute), 90);
 }
 
-/** How a call was refused: its code and the reason the engine gave (undefined when it was not refused). */
-export async function refusal(call: Promise<unknown>): Promise<{ code: Code; reason: string | null } | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    const e = ConnectError.from(error);
-    return { code: e.code, reason: e.metadata.get(errorReasonHeader) };
-  }
-}

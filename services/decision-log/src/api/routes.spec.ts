@@ -5,7 +5,8 @@ import { Code, createClient, createRouterTransport, type Client } from '@connect
 import type { Kysely } from 'kysely';
 import { createErrorInterceptor, createServiceTokenInterceptor, createServiceTokenSigner, errorReasonHeader } from '@omtobe/platform';
 import { DecisionLogService } from '@omtobe/proto/decision-log/v1';
-import { expectInvalid, rejection } from '../../test/connect.ts';
+import { rejection } from '@omtobe/testing';
+import { expectInvalid } from '../../test/connect.ts';
 import { silentLogger, testDeps } from '../../test/support.ts';
 import { encodePageToken } from '../domain/page-token.ts';
 import type { Database } from '../store/database.ts';

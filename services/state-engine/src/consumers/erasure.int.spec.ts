@@ -5,7 +5,8 @@ import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { UserDeletedSchema } from '@omtobe/proto/gateway/v1';
 import { Decision, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
-import { day, meeting, minute, refusal, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
+import { refusal } from '@omtobe/testing';
+import { day, meeting, minute, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
 import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
 

@@ -3,7 +3,8 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { UserRegisteredSchema, UserTimezoneChangedSchema } from '@omtobe/proto/gateway/v1';
-import { minute, moveTo, refusal, register, sample } from '../../test/fixtures.ts';
+import { refusal } from '@omtobe/testing';
+import { minute, moveTo, register, sample } from '../../test/fixtures.ts';
 import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { parkedOn } from '../../test/published.ts';
 

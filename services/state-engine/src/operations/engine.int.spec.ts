@@ -4,7 +4,8 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code } from '@connectrpc/connect';
 import { HighStakesEventRemovedSchema } from '@omtobe/proto/integrations/v1';
 import { BrakeReason, Decision, NextAction, Phase, ReflectionResponse } from '@omtobe/proto/state-engine/v1';
-import { meeting, minute, day, refusal, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
+import { refusal } from '@omtobe/testing';
+import { meeting, minute, day, register, sample, seedBaseline, seedBrakingUser } from '../../test/fixtures.ts';
 import { harnessPerFile, topics, type EngineHarness } from '../../test/harness.ts';
 import { publishedFor } from '../../test/published.ts';
 

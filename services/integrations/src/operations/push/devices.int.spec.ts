@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { Code } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { DevicePlatform, PushEnvironment } from '@omtobe/proto/integrations/v1';
+import { refusal } from '@omtobe/testing';
 import { knownUser } from '../../../test/flows.ts';
-import { refusal } from '../../../test/connect.ts';
 import { startHarness, type Harness } from '../../../test/harness.ts';
 import { apnsToken, fcmToken, registerAndroid, registerIos } from '../../../test/push-flows.ts';
 

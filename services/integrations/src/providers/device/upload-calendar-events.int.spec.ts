@@ -14,8 +14,8 @@ import {
   type HighStakesEventUpsertedSchema,
   type UploadCalendarEventsResponse,
 } from '@omtobe/proto/integrations/v1';
+import { refusal } from '@omtobe/testing';
 import { captureLogs, knownUser } from '../../../test/flows.ts';
-import { refusal } from '../../../test/connect.ts';
 import { logger, startHarness, topics, type Harness } from '../../../test/harness.ts';
 
 const now0 = new Date('2026-06-10T12:00:00Z');

@@ -3,7 +3,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { sql } from 'kysely';
 import { CalendarSource, ConnectionStatus, HighStakesEventRemovedSchema, HighStakesEventUpsertedSchema, Provider } from '@omtobe/proto/integrations/v1';
 import { Code } from '@connectrpc/connect';
-import { refusal } from '../../../test/connect.ts';
+import { refusal } from '@omtobe/testing';
 import { microsoftPerFile, type MicrosoftHarness } from '../../../test/microsoft-harness.ts';
 import { outlookMaxSubscriptionMs } from '@omtobe/testing/fakes';
 import { openTokens } from '../../operations/connections/token-vault.ts';
