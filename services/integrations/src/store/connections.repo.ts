@@ -67,8 +67,8 @@ export async function requestSync(db: Db, where: { userId: string; provider: Pro
  * different connections (SKIP LOCKED). The next sync is planned for the lease's end, so a replica that
  * dies mid-sync leaves the connection due again; a request made during the sync moves it earlier.
  */
-export function claimDueConnections(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<ConnectionRow[]> {
-  return trx
+export function claimDueConnections(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<ConnectionRow[]> {
+  return db
     .updateTable('connections')
     .set({ sync_lease_until: leaseUntil, sync_due_at: leaseUntil })
     .where(({ eb, refTuple, selectFrom }) =>

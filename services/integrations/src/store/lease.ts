@@ -5,7 +5,8 @@ import { sql, type SelectQueryBuilder, type StringReference } from 'kysely';
  * with the lease ended, oldest due first, at most `limit`, locked FOR UPDATE SKIP LOCKED so that replicas claiming at
  * the same moment take different rows. The caller's UPDATE sets its lease on these rows in the same statement (and
  * so inside the caller's transaction); a replica that dies mid-work leaves its rows to be claimed again once the lease
- * has ended.
+ * has ended. The row locks last only for that one UPDATE (the lease, not a lock, holds a claim), so a claim needs no
+ * transaction of its own: claims take `Db`.
  */
 export function dueUnleased<DB, TB extends keyof DB, O>(
   due: SelectQueryBuilder<DB, TB, O>,

@@ -1,5 +1,5 @@
-import type { Insertable, Selectable, Transaction } from 'kysely';
-import type { Database, Db, PushDeliveriesTable, PushKindName, PushStatus } from './database.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { Db, PushDeliveriesTable, PushKindName, PushStatus } from './database.ts';
 import { dueUnleased } from './lease.ts';
 
 export type DeliveryRow = Selectable<PushDeliveriesTable>;
@@ -44,8 +44,8 @@ export async function finishPendingOfDevices(db: Db, deviceIds: readonly string[
  * Claims due pending pushes with a lease (FOR UPDATE SKIP LOCKED, as syncs and revocations are claimed): replicas
  * share them, and a crashed replica's rows are taken up when their lease ends.
  */
-export function claimDueDeliveries(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]> {
-  return trx
+export function claimDueDeliveries(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<DeliveryRow[]> {
+  return db
     .updateTable('push_deliveries')
     .set({ lease_until: leaseUntil })
     .where('delivery_id', 'in', (eb) =>

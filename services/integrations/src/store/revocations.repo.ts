@@ -1,5 +1,5 @@
-import type { Insertable, Selectable, Transaction } from 'kysely';
-import type { Database, Db, RevocationsTable } from './database.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { Db, RevocationsTable } from './database.ts';
 import { dueUnleased } from './lease.ts';
 
 export type RevocationRow = Selectable<RevocationsTable>;
@@ -9,8 +9,8 @@ export async function insertRevocation(db: Db, row: Insertable<RevocationsTable>
 }
 
 /** Claims due revocations with a lease, as connections are claimed for syncs. */
-export function claimDueRevocations(trx: Transaction<Database>, now: Date, leaseUntil: Date, limit: number): Promise<RevocationRow[]> {
-  return trx
+export function claimDueRevocations(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<RevocationRow[]> {
+  return db
     .updateTable('revocations')
     .set({ lease_until: leaseUntil })
     .where('id', 'in', (eb) =>

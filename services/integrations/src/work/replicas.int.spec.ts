@@ -219,7 +219,7 @@ describe('two background workers on one database', () => {
       expect(await runA).toBe(1);
       expect(await revocation()).toEqual([claimedByB]);
       // Nobody else can take the row while B holds it.
-      expect(await h.deps.db.transaction().execute((trx) => claimDueRevocations(trx, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10))).toEqual([]);
+      expect(await claimDueRevocations(h.deps.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40 && l.msg.includes('outlived its lease'))).toEqual([expect.objectContaining({ outcome: 'failed' })]);
       b.held.release();
       expect(await runB).toBe(1);
@@ -306,7 +306,7 @@ describe('two background workers on one database', () => {
       const before = h.whoop.apiRequests(recoveryPath).length;
       const leaseUntil = new Date(now0.getTime() + h.deps.settings.workLeaseMs);
       // Replica A claims the connection and is syncing it.
-      const [claim] = await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, now0, leaseUntil, 10));
+      const [claim] = await claimDueConnections(h.deps.db, now0, leaseUntil, 10);
       expect(claim?.user_id).toBe(user);
       // A webhook asks for a sync of it now: B must not start a second sync beside A's.
       expect(await requestSync(h.deps.db, { userId: user!, provider: 'whoop' }, now0)).toBe(1);
@@ -322,7 +322,7 @@ describe('two background workers on one database', () => {
       const [user] = await connected('orphan', 54, 1);
       const before = h.whoop.apiRequests(recoveryPath).length;
       const leaseUntil = new Date(now0.getTime() + h.deps.settings.workLeaseMs);
-      const [claim] = await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, now0, leaseUntil, 10));
+      const [claim] = await claimDueConnections(h.deps.db, now0, leaseUntil, 10);
       expect(claim?.user_id).toBe(user);
       // A never finishes. Until its lease ends, B leaves the connection alone.
       expect(await runDueSyncs(replica)).toBe(0);
@@ -357,7 +357,7 @@ describe('two background workers on one database', () => {
       a.held.release();
       expect(await runA).toBe(1);
       expect(await syncState([user!])).toEqual([{ user, due: leaseB, lease: leaseB, synced: null }]);
-      expect(await h.deps.db.transaction().execute((trx) => claimDueConnections(trx, leaseB, new Date(leaseB.getTime() + 1_000), 10))).toEqual([]);
+      expect(await claimDueConnections(h.deps.db, leaseB, new Date(leaseB.getTime() + 1_000), 10)).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ user_id: user, provider: 'whoop', msg: expect.stringContaining('outlived its lease') })]);
       expect(JSON.stringify(a.lines)).not.toMatch(/whoop-(access|refresh)/);
       // B finishes as if A had never come back.
@@ -486,7 +486,7 @@ describe('two background workers on one database', () => {
       a.held.release();
       await passA.settled;
       expect(await delivery()).toEqual([claimedByB]);
-      expect(await h.deps.db.transaction().execute((trx) => claimDueDeliveries(trx, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10))).toEqual([]);
+      expect(await claimDueDeliveries(h.deps.db, h.clock.now(), new Date(h.clock.now().getTime() + 1_000), 10)).toEqual([]);
       expect(a.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ delivery_id: expect.any(String), outcome: 'pending', msg: expect.stringContaining('outlived its lease') })]);
       b.held.release();
       await passB.settled;

@@ -25,7 +25,7 @@ const RATE_LIMIT_PATIENCE_MS = 72 * hour;
 export async function runDueRevocations(deps: Deps, batchSize = 20): Promise<number> {
   const now = deps.clock.now();
   const leaseUntil = new Date(now.getTime() + deps.settings.workLeaseMs);
-  const claimed = await deps.db.transaction().execute((trx) => claimDueRevocations(trx, now, leaseUntil, batchSize));
+  const claimed = await claimDueRevocations(deps.db, now, leaseUntil, batchSize);
   for (const row of claimed) {
     const lost = (outcome: string) =>
       deps.logger.warn({ provider: row.provider, revocation_id: row.id, outcome }, 'revocation outlived its lease: another replica owns it now, this outcome is dropped');

@@ -22,7 +22,7 @@ export async function runDueSyncs(deps: Deps, batchSize = 10, signal?: AbortSign
   while (!signal?.aborted) {
     const now = deps.clock.now();
     const leaseUntil = new Date(now.getTime() + deps.settings.workLeaseMs);
-    const claimed = await deps.db.transaction().execute((trx) => claimDueConnections(trx, now, leaseUntil, batchSize));
+    const claimed = await claimDueConnections(deps.db, now, leaseUntil, batchSize);
     for (const connection of claimed) await syncOne(deps, connection, leaseUntil);
     total += claimed.length;
     if (claimed.length < batchSize) break;

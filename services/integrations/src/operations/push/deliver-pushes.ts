@@ -109,7 +109,7 @@ export function createPushDispatcher(deps: DispatcherDeps, senders: PushSenders)
       if (free <= 0) return { claimed: 0, settled: Promise.resolve() };
       const now = deps.clock.now();
       const leaseUntil = new Date(now.getTime() + settings.sendTimeoutMs + LEASE_MARGIN_MS);
-      const rows = await deps.db.transaction().execute((trx) => claimDueDeliveries(trx, now, leaseUntil, Math.min(settings.batchSize, free)));
+      const rows = await claimDueDeliveries(deps.db, now, leaseUntil, Math.min(settings.batchSize, free));
       if (rows.length === 0) return { claimed: 0, settled: Promise.resolve() };
       const devices = new Map((await devicesByIds(deps.db, rows.map((r) => r.device_id))).map((d) => [d.device_id, d]));
       const sends = rows.map((row) => {
