@@ -2,14 +2,12 @@
 // the export, with the integrations service played by a stand-in that records what it is asked (its own
 // behaviour is tested in services/integrations). Real PostgreSQL for the gateway's own profile table.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import pino from 'pino';
 import { createDatabase, migrateToLatest } from '@omtobe/db';
-import { createErrorInterceptor, errorReasonHeader, HealthRegistry, systemClock } from '@omtobe/platform';
+import { createErrorInterceptor, errorReasonHeader, systemClock } from '@omtobe/platform';
 import { GatewayService, RegisterUserRequestSchema } from '@omtobe/proto/gateway/v1';
 import { DevicePlatform, DeviceSchema, PushEnvironment, type Device } from '@omtobe/proto/integrations/v1';
 import { createTestDatabase, type TestDatabase } from '@omtobe/testing';
@@ -19,9 +17,9 @@ import { AuthenticationError } from '../src/auth/verifier.ts';
 import type { Deps } from '../src/operations/deps.ts';
 import { registerUser } from '../src/operations/users.ts';
 import type { Peers } from '../src/peers/peers.ts';
-import { createRestApp } from '../src/rest/app.ts';
 import { schema, type Database } from '../src/store/database.ts';
 import { migrations } from '../src/store/migrations/index.ts';
+import { serveRestApp } from './serve-rest.ts';
 
 const apnsToken = 'a1'.repeat(32);
 const deviceId = '6f1c2a9e-3b7d-4c1e-9a51-0d2f3e4b5c6d';
@@ -38,7 +36,7 @@ const verify = async (authorization: string | undefined) => {
 describe('devices through the gateway', () => {
   let database: TestDatabase;
   let closeDb: () => Promise<void>;
-  let server: http.Server;
+  let served: Awaited<ReturnType<typeof serveRestApp>> | undefined;
   let url: string;
   let deps: Deps;
   let calls: Array<[string, Record<string, unknown>]>;
@@ -83,17 +81,15 @@ describe('devices through the gateway', () => {
     } as unknown as Peers;
     deps = { db: opened.db, peers, clock: systemClock, logger: pino({ level: 'silent' }) };
     await registerUser(deps, { userId: 'alice' }, create(RegisterUserRequestSchema, { email: 'alice@example.com', timezone: 'Europe/London' }));
-    const rest = await createRestApp({ deps, health: new HealthRegistry('SERVING'), verify, bodyLimitBytes: 64 * 1024, checkPerMinute: 100, anonymousPerMinute: 100, rateLimitTrackedClients: 1_000 });
-    server = http.createServer(rest.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveRestApp({ deps, verify, bodyLimitBytes: 64 * 1024, checkPerMinute: 100, rateLimitTrackedClients: 1_000 });
+    url = served.url;
   });
   beforeEach(() => {
     calls = [];
     known = new Set();
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
     await closeDb?.();
     await database?.drop();
   });
